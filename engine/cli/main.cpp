@@ -1,0 +1,142 @@
+// The `tisheng` command: a thin client of the engine library.
+// Exit codes: 0 ok, 1 invalid input, 2 usage, 3 internal error.
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "tisheng/error.hpp"
+#include "tisheng/run.hpp"
+#include "tisheng/scenario.hpp"
+#include "tisheng/synth.hpp"
+
+namespace fs = std::filesystem;
+using namespace tisheng;
+
+namespace {
+
+void print_problems(const std::vector<Problem>& problems) {
+    // Every problem is counted; past a screenful the list is cut so that the
+    // first ones (usually the cause of the rest) stay visible.
+    constexpr std::size_t shown_max = 60;
+    std::size_t errors = 0;
+    for (std::size_t i = 0; i < problems.size(); ++i) {
+        if (i < shown_max) fmt::print(stderr, "{}\n", problems[i].str());
+        if (problems[i].severity == Severity::error) ++errors;
+    }
+    if (problems.size() > shown_max) fmt::print(stderr, "... and {} more\n", problems.size() - shown_max);
+    fmt::print(stderr, "{} error{}, {} warning{}\n", errors, errors == 1 ? "" : "s", problems.size() - errors,
+               problems.size() - errors == 1 ? "" : "s");
+}
+
+Scenario load(const std::string& file, const std::vector<std::string>& sets) {
+    Diagnostics warnings;
+    Scenario s = load_scenario(file, {sets, true}, &warnings);
+    for (const auto& p : warnings.problems()) fmt::print(stderr, "{}\n", p.str());
+    return s;
+}
+
+int cmd_validate(const std::string& file, const std::vector<std::string>& sets) {
+    Scenario s = load(file, sets);
+    fmt::print("{}: valid — {} ({}), programme {}, {} units\n", file, s.title, s.region.name(), s.programme.name,
+               s.region.units().size());
+    const bool stations = s.programme.kind == ProgrammeKind::stations;
+    if (stations)
+        fmt::print("{:<12} {:<14} {:>9} {:>9} {:>11} {:>9}\n", "unit", "name", "projects", "eligible", "candidates", "workers");
+    else
+        fmt::print("{:<12} {:<14} {:>9} {:>9} {:>9} {:>9}\n", "unit", "name", "bases", "eligible", "demand", "workers");
+    for (const auto& u : summarise(s)) {
+        // Pad by display width: CJK characters take two columns.
+        std::string name = u.name;
+        int width = 0;
+        for (std::size_t i = 0; i < name.size(); ++i)
+            if ((static_cast<unsigned char>(name[i]) & 0xC0) != 0x80) width += static_cast<unsigned char>(name[i]) >= 0xE0 ? 2 : 1;
+        name += std::string(static_cast<std::size_t>(std::max(0, 14 - width)), ' ');
+        if (stations)
+            fmt::print("{:<12} {} {:>9} {:>9} {:>11} {:>9}\n", u.id, name, u.projects, u.eligible_projects, u.stations, u.workers);
+        else
+            fmt::print("{:<12} {} {:>9} {:>9} {:>9} {:>9}\n", u.id, name, u.bases, u.eligible_bases, u.demand_points, u.workers);
+    }
+    return 0;
+}
+
+int cmd_run(const std::string& file, std::string out, const std::vector<std::string>& sets,
+            std::optional<std::int64_t> replications, std::optional<std::int64_t> seed) {
+    std::vector<std::string> all = sets;
+    if (replications) all.push_back("run.replications=" + std::to_string(*replications));
+    if (seed) all.push_back("run.seed=" + std::to_string(*seed));
+    auto t0 = std::chrono::steady_clock::now();
+    Scenario s = load(file, all);
+    if (out.empty()) out = (fs::path("runs") / s.name).string();
+    write_run_directory(s, out);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    fmt::print(stderr, "tisheng: {} units, {} projects, {} candidate sites, {} bases, {} demand points ({:.2f} s)\n",
+               s.region.units().size(), s.sites.projects.size(), s.sites.stations.size(), s.sites.bases.size(),
+               s.sites.demand.size(), secs);
+    fmt::print("run directory: {}\n", fs::absolute(out).lexically_normal().string());
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+    CLI::App app{"Tisheng (提升): plan and simulate worker-training rollouts\n"
+                 "(Jiangmen skill stations, Quanzhou industrial training bases)"};
+    app.set_version_flag("--version", "tisheng " + engine_version());
+    app.require_subcommand(1);
+
+    std::string scenario, out;
+    std::vector<std::string> sets;
+    auto* validate = app.add_subcommand("validate", "Check a scenario and all its data; list every problem (exit 1 if any)");
+    validate->add_option("SCENARIO", scenario, "scenario YAML file")->required();
+    validate->add_option("--set", sets, "override a value: path.to.key=value (repeatable)");
+
+    std::optional<std::int64_t> replications, seed;
+    int threads = 0;
+    auto* run = app.add_subcommand("run", "Run a scenario and write its run directory");
+    run->add_option("SCENARIO", scenario, "scenario YAML file")->required();
+    run->add_option("--out", out, "run directory (default: runs/<scenario name>)");
+    run->add_option("--set", sets, "override a value: path.to.key=value (repeatable)");
+    run->add_option("--replications", replications, "Monte Carlo replications (overrides run.replications)");
+    run->add_option("--seed", seed, "random seed (overrides run.seed)");
+    run->add_option("--threads", threads, "worker threads (default: all cores)");
+
+    SynthOptions so;
+    auto* synth = app.add_subcommand("synth", "Generate plausible synthetic data for a region");
+    synth->add_option("REGION", so.region, "jiangmen | quanzhou | national")->required();
+    synth->add_option("--out", out, "output folder")->required();
+    synth->add_option("--scale", so.scale, "multiplies the number of projects, candidates and demand points (default 1)");
+    synth->add_option("--seed", so.seed, "random seed (default 20230808, the one the shipped data uses)");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+
+    if (*validate) return cmd_validate(scenario, sets);
+    if (*run) return cmd_run(scenario, out, sets, replications, seed);
+    if (*synth) {
+        auto t0 = std::chrono::steady_clock::now();
+        auto files = synthesize(so, out, [](const std::string& what) { fmt::print(stderr, "synth: writing {}\n", what); });
+        for (const auto& f : files) fmt::print("{}\n", f.string());
+        fmt::print(stderr, "synth: {} files in {:.2f} s\n", files.size(),
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        return 0;
+    }
+    return 2;
+} catch (const InvalidInput& e) {
+    print_problems(e.problems());
+    return 1;
+} catch (const InputError& e) {
+    print_problems({e.problem()});
+    return 1;
+} catch (const UsageError& e) {
+    fmt::print(stderr, "tisheng: {}\n", e.what());
+    return 2;
+} catch (const std::exception& e) {
+    fmt::print(stderr, "tisheng: internal error: {}\n", e.what());
+    return 3;
+}

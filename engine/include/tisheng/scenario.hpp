@@ -1,0 +1,57 @@
+// The scenario: one YAML file that names the data, the programme's rules,
+// the budgets and the run settings. Loading is strict and reports every
+// problem at once, each with file:line:column and the field's path.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tisheng/calendar.hpp"
+#include "tisheng/error.hpp"
+#include "tisheng/io.hpp"
+#include "tisheng/programme.hpp"
+#include "tisheng/region.hpp"
+#include "tisheng/sites.hpp"
+
+namespace tisheng {
+
+struct RunSettings {
+    std::uint64_t seed = 1;
+    int replications = 1000;
+    Date start;
+    Date end;
+    Date report_date;
+};
+
+/// Everything a run needs, immutable once loaded.
+struct Scenario {
+    std::filesystem::path file;  ///< the YAML file
+    std::string name;
+    std::string title;
+    std::string hash;            ///< FNV-1a of the file bytes plus overrides
+    RunSettings run;
+    Region region;
+    Sites sites;
+    Programme programme;
+    Budgets budgets;
+    std::vector<std::string> overrides;  ///< --set lines applied, in order
+};
+
+struct LoadOptions {
+    std::vector<std::string> overrides;  ///< "path.to.key=value"
+    bool load_data = true;               ///< false: read the YAML only
+};
+
+/// Loads and validates. Throws InvalidInput with every problem found
+/// (warnings included) if any is an error; `warnings` receives the warnings
+/// of a successful load.
+Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options = {},
+                       Diagnostics* warnings = nullptr);
+
+/// "did you mean" helper: the closest candidate within edit distance 2 (or
+/// a third of the word), or empty.
+std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace tisheng

@@ -1,0 +1,31 @@
+// Plausible synthetic data for a region, deterministic in (region, scale,
+// seed). The files in datasets/ are its output at scale 1 with the seed
+// recorded in datasets/README.md.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace tisheng {
+
+struct SynthOptions {
+    std::string region;  ///< jiangmen | quanzhou | national
+    double scale = 1;    ///< multiplies projects, candidates and demand
+    std::uint64_t seed = 20230808;
+};
+
+/// The regions synth knows.
+std::vector<std::string> synth_regions();
+
+/// Writes the region's files into `out` (created if missing) and returns
+/// their paths: units.geojson, then projects.csv and candidate_sites.csv
+/// (stations programmes) or bases.csv and demand.csv (bases programme);
+/// `national` also writes scenario.yaml. Throws UsageError for an unknown
+/// region or a scale <= 0.
+std::vector<std::filesystem::path> synthesize(const SynthOptions& options, const std::filesystem::path& out,
+                                              const std::function<void(const std::string&)>& progress = {});
+
+}  // namespace tisheng

@@ -1,0 +1,427 @@
+#include "tisheng/io.hpp"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+
+#include "detail/gdal_util.hpp"
+
+namespace tisheng {
+
+namespace fs = std::filesystem;
+
+namespace detail {
+
+void ensure_gdal() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        GDALAllRegister();
+        // Messages reach the user through our own errors, with context.
+        CPLSetErrorHandler(CPLQuietErrorHandler);
+    });
+}
+
+std::string last_gdal_error() {
+    std::string m = CPLGetLastErrorMsg();
+    return m.empty() ? "GDAL gave no reason" : m;
+}
+
+fs::path temp_sibling(const fs::path& target) {
+    // Keep the extension: several GDAL drivers choose their format by it.
+    return target.parent_path() /
+           ("." + target.stem().string() + ".tmp-" + std::to_string(::getpid()) + target.extension().string());
+}
+
+}  // namespace detail
+
+using detail::ensure_gdal;
+using detail::last_gdal_error;
+
+bool is_utf8(std::string_view s) {
+    std::size_t i = 0, n = s.size();
+    while (i < n) {
+        auto c = static_cast<unsigned char>(s[i]);
+        int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        if (len == 0 || i + len > n) return false;
+        std::uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+        for (int k = 1; k < len; ++k) {
+            auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc >> 6) != 0x2) return false;
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        // Reject overlong forms, surrogates and values past U+10FFFF.
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+std::string fnv1a_hex(std::string_view bytes) {
+    std::uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : bytes) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
+std::string read_file(const fs::path& path, const std::string& display) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError({display.empty() ? path.string() : display}, "cannot open file (does it exist?)");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void write_file_atomic(const fs::path& target, const std::string& bytes) {
+    fs::path tmp = detail::temp_sibling(target);
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        out.flush();
+        if (!out) {
+            std::error_code ec;
+            fs::remove(tmp, ec);
+            throw Error(target.string() + ": cannot write file");
+        }
+    }
+    std::error_code ec;
+    fs::rename(tmp, target, ec);
+    if (ec) {
+        fs::remove(tmp, ec);
+        throw Error(target.string() + ": cannot move the finished file into place: " + ec.message());
+    }
+}
+
+std::string FeatureRow::where(const std::string& id) const {
+    std::string s = line > 0 ? "line " + std::to_string(line) : "feature " + std::to_string(index + 1);
+    if (!id.empty()) s += " (id " + id + ")";
+    return s;
+}
+
+// ---- reading ----------------------------------------------------------------
+
+namespace {
+
+struct DatasetCloser {
+    void operator()(GDALDataset* ds) const { GDALClose(ds); }
+};
+using DatasetPtr = std::unique_ptr<GDALDataset, DatasetCloser>;
+
+struct FeatureDeleter {
+    void operator()(OGRFeature* f) const { OGRFeature::DestroyFeature(f); }
+};
+
+bool is_csv(const fs::path& p) {
+    auto ext = p.extension().string();
+    for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return ext == ".csv";
+}
+
+void convert_ring(const OGRLinearRing* r, CoordSys cs, Ring<LonLat>& out) {
+    out.reserve(r->getNumPoints());
+    for (int i = 0; i < r->getNumPoints(); ++i) out.push_back(to_wgs84({r->getX(i), r->getY(i)}, cs));
+}
+
+void convert_polygon(const OGRPolygon* p, CoordSys cs, MultiPolygon<LonLat>& out) {
+    if (p->IsEmpty()) return;
+    Polygon<LonLat> poly;
+    convert_ring(p->getExteriorRing(), cs, poly.outer);
+    for (int i = 0; i < p->getNumInteriorRings(); ++i) {
+        poly.holes.emplace_back();
+        convert_ring(p->getInteriorRing(i), cs, poly.holes.back());
+    }
+    out.push_back(std::move(poly));
+}
+
+std::optional<double> parse_coord(const std::string& s) {
+    double v = 0;
+    const char* b = s.data();
+    while (b < s.data() + s.size() && *b == ' ') ++b;
+    auto [ptr, ec] = std::from_chars(b, s.data() + s.size(), v);
+    if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+    return v;
+}
+
+}  // namespace
+
+std::size_t read_layer(const LayerSource& src, const std::vector<std::string>& fields,
+                       const std::function<void(const FeatureRow&)>& row_fn, Diagnostics& diag) {
+    ensure_gdal();
+    const std::string& shown = src.display.empty() ? src.path.string() : src.display;
+    std::error_code ec;
+    if (!fs::exists(src.path, ec)) throw InputError({shown}, "file not found (resolved to " + src.path.string() + ")");
+    if (fs::is_regular_file(src.path, ec) && fs::file_size(src.path, ec) == 0)
+        throw InputError({shown}, "file is empty; expected a vector layer (GeoJSON, GeoPackage, Shapefile or CSV)");
+
+    const bool csv = is_csv(src.path);
+    CPLStringList open_opts;
+    if (csv) {
+        open_opts.AddNameValue("AUTODETECT_TYPE", "NO");  // we parse and check every value ourselves
+        open_opts.AddNameValue("HEADERS", "YES");
+    }
+    CPLErrorReset();
+    DatasetPtr ds(GDALDataset::Open(src.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr,
+                                    csv ? open_opts.List() : nullptr, nullptr));
+    if (!ds) throw InputError({shown}, "GDAL cannot open this as a vector layer: " + last_gdal_error());
+
+    OGRLayer* layer = src.layer.empty() ? ds->GetLayer(0) : ds->GetLayerByName(src.layer.c_str());
+    if (!layer) {
+        std::string names;
+        for (auto* l : ds->GetLayers()) names += (names.empty() ? "" : ", ") + std::string(l->GetName());
+        throw InputError({shown, 0, 0, "", "layer"},
+                         src.layer.empty() ? "the file holds no layer"
+                                           : "no layer named '" + src.layer + "'; it has: " + names);
+    }
+
+    OGRFeatureDefn* defn = layer->GetLayerDefn();
+    auto column_list = [&] {
+        std::string s;
+        for (int i = 0; i < defn->GetFieldCount(); ++i)
+            s += (i ? ", " : "") + std::string(defn->GetFieldDefn(i)->GetNameRef());
+        return s;
+    };
+    std::vector<std::string> wanted = fields;
+    if (csv) {
+        wanted.push_back(src.lon_field);
+        wanted.push_back(src.lat_field);
+    }
+    std::vector<int> idx(wanted.size(), -1);
+    bool missing = false;
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+        if (wanted[i].empty()) continue;
+        idx[i] = defn->GetFieldIndex(wanted[i].c_str());
+        if (idx[i] < 0) {
+            diag.error({shown, csv ? 1 : 0, 0, "", wanted[i]},
+                       "no such column in the layer; it has: " + column_list());
+            missing = true;
+        }
+    }
+    if (missing) return 0;
+
+    FeatureRow row;
+    row.values.resize(fields.size());
+    std::size_t n = 0;
+    layer->ResetReading();
+    for (std::unique_ptr<OGRFeature, FeatureDeleter> f(layer->GetNextFeature()); f; f.reset(layer->GetNextFeature())) {
+        row.index = static_cast<std::int64_t>(n);
+        row.line = csv ? static_cast<int>(n) + 2 : 0;
+        row.geom = FeatureRow::Geom::none;
+        row.polygons.clear();
+        bool bad = false;
+        auto text = [&](std::size_t i) -> std::optional<std::string> {
+            if (idx[i] < 0 || !f->IsFieldSetAndNotNull(idx[i])) return std::nullopt;
+            std::string v = f->GetFieldAsString(idx[i]);
+            if (!is_utf8(v)) {
+                diag.error({shown, row.line, 0, row.where(), wanted[i]},
+                           "text is not valid UTF-8; save the file as UTF-8");
+                bad = true;
+                return std::nullopt;
+            }
+            if (csv && v.empty()) return std::nullopt;
+            return v;
+        };
+        for (std::size_t i = 0; i < fields.size(); ++i) row.values[i] = text(i);
+        if (csv) {
+            auto lon_s = text(fields.size()), lat_s = text(fields.size() + 1);
+            auto lon = lon_s ? parse_coord(*lon_s) : std::nullopt;
+            auto lat = lat_s ? parse_coord(*lat_s) : std::nullopt;
+            if (!lon || *lon < -180 || *lon > 180) {
+                diag.error({shown, row.line, 0, row.where(), src.lon_field},
+                           "expected a longitude in degrees (-180..180), got '" + lon_s.value_or("") + "'");
+                bad = true;
+            }
+            if (!lat || *lat < -90 || *lat > 90) {
+                diag.error({shown, row.line, 0, row.where(), src.lat_field},
+                           "expected a latitude in degrees (-90..90), got '" + lat_s.value_or("") + "'");
+                bad = true;
+            }
+            if (!bad) {
+                row.geom = FeatureRow::Geom::point;
+                row.point = to_wgs84({*lon, *lat}, src.coords);
+            }
+        } else if (const OGRGeometry* g = f->GetGeometryRef(); g && !g->IsEmpty()) {
+            switch (wkbFlatten(g->getGeometryType())) {
+                case wkbPoint: {
+                    auto* p = g->toPoint();
+                    if (!std::isfinite(p->getX()) || !std::isfinite(p->getY()) || std::abs(p->getX()) > 180 ||
+                        std::abs(p->getY()) > 90) {
+                        diag.error({shown, 0, 0, row.where(), "geometry"},
+                                   "point is not a lon/lat position in degrees");
+                        bad = true;
+                    } else {
+                        row.geom = FeatureRow::Geom::point;
+                        row.point = to_wgs84({p->getX(), p->getY()}, src.coords);
+                    }
+                    break;
+                }
+                case wkbPolygon:
+                    row.geom = FeatureRow::Geom::polygon;
+                    convert_polygon(g->toPolygon(), src.coords, row.polygons);
+                    break;
+                case wkbMultiPolygon:
+                    row.geom = FeatureRow::Geom::polygon;
+                    for (const auto* p : *g->toMultiPolygon()) convert_polygon(p, src.coords, row.polygons);
+                    break;
+                default:
+                    diag.error({shown, 0, 0, row.where(), "geometry"},
+                               std::string("geometry is a ") + g->getGeometryName() + "; expected a point or a polygon");
+                    bad = true;
+            }
+        }
+        ++n;
+        if (!bad) row_fn(row);
+    }
+    return n;
+}
+
+// ---- writing ----------------------------------------------------------------
+
+struct VectorWriter::Impl {
+    fs::path target;
+    fs::path tmp;
+    std::string driver;
+    DatasetPtr ds;
+    OGRLayer* layer = nullptr;
+    std::vector<FieldDef> fields;
+    OGRSpatialReference srs;
+    bool in_transaction = false;
+    bool committed = false;
+
+    void end_layer() {
+        if (in_transaction && ds->CommitTransaction() != OGRERR_NONE)
+            throw Error(target.string() + ": cannot commit layer: " + last_gdal_error());
+        in_transaction = false;
+    }
+
+    void set_fields(OGRFeature& f, const std::vector<FieldValue>& values) {
+        if (values.size() != fields.size())
+            throw Error("internal: " + std::to_string(values.size()) + " values for " + std::to_string(fields.size()) +
+                        " fields in " + target.string());
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            const auto& v = values[i];
+            int k = static_cast<int>(i);
+            if (std::holds_alternative<std::monostate>(v))
+                f.SetFieldNull(k);
+            else if (auto* iv = std::get_if<std::int64_t>(&v))
+                f.SetField(k, static_cast<GIntBig>(*iv));
+            else if (auto* dv = std::get_if<double>(&v))
+                f.SetField(k, *dv);
+            else
+                f.SetField(k, std::get<std::string>(v).c_str());
+        }
+    }
+
+    void write(OGRFeature& f) {
+        if (!layer) throw Error("internal: add() before begin_layer() for " + target.string());
+        if (layer->CreateFeature(&f) != OGRERR_NONE)
+            throw Error(target.string() + ": cannot write a feature: " + last_gdal_error());
+    }
+};
+
+VectorWriter::VectorWriter(fs::path target, std::string driver) : m_impl(std::make_unique<Impl>()) {
+    ensure_gdal();
+    m_impl->target = std::move(target);
+    m_impl->driver = std::move(driver);
+    m_impl->tmp = detail::temp_sibling(m_impl->target);
+    std::error_code ec;
+    fs::remove(m_impl->tmp, ec);
+    GDALDriver* drv = GetGDALDriverManager()->GetDriverByName(m_impl->driver.c_str());
+    if (!drv) throw Error("GDAL has no " + m_impl->driver + " driver");
+    m_impl->ds.reset(drv->Create(m_impl->tmp.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    if (!m_impl->ds) throw Error(m_impl->target.string() + ": cannot create: " + last_gdal_error());
+    m_impl->srs.importFromEPSG(4326);
+    m_impl->srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+}
+
+VectorWriter::~VectorWriter() {
+    if (!m_impl->committed) {
+        m_impl->ds.reset();
+        std::error_code ec;
+        fs::remove_all(m_impl->tmp, ec);
+    }
+}
+
+void VectorWriter::begin_layer(const std::string& name, GeomKind geom, const std::vector<FieldDef>& fields,
+                               const std::vector<std::string>& options) {
+    m_impl->end_layer();
+    CPLStringList opts;
+    for (const auto& o : options) opts.AddString(o.c_str());
+    OGRwkbGeometryType gt = geom == GeomKind::point ? wkbPoint : geom == GeomKind::multipolygon ? wkbMultiPolygon : wkbNone;
+    m_impl->layer = m_impl->ds->CreateLayer(name.c_str(), gt == wkbNone ? nullptr : &m_impl->srs, gt, opts.List());
+    if (!m_impl->layer) throw Error(m_impl->target.string() + ": cannot create layer " + name + ": " + last_gdal_error());
+    for (const auto& fd : fields) {
+        OGRFieldType t = fd.type == FieldDef::Type::integer ? OFTInteger64
+                         : fd.type == FieldDef::Type::real  ? OFTReal
+                         : fd.type == FieldDef::Type::date  ? OFTDate
+                                                            : OFTString;
+        OGRFieldDefn d(fd.name.c_str(), t);
+        if (fd.width > 0) d.SetWidth(fd.width);
+        if (m_impl->layer->CreateField(&d) != OGRERR_NONE)
+            throw Error(m_impl->target.string() + ": cannot create field " + fd.name + ": " + last_gdal_error());
+    }
+    m_impl->fields = fields;
+    if (m_impl->ds->TestCapability(ODsCTransactions) && m_impl->ds->StartTransaction() == OGRERR_NONE)
+        m_impl->in_transaction = true;
+}
+
+void VectorWriter::add(const std::vector<FieldValue>& values) {
+    OGRFeature f(m_impl->layer->GetLayerDefn());
+    m_impl->set_fields(f, values);
+    m_impl->write(f);
+}
+
+void VectorWriter::add(LonLat point, const std::vector<FieldValue>& values) {
+    OGRFeature f(m_impl->layer->GetLayerDefn());
+    m_impl->set_fields(f, values);
+    f.SetGeometryDirectly(new OGRPoint(point.lon, point.lat));
+    m_impl->write(f);
+}
+
+void VectorWriter::add(const MultiPolygon<LonLat>& geom, const std::vector<FieldValue>& values) {
+    OGRFeature f(m_impl->layer->GetLayerDefn());
+    m_impl->set_fields(f, values);
+    auto* mp = new OGRMultiPolygon();
+    for (const auto& poly : geom) {
+        auto* p = new OGRPolygon();
+        auto add_ring = [&](const Ring<LonLat>& r) {
+            auto* ring = new OGRLinearRing();
+            for (auto pt : r) ring->addPoint(pt.lon, pt.lat);
+            p->addRingDirectly(ring);
+        };
+        add_ring(poly.outer);
+        for (const auto& h : poly.holes) add_ring(h);
+        mp->addGeometryDirectly(p);
+    }
+    f.SetGeometryDirectly(mp);
+    m_impl->write(f);
+}
+
+void VectorWriter::commit() {
+    m_impl->end_layer();
+    m_impl->layer = nullptr;
+    GDALDataset* raw = m_impl->ds.release();
+    CPLErrorReset();
+    GDALClose(raw);  // void in GDAL 3.6: errors surface through CPLGetLastErrorType
+    if (CPLGetLastErrorType() >= CE_Failure) throw Error(m_impl->target.string() + ": cannot finish writing: " + last_gdal_error());
+    std::error_code ec;
+    if (fs::is_directory(m_impl->target, ec)) fs::remove_all(m_impl->target, ec);
+    fs::rename(m_impl->tmp, m_impl->target, ec);
+    if (ec) throw Error(m_impl->target.string() + ": cannot move the finished file into place: " + ec.message());
+    m_impl->committed = true;
+}
+
+}  // namespace tisheng

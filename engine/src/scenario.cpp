@@ -1,0 +1,646 @@
+#include "tisheng/scenario.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "detail/loaders.hpp"
+#include "detail/yaml_reader.hpp"
+
+namespace tisheng {
+
+namespace fs = std::filesystem;
+using detail::MapReader;
+using detail::YamlContext;
+
+std::string closest_match(const std::string& word, const std::vector<std::string>& candidates) {
+    // Damerau-free Levenshtein is plenty for typos in keys.
+    auto distance = [](const std::string& a, const std::string& b) {
+        std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+        for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+        for (std::size_t i = 1; i <= a.size(); ++i) {
+            cur[0] = i;
+            for (std::size_t j = 1; j <= b.size(); ++j)
+                cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            std::swap(prev, cur);
+        }
+        return prev[b.size()];
+    };
+    std::string best;
+    std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
+    for (const auto& c : candidates) {
+        std::size_t d = distance(word, c);
+        if (d < best_d) {
+            best_d = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
+namespace {
+
+// ---- --set overrides ----------------------------------------------------------
+
+struct Segment {
+    std::string key;
+    std::optional<std::size_t> index;
+};
+
+std::vector<Segment> split_path(const std::string& path) {
+    std::vector<Segment> out;
+    std::size_t i = 0;
+    while (i < path.size()) {
+        std::size_t j = path.find_first_of(".[", i);
+        std::string key = path.substr(i, j == std::string::npos ? std::string::npos : j - i);
+        if (!key.empty()) out.push_back({key, std::nullopt});
+        if (j == std::string::npos) break;
+        if (path[j] == '[') {
+            std::size_t k = path.find(']', j);
+            if (k == std::string::npos) return {};
+            std::size_t v = 0;
+            auto [p, ec] = std::from_chars(path.data() + j + 1, path.data() + k, v);
+            if (ec != std::errc() || p != path.data() + k) return {};
+            out.push_back({"", v});
+            i = k + 1;
+            if (i < path.size() && path[i] == '.') ++i;
+        } else {
+            i = j + 1;
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> map_keys(const YAML::Node& n) {
+    std::vector<std::string> keys;
+    for (auto it = n.begin(); it != n.end(); ++it) keys.push_back(it->first.Scalar());
+    return keys;
+}
+
+/// Applies "a.b[0].c=value" (a list element may also be named by its id:
+/// "budgets.payers.city.annual_cny"). Returns the canonical path.
+std::optional<std::string> apply_override(YAML::Node root, const std::string& text, Diagnostics& diag) {
+    Location where{"--set " + text};
+    auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0) {
+        diag.error(where, "expected path.to.key=value");
+        return std::nullopt;
+    }
+    auto segs = split_path(text.substr(0, eq));
+    if (segs.empty()) {
+        diag.error(where, "cannot read the key path '" + text.substr(0, eq) + "'");
+        return std::nullopt;
+    }
+    YAML::Node value;
+    try {
+        value = YAML::Load(text.substr(eq + 1));
+    } catch (const YAML::Exception& e) {
+        diag.error(where, "the value is not valid YAML: " + e.msg);
+        return std::nullopt;
+    }
+    YAML::Node cur;
+    cur.reset(root);
+    std::string canon;
+    for (std::size_t s = 0; s < segs.size(); ++s) {
+        const bool last = s + 1 == segs.size();
+        const Segment& seg = segs[s];
+        if (cur.IsSequence()) {
+            std::optional<std::size_t> idx = seg.index;
+            if (!idx) {  // a list element named by its id
+                for (std::size_t k = 0; k < cur.size(); ++k)
+                    if (cur[k].IsMap() && cur[k]["id"] && cur[k]["id"].Scalar() == seg.key) idx = k;
+            }
+            if (!idx || *idx >= cur.size()) {
+                diag.error(where, "'" + canon + "' has no element " + (seg.index ? std::to_string(*seg.index) : "with id '" + seg.key + "'") +
+                                      " (it has " + std::to_string(cur.size()) + ")");
+                return std::nullopt;
+            }
+            canon += "[" + std::to_string(*idx) + "]";
+            if (last) {
+                cur[*idx] = value;
+                return canon;
+            }
+            YAML::Node next = cur[*idx];
+            cur.reset(next);
+            continue;
+        }
+        if (!cur.IsMap() || seg.index) {
+            diag.error(where, "'" + (canon.empty() ? std::string("the scenario") : canon) + "' is not a " +
+                                  (seg.index ? "list" : "mapping") + ", so it has no '" +
+                                  (seg.index ? std::to_string(*seg.index) : seg.key) + "'");
+            return std::nullopt;
+        }
+        canon += (canon.empty() ? "" : ".") + seg.key;
+        if (last) {
+            cur[seg.key] = value;
+            return canon;
+        }
+        if (!cur[seg.key]) {
+            std::string hint = closest_match(seg.key, map_keys(cur));
+            diag.error(where, "no key '" + canon + "' in the scenario" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+            return std::nullopt;
+        }
+        YAML::Node next = cur[seg.key];
+        cur.reset(next);
+    }
+    return std::nullopt;
+}
+
+int first_bad_utf8_line(const std::string& bytes) {
+    // Find the line holding the first byte that breaks UTF-8.
+    int line = 1;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= bytes.size(); ++i) {
+        if (i == bytes.size() || bytes[i] == '\n') {
+            if (!is_utf8(std::string_view(bytes).substr(start, i - start))) return line;
+            ++line;
+            start = i + 1;
+        }
+    }
+    return 0;
+}
+
+// ---- sections -----------------------------------------------------------------
+
+struct Loader {
+    YamlContext ctx;
+    fs::path data_dir;
+    std::string data_dir_shown;
+
+    std::optional<detail::LayerSpec> layer(MapReader& parent, const std::string& key,
+                                           const std::vector<std::string>& logical, bool required) {
+        if (!parent.has(key)) {
+            if (required) parent.missing(key);
+            return std::nullopt;
+        }
+        MapReader m(ctx, parent.child(key), parent.path(key));
+        if (!m.valid()) return std::nullopt;
+        detail::LayerSpec spec;
+        auto path = m.string("path", true);
+        if (auto l = m.string("layer")) spec.source.layer = *l;
+        if (auto c = m.choice("coords", {"wgs84", "gcj02", "bd09"})) spec.source.coords = *parse_coord_sys(*c);
+        if (auto f = m.string("lon_field")) spec.source.lon_field = *f;
+        if (auto f = m.string("lat_field")) spec.source.lat_field = *f;
+        bool ok = path.has_value();
+        for (const auto& f : logical) {
+            std::string col = m.string(f + "_field").value_or(f);
+            if (col.empty() && !detail::is_optional_field(f)) {
+                m.error(f + "_field", "field '" + f + "' is required and cannot be mapped to nothing");
+                ok = false;
+            }
+            spec.columns[f] = col;
+        }
+        if (!ok) return std::nullopt;
+        fs::path p = *path;
+        spec.source.display = p.is_absolute() ? p.string() : (fs::path(data_dir_shown) / p).lexically_normal().string();
+        spec.source.path = p.is_absolute() ? p : (data_dir / p).lexically_normal();
+        return spec;
+    }
+
+    void run(MapReader& top, RunSettings& r) {
+        if (!top.has("run")) {
+            top.missing("run");
+            return;
+        }
+        MapReader m(ctx, top.child("run"), "run");
+        if (auto v = m.integer("seed", 0, INT64_MAX)) r.seed = static_cast<std::uint64_t>(*v);
+        if (auto v = m.integer("replications", 1, 10'000'000)) r.replications = static_cast<int>(*v);
+        auto start = m.date("start", true), end = m.date("end", true);
+        if (start) r.start = *start;
+        if (end) r.end = *end;
+        if (start && end && *end <= *start) m.error("end", "the horizon ends (" + end->iso() + ") before it starts (" + start->iso() + ")");
+        r.report_date = m.date("report_date").value_or(r.end);
+        if (start && end && (r.report_date < r.start || r.report_date > r.end))
+            m.error("report_date", "report date " + r.report_date.iso() + " lies outside the horizon " + start->iso() + " .. " + end->iso());
+    }
+
+    std::vector<Phase> phases(MapReader& prog) {
+        std::vector<Phase> out;
+        if (!prog.has("phases")) return out;
+        auto items = detail::sequence(ctx, prog.child("phases"), prog.path("phases"));
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            MapReader m(ctx, items[i], prog.path("phases") + "[" + std::to_string(i) + "]");
+            Phase p;
+            p.name = m.string("name", true).value_or("");
+            p.name_zh = m.string("zh").value_or("");
+            auto s = m.date("start", true), e = m.date("end", true);
+            if (s) p.start = *s;
+            if (e) p.end = *e;
+            if (s && e && *e < *s) m.error("end", "phase '" + p.name + "' ends (" + e->iso() + ") before it starts (" + s->iso() + ")");
+            out.push_back(p);
+        }
+        return out;
+    }
+
+    std::vector<Target> targets(MapReader& prog) {
+        std::vector<Target> out;
+        if (!prog.has("targets")) return out;
+        auto items = detail::sequence(ctx, prog.child("targets"), prog.path("targets"));
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            std::string path = prog.path("targets") + "[" + std::to_string(i) + "]";
+            MapReader m(ctx, items[i], path);
+            Target t;
+            t.id = m.string("id", true).value_or("");
+            if (auto v = m.choice("measure", {"stations_built", "share_eligible_with_station", "bases_named",
+                                              "demo_bases_named", "focus_industries_covered"}, true)) {
+                for (Measure ms : {Measure::stations_built, Measure::share_eligible_with_station, Measure::bases_named,
+                                   Measure::demo_bases_named, Measure::focus_industries_covered})
+                    if (to_string(ms) == *v) t.measure = ms;
+            }
+            bool has_deadline = m.has("deadline"), has_from = m.has("from");
+            if (has_deadline == has_from)
+                m.error(has_from ? "from" : "deadline", "give exactly one of 'deadline' (checked once) or 'from' (checked at every month end from then on)");
+            else if (auto d = has_deadline ? m.date("deadline") : m.date("from")) {
+                t.deadline = *d;
+                t.recurring = has_from;
+            }
+            if (auto u = m.choice("unit", {"each", "all"})) t.city_wide = *u == "all";
+            if (auto g = m.integer("grace_days", 0, 3650)) t.grace_days = static_cast<int>(*g);
+            const bool share = t.measure == Measure::share_eligible_with_station;
+            const double max_required = share ? 1.0 : 1e9;
+            YAML::Node req = m.child("required");
+            std::string req_path = m.path("required");
+            auto check = [&](const YAML::Node& n, const std::string& p) -> std::optional<double> {
+                auto v = detail::read_number(ctx, n, p);
+                if (v && (*v < 0 || *v > max_required)) {
+                    ctx.error(n, p, share ? "a required share is between 0 and 1, got " + n.Scalar()
+                                          : "a required count cannot be negative, got " + n.Scalar());
+                    return std::nullopt;
+                }
+                return v;
+            };
+            if (!req.IsDefined()) {
+                m.missing("required");
+            } else if (req.IsMap()) {
+                for (auto it = req.begin(); it != req.end(); ++it) {
+                    std::string key = it->first.Scalar();
+                    auto v = check(it->second, req_path + "." + key);
+                    if (!v) continue;
+                    if (key == "default")
+                        t.required_default = *v;
+                    else
+                        t.required_by_unit[key] = *v;  // unit ids are checked once units are known
+                }
+            } else if (auto v = check(req, req_path)) {
+                t.required_default = *v;
+            }
+            out.push_back(std::move(t));
+        }
+        return out;
+    }
+
+    std::vector<ReviewStage> review(MapReader& prog) {
+        std::vector<ReviewStage> out;
+        if (!prog.has("review")) return out;
+        auto items = detail::sequence(ctx, prog.child("review"), prog.path("review"));
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            MapReader m(ctx, items[i], prog.path("review") + "[" + std::to_string(i) + "]");
+            ReviewStage st;
+            st.name = m.string("stage", true).value_or("");
+            st.name_zh = m.string("zh").value_or("");
+            st.working_days = m.boolean("working_days").value_or(false);
+            st.pass_probability = m.probability("pass", true).value_or(1);
+            // days: a fixed count or [min, max].
+            YAML::Node d = m.child("days");
+            std::string dp = m.path("days");
+            if (!d.IsDefined()) {
+                m.missing("days");
+            } else if (d.IsSequence() && d.size() == 2) {
+                auto lo = detail::read_integer(ctx, d[0], dp + "[0]", INT32_MIN, INT32_MAX);
+                auto hi = detail::read_integer(ctx, d[1], dp + "[1]", INT32_MIN, INT32_MAX);
+                if (lo && hi) {
+                    if (*lo <= 0) ctx.error(d[0], dp + "[0]", "a duration must be at least 1 day, got " + std::to_string(*lo));
+                    else if (*hi < *lo) ctx.error(d[1], dp + "[1]", "the longest duration (" + std::to_string(*hi) + ") is shorter than the shortest (" + std::to_string(*lo) + ")");
+                    st.min_days = static_cast<int>(*lo);
+                    st.max_days = static_cast<int>(*hi);
+                }
+            } else if (auto v = detail::read_integer(ctx, d, dp, INT32_MIN, INT32_MAX)) {
+                if (*v <= 0) ctx.error(d, dp, "a duration must be at least 1 day, got " + std::to_string(*v));
+                st.min_days = st.max_days = static_cast<int>(*v);
+            }
+            out.push_back(st);
+        }
+        return out;
+    }
+
+    void grants(MapReader& prog, GrantRule& g) {
+        if (!prog.has("grants")) return;
+        MapReader m(ctx, prog.child("grants"), prog.path("grants"));
+        auto lo = m.money("min_cny", true), hi = m.money("max_cny", true);
+        if (lo) g.min_cny = *lo;
+        if (hi) g.max_cny = *hi;
+        if (lo && hi && *lo > *hi)
+            m.error("min_cny", "the smallest grant (" + m.child("min_cny").Scalar() + " CNY) is larger than the largest (max_cny " + m.child("max_cny").Scalar() + " CNY)");
+        if (auto r = m.number_in("county_match", 0, 10)) g.county_match_ratio = *r;
+        if (auto r = m.choice("on_county_shortfall", {"defer", "reduce", "drop"}))
+            g.on_county_shortfall = *r == "defer" ? ShortfallRule::defer : *r == "reduce" ? ShortfallRule::reduce : ShortfallRule::drop;
+        if (m.has("tiers")) {
+            auto items = detail::sequence(ctx, m.child("tiers"), m.path("tiers"));
+            for (std::size_t i = 0; i < items.size(); ++i) {
+                MapReader t(ctx, items[i], m.path("tiers") + "[" + std::to_string(i) + "]");
+                GrantTier tier;
+                tier.name = t.string("name", true).value_or("");
+                if (auto c = t.money("cny", true)) {
+                    tier.cny = *c;
+                    if (lo && hi && *lo <= *hi && (*c < *lo || *c > *hi))
+                        t.error("cny", "grant tier '" + tier.name + "' (" + t.child("cny").Scalar() + " CNY) lies outside the grant range " + m.child("min_cny").Scalar() + " .. " + m.child("max_cny").Scalar());
+                }
+                g.tiers.push_back(tier);
+            }
+        }
+    }
+
+    void programme(MapReader& top, Programme& p) {
+        if (!top.has("programme")) {
+            top.missing("programme");
+            return;
+        }
+        MapReader m(ctx, top.child("programme"), "programme");
+        p.name = m.string("name", true).value_or("");
+        if (auto k = m.choice("kind", {"stations", "bases"}, true)) p.kind = *k == "stations" ? ProgrammeKind::stations : ProgrammeKind::bases;
+        p.phases = phases(m);
+        p.targets = targets(m);
+        if (m.has("eligibility")) {
+            MapReader e(ctx, m.child("eligibility"), m.path("eligibility"));
+            if (e.has("project_types")) {
+                p.eligibility.project_types.clear();
+                auto items = detail::sequence(ctx, e.child("project_types"), e.path("project_types"));
+                for (std::size_t i = 0; i < items.size(); ++i) {
+                    auto s = detail::read_string(ctx, items[i], e.path("project_types") + "[" + std::to_string(i) + "]");
+                    if (s && *s != "housing" && *s != "municipal")
+                        ctx.error(items[i], e.path("project_types") + "[" + std::to_string(i) + "]", "unknown project type '" + *s + "'; expected housing or municipal");
+                    else if (s)
+                        p.eligibility.project_types.push_back(*s);
+                }
+            }
+            if (auto v = e.integer("min_workforce", 0, 1'000'000)) p.eligibility.min_workforce = static_cast<int>(*v);
+            if (auto v = e.money("min_contract_cny")) p.eligibility.min_contract_cny = *v;
+            if (auto v = e.integer("min_duration_months", 0, 600)) p.eligibility.min_duration_months = static_cast<int>(*v);
+        }
+        if (m.has("station_standard")) {
+            MapReader s(ctx, m.child("station_standard"), m.path("station_standard"));
+            if (auto v = s.number_in("min_area_m2", 0, 1e6)) p.standard.min_area_m2 = *v;
+            if (s.has("elements")) {
+                p.standard.elements.clear();
+                auto items = detail::sequence(ctx, s.child("elements"), s.path("elements"));
+                for (std::size_t i = 0; i < items.size(); ++i)
+                    if (auto v = detail::read_string(ctx, items[i], s.path("elements") + "[" + std::to_string(i) + "]")) p.standard.elements.push_back(*v);
+            }
+        }
+        if (auto v = m.integer("first_year", 1990, 2100)) p.first_year = static_cast<int>(*v);
+        if (auto v = m.integer("rounds", 1, 50)) p.rounds = static_cast<int>(*v);
+        if (auto v = m.string("application_due")) {
+            auto d = Date::parse("2000-" + *v);
+            if (!d) m.error("application_due", "expected a month and day MM-DD, got '" + *v + "'");
+            else {
+                p.application_due_month = d->month();
+                p.application_due_day = d->day();
+            }
+        }
+        if (m.has("focus_industries")) {
+            auto items = detail::sequence(ctx, m.child("focus_industries"), m.path("focus_industries"));
+            for (std::size_t i = 0; i < items.size(); ++i)
+                if (auto v = detail::read_string(ctx, items[i], m.path("focus_industries") + "[" + std::to_string(i) + "]")) p.focus_industries.push_back(*v);
+        }
+        if (m.has("base_eligibility")) {
+            MapReader e(ctx, m.child("base_eligibility"), m.path("base_eligibility"));
+            if (auto v = e.integer("min_trainees", 0, 10'000'000)) p.base_eligibility.min_trainees = static_cast<int>(*v);
+            if (auto v = e.probability("min_senior_share")) p.base_eligibility.min_senior_share = *v;
+            if (auto v = e.integer("min_equipment_sets", 0, 100'000)) p.base_eligibility.min_equipment_sets = static_cast<int>(*v);
+        }
+        p.review = review(m);
+        grants(m, p.grants);
+    }
+
+    void budgets(MapReader& top, Budgets& b, std::vector<std::pair<std::string, YAML::Node>>& unit_refs) {
+        if (!top.has("budgets")) return;
+        MapReader m(ctx, top.child("budgets"), "budgets");
+        if (auto r = m.choice("on_exhausted", {"wait", "enterprise_pays", "not_built"}))
+            b.on_exhausted = *r == "wait" ? ExhaustedRule::wait : *r == "enterprise_pays" ? ExhaustedRule::enterprise_pays : ExhaustedRule::not_built;
+        if (!m.has("payers")) return;
+        auto items = detail::sequence(ctx, m.child("payers"), m.path("payers"));
+        std::set<std::string> ids;
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            std::string path = m.path("payers") + "[" + std::to_string(i) + "]";
+            MapReader pm(ctx, items[i], path);
+            Payer p;
+            p.id = pm.string("id", true).value_or("");
+            p.name = pm.string("name").value_or(p.id);
+            if (!p.id.empty() && !ids.insert(p.id).second) pm.error("id", "duplicate payer id '" + p.id + "'");
+            YAML::Node a = pm.child("annual_cny");
+            if (!a.IsDefined()) pm.missing("annual_cny");
+            else if (!(a.IsScalar() && a.Scalar() == "unlimited")) {
+                if (auto v = pm.money("annual_cny")) p.annual_cny = *v;
+            }
+            if (pm.has("years")) {
+                MapReader ym(ctx, pm.child("years"), pm.path("years"));
+                for (auto it = ym.node().begin(); it != ym.node().end(); ++it) {
+                    std::string key = it->first.Scalar();
+                    int year = 0;
+                    auto [ptr, ec] = std::from_chars(key.data(), key.data() + key.size(), year);
+                    if (ec != std::errc() || ptr != key.data() + key.size() || year < 1990 || year > 2100) {
+                        ctx.diag->error(ctx.at_mark(it->first.Mark(), pm.path("years") + "." + key), "expected a year such as 2024, got '" + key + "'");
+                        ym.child(key);
+                        continue;
+                    }
+                    if (auto v = ym.money(key)) p.annual_by_year[year] = *v;
+                }
+            }
+            bool per_unit = pm.boolean("per_unit").value_or(false);
+            std::map<std::string, double> unit_amounts;
+            if (pm.has("units")) {
+                MapReader um(ctx, pm.child("units"), pm.path("units"));
+                for (auto it = um.node().begin(); it != um.node().end(); ++it) {
+                    std::string key = it->first.Scalar();
+                    unit_refs.emplace_back(um.path(key), it->first);
+                    if (auto v = um.money(key)) unit_amounts[key] = *v;
+                }
+            }
+            if (!per_unit) {
+                if (!unit_amounts.empty()) pm.error("units", "per-unit amounts need 'per_unit: true'");
+                b.payers.push_back(std::move(p));
+                continue;
+            }
+            // Expanded into one payer per unit once the units are known:
+            // keep a template with the per-unit table in annual_by_year's stead.
+            p.unit = "*";
+            for (const auto& [u, v] : unit_amounts) per_unit_amounts[p.id][u] = v;
+            b.payers.push_back(std::move(p));
+        }
+    }
+
+    std::map<std::string, std::map<std::string, double>> per_unit_amounts;  // payer -> unit -> annual
+};
+
+}  // namespace
+
+Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnostics* warnings) {
+    Diagnostics diag;
+    const std::string shown = file.string();
+    std::string bytes = read_file(file, shown);
+    Scenario s;
+    s.file = file;
+    s.overrides = options.overrides;
+    if (bytes.find_first_not_of(" \t\r\n") == std::string::npos)
+        throw InputError({shown}, "the scenario file is empty; expected a YAML mapping (see scenarios/jiangmen-baseline.yaml)");
+    if (int line = first_bad_utf8_line(bytes))
+        throw InputError({shown, line}, "the file is not valid UTF-8 text; save it as UTF-8 (Chinese text in GBK is not supported)");
+
+    std::string fingerprint = bytes;
+    for (const auto& o : options.overrides) fingerprint += "\n--set " + o;
+    s.hash = fnv1a_hex(fingerprint);
+
+    YAML::Node root;
+    try {
+        root = YAML::Load(bytes);
+    } catch (const YAML::ParserException& e) {
+        throw InputError({shown, e.mark.line + 1, e.mark.column + 1}, "not valid YAML: " + e.msg);
+    }
+
+    Loader L;
+    L.ctx.file = shown;
+    L.ctx.diag = &diag;
+    for (const auto& o : options.overrides)
+        if (auto canon = apply_override(root, o, diag)) L.ctx.overridden[*canon] = o;
+
+    MapReader top(L.ctx, root, "");
+    if (!top.valid()) diag.throw_if_errors();
+    s.name = top.string("name", true).value_or(file.stem().string());
+    s.title = top.string("title").value_or(s.name);
+    L.run(top, s.run);
+
+    // Data paths are relative to the scenario file, or to the working
+    // directory when data_dir comes from --set.
+    std::string dd = top.string("data_dir").value_or(".");
+    bool dd_overridden = L.ctx.overridden.count("data_dir") > 0;
+    fs::path base = dd_overridden ? fs::path(".") : file.parent_path();
+    L.data_dir = fs::path(dd).is_absolute() ? fs::path(dd) : (base / dd).lexically_normal();
+    L.data_dir_shown = fs::path(dd).is_absolute() ? dd : (base / dd).lexically_normal().string();
+
+    std::string region_name, region_code;
+    std::optional<int> epsg;
+    {
+        if (!top.has("region")) top.missing("region");
+        MapReader r(L.ctx, top.has("region") ? top.child("region") : YAML::Node(YAML::NodeType::Map), "region");
+        region_name = r.string("name", true).value_or("");
+        region_code = r.string("code").value_or("");
+        YAML::Node crs = r.child("crs");
+        if (crs.IsDefined() && !(crs.IsScalar() && crs.Scalar() == "utm")) {
+            if (auto v = detail::read_integer(L.ctx, crs, "region.crs", 1024, 999999)) epsg = static_cast<int>(*v);
+        }
+    }
+    auto units_spec = L.layer(top, "units", detail::unit_fields(), true);
+    auto projects_spec = L.layer(top, "projects", detail::project_fields(), false);
+    auto stations_spec = L.layer(top, "stations", detail::station_fields(), false);
+    auto bases_spec = L.layer(top, "bases", detail::base_fields(), false);
+    auto demand_spec = L.layer(top, "demand", detail::demand_fields(), false);
+    L.programme(top, s.programme);
+    std::vector<std::pair<std::string, YAML::Node>> payer_unit_refs;
+    L.budgets(top, s.budgets, payer_unit_refs);
+    top.finish();
+
+    const auto& prog = s.programme;
+    if (prog.kind == ProgrammeKind::stations && top.has("programme") && !top.has("projects"))
+        diag.error(L.ctx.at(root, "projects"), "a stations programme needs a 'projects' layer");
+    if (prog.kind == ProgrammeKind::bases && top.has("programme") && !top.has("bases"))
+        diag.error(L.ctx.at(root, "bases"), "a bases programme needs a 'bases' layer");
+
+    // Targets and phases against the horizon.
+    auto prog_node = static_cast<const YAML::Node&>(root)["programme"];
+    auto targets_node = prog_node && prog_node.IsMap() ? static_cast<const YAML::Node&>(prog_node)["targets"] : YAML::Node();
+    for (std::size_t i = 0; i < prog.targets.size(); ++i) {
+        const Target& t = prog.targets[i];
+        YAML::Node tn = targets_node && targets_node.IsSequence() && i < targets_node.size() ? targets_node[i] : YAML::Node();
+        std::string path = "programme.targets[" + std::to_string(i) + "]." + (t.recurring ? "from" : "deadline");
+        YAML::Node dn = tn && tn.IsMap() ? static_cast<const YAML::Node&>(tn)[t.recurring ? "from" : "deadline"] : YAML::Node();
+        if (t.deadline.days() != 0 && s.run.end.days() != 0 && (t.deadline > s.run.end || t.deadline < s.run.start))
+            diag.error(L.ctx.at(dn, path), "target '" + t.id + "' falls on " + t.deadline.iso() + ", outside the run's horizon " +
+                                               s.run.start.iso() + " .. " + s.run.end.iso());
+    }
+    if (prog.kind == ProgrammeKind::bases && prog.first_year != 0 && s.run.start.days() != 0 &&
+        (prog.first_year < s.run.start.year() || prog.first_year > s.run.end.year()))
+        diag.error(L.ctx.at(prog_node && prog_node.IsMap() ? static_cast<const YAML::Node&>(prog_node)["first_year"] : YAML::Node(), "programme.first_year"),
+                   "the first round (" + std::to_string(prog.first_year) + ") lies outside the run's horizon");
+
+    if (!options.load_data) {
+        if (warnings) for (const auto& p : diag.problems()) if (p.severity == Severity::warning) warnings->add(p);
+        diag.throw_if_errors();
+        return s;
+    }
+
+    // Data: each layer is read even when another failed, so that one run of
+    // `tisheng validate` lists every problem.
+    auto read_guarded = [&](auto&& fn) {
+        try {
+            fn();
+        } catch (const InputError& e) {
+            diag.add(e.problem());
+        }
+    };
+    std::vector<Unit> units;
+    if (units_spec) read_guarded([&] { units = detail::load_units(*units_spec, diag); });
+    try {
+        s.region = Region(region_name, region_code, std::move(units), epsg);
+    } catch (const Error& e) {
+        diag.error(L.ctx.at(static_cast<const YAML::Node&>(root)["region"], "region.crs"), e.what());
+        s.region = Region(region_name, region_code, {}, std::nullopt);
+    }
+    if (!s.region.units().empty()) {
+        if (projects_spec) read_guarded([&] { s.sites.projects = detail::load_projects(*projects_spec, s.region, diag); });
+        if (stations_spec) read_guarded([&] { s.sites.stations = detail::load_stations(*stations_spec, s.region, diag); });
+        if (bases_spec) read_guarded([&] { s.sites.bases = detail::load_bases(*bases_spec, s.region, diag); });
+        if (demand_spec) read_guarded([&] { s.sites.demand = detail::load_demand(*demand_spec, s.region, diag); });
+
+        // Unit ids named in targets and budgets must exist.
+        std::vector<std::string> ids;
+        for (const auto& u : s.region.units()) ids.push_back(u.id);
+        auto unknown_unit = [&](const std::string& id, const Location& where) {
+            std::string hint = closest_match(id, ids);
+            diag.error(where, "unknown unit '" + id + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                                  " (units come from " + (units_spec ? units_spec->source.display : "the units layer") + ")");
+        };
+        for (std::size_t i = 0; i < prog.targets.size(); ++i) {
+            YAML::Node tn = targets_node && targets_node.IsSequence() && i < targets_node.size() ? targets_node[i] : YAML::Node();
+            YAML::Node rn = tn && tn.IsMap() ? static_cast<const YAML::Node&>(tn)["required"] : YAML::Node();
+            for (const auto& [id, v] : prog.targets[i].required_by_unit) {
+                if (s.region.find(id)) continue;
+                YAML::Mark mark = YAML::Mark::null_mark();
+                if (rn && rn.IsMap())
+                    for (auto it = rn.begin(); it != rn.end(); ++it)
+                        if (it->first.Scalar() == id) mark = it->first.Mark();
+                unknown_unit(id, L.ctx.at_mark(mark, "programme.targets[" + std::to_string(i) + "].required." + id));
+            }
+        }
+        for (const auto& [path, key] : payer_unit_refs)
+            if (!s.region.find(key.Scalar())) unknown_unit(key.Scalar(), L.ctx.at_mark(key.Mark(), path));
+
+        // Per-unit payers: one payer per unit, named by the unit's id.
+        std::vector<Payer> expanded;
+        for (auto& p : s.budgets.payers) {
+            if (p.unit != "*") {
+                expanded.push_back(std::move(p));
+                continue;
+            }
+            for (const auto& u : s.region.units()) {
+                Payer q = p;
+                q.id = p.id + ":" + u.id;
+                q.name = u.name + p.name;
+                q.unit = u.id;
+                auto& amounts = L.per_unit_amounts[p.id];
+                if (auto it = amounts.find(u.id); it != amounts.end()) q.annual_cny = it->second;
+                expanded.push_back(std::move(q));
+            }
+        }
+        s.budgets.payers = std::move(expanded);
+    }
+
+    if (warnings)
+        for (const auto& p : diag.problems())
+            if (p.severity == Severity::warning) warnings->add(p);
+    diag.throw_if_errors();
+    return s;
+}
+
+}  // namespace tisheng

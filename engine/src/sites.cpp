@@ -1,0 +1,319 @@
+#include "tisheng/sites.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <unordered_map>
+
+#include "detail/loaders.hpp"
+#include "tisheng/programme.hpp"
+
+namespace tisheng {
+
+std::string_view to_string(ProjectType t) { return t == ProjectType::housing ? "housing" : "municipal"; }
+
+std::string_view to_string(SiteKind k) {
+    switch (k) {
+        case SiteKind::night_school: return "night_school";
+        case SiteKind::model_worker_studio: return "model_worker_studio";
+        case SiteKind::injury_prevention: return "injury_prevention";
+    }
+    return "?";
+}
+
+std::string_view to_string(BaseAttribute a) {
+    switch (a) {
+        case BaseAttribute::government: return "government";
+        case BaseAttribute::industry: return "industry";
+        case BaseAttribute::other: return "other";
+    }
+    return "?";
+}
+
+namespace detail {
+
+const std::vector<std::string>& unit_fields() {
+    static const std::vector<std::string> f{"id", "name", "name_en"};
+    return f;
+}
+const std::vector<std::string>& project_fields() {
+    static const std::vector<std::string> f{"id",          "name",        "enterprise",   "type",
+                                            "address",     "start",       "planned_end",  "workforce",
+                                            "contract_cny", "contact_name", "contact_title", "mobile"};
+    return f;
+}
+const std::vector<std::string>& station_fields() {
+    static const std::vector<std::string> f{"id", "name", "kind", "address", "area_m2", "capacity"};
+    return f;
+}
+const std::vector<std::string>& base_fields() {
+    static const std::vector<std::string> f{"id",        "name",           "attribute",      "category",
+                                            "industry",  "address",        "annual_trainees", "senior_share",
+                                            "equipment_sets", "recognised", "track",          "head_name",
+                                            "head_id_number", "phone"};
+    return f;
+}
+const std::vector<std::string>& demand_fields() {
+    static const std::vector<std::string> f{"id", "industry", "workers"};
+    return f;
+}
+
+bool is_optional_field(const std::string& field) {
+    static const std::vector<std::string> opt{"name_en",       "address",  "contact_name", "contact_title",
+                                              "mobile",        "head_name", "head_id_number", "phone",
+                                              "contract_cny",  "enterprise"};
+    return std::find(opt.begin(), opt.end(), field) != opt.end();
+}
+
+namespace {
+
+/// Typed access to one row's fields, reporting each bad value with its place.
+class RowReader {
+public:
+    RowReader(const LayerSpec& spec, const std::vector<std::string>& logical, const FeatureRow& row, Diagnostics& diag)
+        : m_spec(spec), m_logical(logical), m_row(row), m_diag(diag) {
+        if (auto id = m_row.values[0]) m_id = *id;
+    }
+    [[nodiscard]] bool ok() const { return m_ok; }
+    [[nodiscard]] const std::string& id() const { return m_id; }
+
+    std::optional<std::string> raw(const std::string& f) const {
+        auto i = index(f);
+        return m_row.values[i];
+    }
+    std::string text(const std::string& f, bool required = true) {
+        auto v = raw(f);
+        if (!v) {
+            if (required && !m_spec.columns.at(f).empty()) fail(f, "value is missing");
+            return {};
+        }
+        return *v;
+    }
+    double real(const std::string& f, double lo, double hi) {
+        auto v = raw(f);
+        if (!v) {
+            if (!m_spec.columns.at(f).empty()) fail(f, "value is missing; expected a number");
+            return 0;
+        }
+        double x = 0;
+        auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), x);
+        if (ec != std::errc() || p != v->data() + v->size() || !std::isfinite(x)) {
+            fail(f, "expected a number, got '" + *v + "'");
+            return 0;
+        }
+        if (x < lo || x > hi) {
+            fail(f, "expected a number between " + fmt(lo) + " and " + fmt(hi) + ", got '" + *v + "'");
+            return 0;
+        }
+        return x;
+    }
+    int integer(const std::string& f, int lo, int hi) {
+        auto v = raw(f);
+        if (!v) {
+            fail(f, "value is missing; expected a whole number");
+            return 0;
+        }
+        long long x = 0;
+        auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), x);
+        if (ec != std::errc() || p != v->data() + v->size() || x < lo || x > hi) {
+            fail(f, "expected a whole number between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                        ", got '" + *v + "'");
+            return 0;
+        }
+        return static_cast<int>(x);
+    }
+    Date date(const std::string& f) {
+        auto v = raw(f);
+        if (!v) {
+            fail(f, "value is missing; expected a date YYYY-MM-DD");
+            return {};
+        }
+        auto d = Date::parse(*v);
+        if (!d) {
+            fail(f, "expected a date YYYY-MM-DD, got '" + *v + "'");
+            return {};
+        }
+        return *d;
+    }
+    template <class E>
+    E choice(const std::string& f, const std::vector<std::pair<std::string, E>>& choices) {
+        std::string v = text(f);
+        for (const auto& [name, e] : choices)
+            if (name == v) return e;
+        std::string list;
+        for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c.first;
+        if (!v.empty()) fail(f, "unknown value '" + v + "'; expected one of: " + list);
+        return choices.front().second;
+    }
+    bool flag(const std::string& f) {
+        std::string v = text(f);
+        if (v == "1" || v == "true" || v == "yes") return true;
+        if (v == "0" || v == "false" || v == "no" || v.empty()) return false;
+        fail(f, "expected 1/0 or true/false, got '" + v + "'");
+        return false;
+    }
+    void fail(const std::string& f, const std::string& message) {
+        m_ok = false;
+        m_diag.error({m_spec.source.display, m_row.line, 0, m_row.where(m_id), column(f)}, message);
+    }
+    std::optional<UnitIndex> locate(const Region& region) {
+        if (m_row.geom != FeatureRow::Geom::point) {
+            fail("geometry", "expected a point position");
+            return std::nullopt;
+        }
+        auto u = region.locate(m_row.point);
+        if (!u) {
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "%.6f, %.6f", m_row.point.lon, m_row.point.lat);
+            fail("geometry", std::string("site at lon/lat ") + buf + " (WGS84) lies outside every unit of " +
+                                 region.name());
+        }
+        return u;
+    }
+
+private:
+    std::size_t index(const std::string& f) const {
+        return static_cast<std::size_t>(std::find(m_logical.begin(), m_logical.end(), f) - m_logical.begin());
+    }
+    std::string column(const std::string& f) const {
+        auto it = m_spec.columns.find(f);
+        return it == m_spec.columns.end() ? f : it->second;
+    }
+    static std::string fmt(double x) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%g", x);
+        return buf;
+    }
+    const LayerSpec& m_spec;
+    const std::vector<std::string>& m_logical;
+    const FeatureRow& m_row;
+    Diagnostics& m_diag;
+    std::string m_id;
+    bool m_ok = true;
+};
+
+std::vector<std::string> source_columns(const LayerSpec& spec, const std::vector<std::string>& logical) {
+    std::vector<std::string> cols;
+    for (const auto& f : logical) cols.push_back(spec.columns.at(f));
+    return cols;
+}
+
+/// Reads a layer row by row; `make` returns true to keep the row's item.
+template <class T, class Make>
+std::vector<T> load_rows(const LayerSpec& spec, const std::vector<std::string>& logical, Diagnostics& diag,
+                         Make&& make) {
+    std::vector<T> out;
+    std::unordered_map<std::string, std::string> seen;  // id -> where first seen
+    read_layer(spec.source, source_columns(spec, logical), [&](const FeatureRow& row) {
+        RowReader r(spec, logical, row, diag);
+        if (r.id().empty()) {
+            r.fail(logical[0], "id is missing; every feature needs a unique id");
+            return;
+        }
+        if (auto [it, fresh] = seen.emplace(r.id(), row.where()); !fresh) {
+            r.fail(logical[0], "duplicate id '" + r.id() + "' (first used at " + it->second + ")");
+            return;
+        }
+        T item;
+        make(r, row, item);
+        if (r.ok()) out.push_back(std::move(item));
+    }, diag);
+    return out;
+}
+
+}  // namespace
+
+std::vector<Unit> load_units(const LayerSpec& spec, Diagnostics& diag) {
+    auto units = load_rows<Unit>(spec, unit_fields(), diag, [&](RowReader& r, const FeatureRow& row, Unit& u) {
+        u.id = r.id();
+        u.name = r.text("name");
+        u.name_en = r.text("name_en", false);
+        if (row.geom != FeatureRow::Geom::polygon || row.polygons.empty()) {
+            r.fail("geometry", "expected a polygon or multipolygon boundary; this one is empty or missing");
+            return;
+        }
+        u.geometry = row.polygons;
+        normalise(u.geometry);
+        if (auto why = validity_problem(u.geometry); !why.empty()) {
+            r.fail("geometry", "invalid polygon: " + why + " (repair it, e.g. with QGIS 'Fix geometries')");
+            return;
+        }
+        u.label = label_point(u.geometry);
+        u.area_km2 = area_km2(u.geometry);
+    });
+    if (units.empty() && !diag.has_errors())
+        diag.error({spec.source.display}, "the boundary layer holds no units; expected at least one polygon");
+    return units;
+}
+
+std::vector<Project> load_projects(const LayerSpec& spec, const Region& region, Diagnostics& diag) {
+    return load_rows<Project>(spec, project_fields(), diag, [&](RowReader& r, const FeatureRow& row, Project& p) {
+        p.id = r.id();
+        p.pos = row.point;
+        p.name = r.text("name");
+        p.enterprise = r.text("enterprise", false);
+        p.type = r.choice<ProjectType>("type", {{"housing", ProjectType::housing}, {"municipal", ProjectType::municipal}});
+        p.address = r.text("address", false);
+        p.start = r.date("start");
+        p.planned_end = r.date("planned_end");
+        p.workforce = r.integer("workforce", 0, 1'000'000);
+        p.contract_cny = r.real("contract_cny", 0, 1e13);
+        p.contact_name = r.text("contact_name", false);
+        p.contact_title = r.text("contact_title", false);
+        p.mobile = r.text("mobile", false);
+        if (r.ok() && p.planned_end < p.start)
+            r.fail("planned_end", "planned completion " + p.planned_end.iso() + " is before the start " + p.start.iso());
+        if (auto u = r.locate(region)) p.unit = *u;
+    });
+}
+
+std::vector<CandidateSite> load_stations(const LayerSpec& spec, const Region& region, Diagnostics& diag) {
+    return load_rows<CandidateSite>(spec, station_fields(), diag, [&](RowReader& r, const FeatureRow& row, CandidateSite& s) {
+        s.id = r.id();
+        s.pos = row.point;
+        s.name = r.text("name");
+        s.kind = r.choice<SiteKind>("kind", {{"night_school", SiteKind::night_school},
+                                             {"model_worker_studio", SiteKind::model_worker_studio},
+                                             {"injury_prevention", SiteKind::injury_prevention}});
+        s.address = r.text("address", false);
+        s.area_m2 = r.real("area_m2", 0, 1e6);
+        s.capacity = r.integer("capacity", 0, 10'000'000);
+        if (auto u = r.locate(region)) s.unit = *u;
+    });
+}
+
+std::vector<CandidateBase> load_bases(const LayerSpec& spec, const Region& region, Diagnostics& diag) {
+    return load_rows<CandidateBase>(spec, base_fields(), diag, [&](RowReader& r, const FeatureRow& row, CandidateBase& b) {
+        b.id = r.id();
+        b.pos = row.point;
+        b.name = r.text("name");
+        b.attribute = r.choice<BaseAttribute>("attribute", {{"government", BaseAttribute::government},
+                                                            {"industry", BaseAttribute::industry},
+                                                            {"other", BaseAttribute::other}});
+        b.category = r.choice<char>("category", {{"A", 'A'}, {"B", 'B'}, {"C", 'C'}, {"D", 'D'}});
+        b.industry = r.text("industry");
+        b.address = r.text("address", false);
+        b.annual_trainees = r.integer("annual_trainees", 0, 10'000'000);
+        b.senior_share = r.real("senior_share", 0, 1);
+        b.equipment_sets = r.integer("equipment_sets", 0, 100'000);
+        b.recognised = r.flag("recognised");
+        b.existing = r.choice<bool>("track", {{"existing", true}, {"new", false}});
+        b.head_name = r.text("head_name", false);
+        b.head_id_number = r.text("head_id_number", false);
+        b.phone = r.text("phone", false);
+        if (auto u = r.locate(region)) b.unit = *u;
+    });
+}
+
+std::vector<DemandPoint> load_demand(const LayerSpec& spec, const Region& region, Diagnostics& diag) {
+    return load_rows<DemandPoint>(spec, demand_fields(), diag, [&](RowReader& r, const FeatureRow& row, DemandPoint& d) {
+        d.id = r.id();
+        d.industry = r.text("industry");
+        d.workers = r.integer("workers", 0, 10'000'000);
+        d.pos = row.point;
+        if (auto u = r.locate(region)) d.unit = *u;
+    });
+}
+
+}  // namespace detail
+}  // namespace tisheng
