@@ -68,7 +68,7 @@ bool is_utf8(std::string_view s) {
 }
 
 std::string fnv1a_hex(std::string_view bytes) {
-    std::uint64_t h = 1469598103934665603ULL;
+    std::uint64_t h = 14695981039346656037ULL;  // FNV-1a 64-bit offset basis
     for (unsigned char c : bytes) {
         h ^= c;
         h *= 1099511628211ULL;

@@ -7,10 +7,12 @@
 #include <boost/geometry/algorithms/difference.hpp>
 #include <boost/geometry/algorithms/intersection.hpp>
 #include <boost/geometry/algorithms/is_valid.hpp>
+#include <boost/geometry/algorithms/remove_spikes.hpp>
+#include <boost/geometry/algorithms/unique.hpp>
 #include <boost/geometry/algorithms/simplify.hpp>
+#include <boost/geometry/strategies/agnostic/simplify_douglas_peucker.hpp>
 #include <boost/geometry/strategies/cartesian/distance_projected_point.hpp>
 #include <boost/geometry/strategies/cartesian/distance_pythagoras.hpp>
-#include <boost/geometry/strategies/agnostic/simplify_douglas_peucker.hpp>
 #include <boost/geometry/algorithms/union.hpp>
 
 #include "detail/bg.hpp"
@@ -69,15 +71,15 @@ const Geography& jiangmen() {
          {"440705", "新会区", "Xinhui", "会城街道"}, {"440781", "台山市", "Taishan", "台城街道"},
          {"440783", "开平市", "Kaiping", "三埠街道"}, {"440784", "鹤山市", "Heshan", "沙坪街道"},
          {"440785", "恩平市", "Enping", "恩城街道"}},
-        {{"440703", "环市", 113.075, 22.600, 10, 2.0}, {"440703", "杜阮", 113.010, 22.610, 3, 1.5},
-         {"440703", "棠下", 113.040, 22.670, 3, 1.5}, {"440703", "荷塘", 113.100, 22.700, 2, 1.2},
-         {"440704", "江南", 113.115, 22.560, 6, 1.5}, {"440704", "礼乐", 113.125, 22.515, 3, 1.2},
+        {{"440703", "环市", 113.060, 22.610, 10, 1.5}, {"440703", "杜阮", 113.010, 22.610, 3, 1.5},
+         {"440703", "棠下", 113.040, 22.670, 3, 1.5}, {"440703", "荷塘", 113.075, 22.685, 2, 0.8},
+         {"440704", "江南", 113.115, 22.560, 6, 1.5}, {"440704", "礼乐", 113.110, 22.530, 3, 0.8},
          {"440705", "会城", 113.035, 22.515, 9, 2.0}, {"440705", "大泽", 112.960, 22.490, 2, 1.5},
          {"440705", "司前", 112.880, 22.420, 2, 1.5}, {"440705", "双水", 113.000, 22.410, 2, 1.5},
          {"440705", "古井", 113.070, 22.310, 2, 1.5}, {"440705", "崖门", 113.060, 22.240, 1, 1.5},
          {"440781", "台城", 112.790, 22.250, 6, 2.0}, {"440781", "水步", 112.790, 22.360, 2, 1.5},
-         {"440781", "斗山", 112.620, 22.010, 1.5, 1.5}, {"440781", "广海", 112.790, 21.960, 1.5, 1.5},
-         {"440781", "都斛", 112.910, 22.080, 1, 1.5}, {"440783", "三埠", 112.695, 22.370, 6, 2.0},
+         {"440781", "斗山", 112.660, 21.975, 1.5, 1.0}, {"440781", "广海", 112.790, 21.960, 1.5, 1.5},
+         {"440781", "都斛", 112.910, 22.080, 1, 1.5}, {"440783", "三埠", 112.680, 22.385, 6, 1.5},
          {"440783", "赤坎", 112.590, 22.320, 2, 1.5}, {"440783", "苍城", 112.570, 22.470, 1.5, 1.5},
          {"440783", "金鸡", 112.440, 22.200, 1, 1.5}, {"440784", "沙坪", 112.960, 22.760, 6, 2.0},
          {"440784", "共和", 112.870, 22.640, 2, 1.5}, {"440784", "址山", 112.790, 22.600, 1.5, 1.5},
@@ -102,15 +104,15 @@ const Geography& quanzhou() {
          {"350581", "石狮市", "Shishi", "湖滨街道"}, {"350582", "晋江市", "Jinjiang", "青阳街道"},
          {"350583", "南安市", "Nan'an", "溪美街道"}, {"350500-ETDZ", "泉州开发区", "Quanzhou ETDZ", "清濛园区"},
          {"350500-TIZ", "泉州台商投资区", "Quanzhou TIZ", "张坂镇"}},
-        {{"350502", "海滨", 118.585, 24.910, 5, 1.2}, {"350503", "东海", 118.640, 24.895, 5, 1.5},
-         {"350504", "万安", 118.670, 24.945, 3, 1.5}, {"350504", "马甲", 118.620, 25.100, 1, 1.5},
-         {"350505", "山腰", 118.915, 25.125, 4, 1.5}, {"350521", "螺城", 118.800, 25.030, 5, 2.0},
-         {"350521", "崇武", 118.915, 24.900, 2, 1.0}, {"350524", "凤城", 118.185, 25.060, 5, 2.0},
+        {{"350502", "海滨", 118.580, 24.912, 5, 0.6}, {"350503", "东海", 118.625, 24.910, 5, 1.0},
+         {"350504", "万安", 118.663, 24.960, 2, 0.25}, {"350504", "马甲", 118.620, 25.100, 2, 1.0},
+         {"350505", "山腰", 118.900, 25.120, 4, 1.0}, {"350521", "螺城", 118.800, 25.030, 5, 2.0},
+         {"350521", "崇武", 118.900, 24.910, 2, 0.5}, {"350524", "凤城", 118.185, 25.060, 5, 2.0},
          {"350524", "湖头", 117.960, 25.210, 2, 1.5}, {"350525", "桃城", 118.295, 25.320, 5, 2.0},
-         {"350526", "浔中", 118.240, 25.490, 5, 2.0}, {"350581", "湖滨", 118.645, 24.735, 6, 1.5},
+         {"350526", "浔中", 118.240, 25.490, 5, 2.0}, {"350581", "湖滨", 118.655, 24.748, 6, 1.0},
          {"350582", "青阳", 118.580, 24.810, 6, 1.5}, {"350582", "安海", 118.470, 24.715, 3, 1.5},
          {"350582", "英林", 118.620, 24.640, 2, 1.2}, {"350583", "溪美", 118.385, 24.960, 5, 2.0},
-         {"350583", "水头", 118.430, 24.720, 3, 1.5}, {"350583", "官桥", 118.360, 24.820, 2, 1.5}},
+         {"350583", "水头", 118.410, 24.745, 3, 0.8}, {"350583", "官桥", 118.360, 24.820, 2, 1.5}},
         {{118.30, 25.93}, {118.55, 25.80}, {118.60, 25.50}, {118.75, 25.25}, {119.00, 25.22}, {119.03, 25.05},
          {118.95, 24.85}, {118.78, 24.72}, {118.70, 24.55}, {118.45, 24.55}, {118.30, 24.65}, {118.15, 24.80},
          {117.90, 24.85}, {117.60, 25.00}, {117.56, 25.30}, {117.80, 25.40}, {118.00, 25.60}, {117.95, 25.85}},
@@ -190,13 +192,16 @@ std::vector<BgMulti> build_units(const Geography& g) {
         }
     }
     for (auto& m : out) {
-        // Unions of cells leave collinear points and slivers; simplifying by
-        // ~10 m removes them before rounding to the written precision.
+        // Unions of Voronoi cells can leave spikes and repeated points.
+        bg::unique(m);
+        bg::remove_spikes(m);
         BgMulti simple;
         bg::simplify(m, simple, 1e-4);
         m = std::move(simple);
+        // Back to lon/lat, rounded to 1e-9 degrees (the written precision),
+        // far below anything that could create a self-intersection.
         for (auto& poly : m) {
-            auto back = [&](BgPoint& p) { p = BgPoint(std::round(p.x() / kx * 1e6) / 1e6, std::round(p.y() * 1e6) / 1e6); };
+            auto back = [&](BgPoint& p) { p = BgPoint(std::round(p.x() / kx * 1e9) / 1e9, std::round(p.y() * 1e9) / 1e9); };
             for (auto& p : poly.outer()) back(p);
             for (auto& r : poly.inners())
                 for (auto& p : r) back(p);
@@ -278,7 +283,9 @@ struct Placer {
         for (auto a : anchors_of[u]) w.push_back(g.anchors[a].weight);
         const Anchor* anchor = anchors_of[u].empty() ? nullptr : &g.anchors[anchors_of[u][r.weighted(w)]];
         LonLat centre = zone ? LonLat{zone->lon, zone->lat} : LonLat{anchor->lon, anchor->lat};
-        double sd_km = zone ? zone->radius_km / 2.5 : anchor->spread_km * spread_factor;
+        // 0.6: sites cluster tightly around towns, far from borders the schematic
+        // boundaries only approximate.
+        double sd_km = zone ? zone->radius_km / 2.5 : 0.6 * anchor->spread_km * spread_factor;
         if (town) *town = anchor ? anchor->town : g.units[u].town;
         for (int attempt = 0; attempt < 200; ++attempt) {
             double dx = std::clamp(r.normal(), -2.5, 2.5) * sd_km, dy = std::clamp(r.normal(), -2.5, 2.5) * sd_km;
@@ -297,7 +304,7 @@ struct Writer {
         VectorWriter w(f, "GeoJSON");
         w.begin_layer("units", GeomKind::multipolygon,
                       {{"adcode", FieldDef::Type::text}, {"name_zh", FieldDef::Type::text}, {"name_en", FieldDef::Type::text}},
-                      {"COORDINATE_PRECISION=6", "WRITE_NAME=NO"});
+                      {"COORDINATE_PRECISION=9", "WRITE_NAME=NO"});
         for (std::size_t i = 0; i < g.units.size(); ++i)
             w.add(from_bg(polys[i]), {std::string(g.units[i].id), std::string(g.units[i].name), std::string(g.units[i].name_en)});
         w.commit();
@@ -494,7 +501,7 @@ void synth_bases(const Geography& g, Placer& pl, const SynthOptions& o, Writer& 
     for (long long i = 0; i < nd; ++i) {
         std::size_t u = rd.weighted(pl.unit_weights);
         const auto& ind = industries[rd.weighted(industry_mix(g.units[u].id))];
-        LonLat pos = pl.place(rd, u, 2.0, nullptr);
+        LonLat pos = pl.place(rd, u, 1.0, nullptr);
         char id[32];
         std::snprintf(id, sizeof id, "QZD%0*lld", nd >= 100000 ? 7 : 5, i + 1);
         wd.add({std::string(id), std::string(ind.key),

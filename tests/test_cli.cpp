@@ -1,0 +1,122 @@
+// The command end to end: the bad-input corpus, `run` and its outputs.
+#include <gtest/gtest.h>
+
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+
+#include <nlohmann/json.hpp>
+
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+using namespace tisheng::test;
+
+namespace {
+
+std::vector<std::string> expectations(const fs::path& file) {
+    std::vector<std::string> out;
+    std::istringstream in(slurp(file));
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("# expect: ", 0) == 0) out.push_back(line.substr(10));
+    return out;
+}
+
+std::vector<fs::path> corpus() {
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(source_dir() / "tests/bad"))
+        if (e.path().extension() == ".yaml") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+}  // namespace
+
+TEST(Cli, BadInputCorpus_hasAtLeastTwentyDistinctCases) { EXPECT_GE(corpus().size(), 20u); }
+
+// Each broken scenario: exit 1 (never a crash or 3), a message naming where
+// and what, and no output left behind by `run`.
+TEST(Cli, BadInputCorpus_eachFailsCleanlyWithItsMessage) {
+    for (const auto& file : corpus()) {
+        SCOPED_TRACE(file.filename().string());
+        fs::path expect_file = file;
+        if (fs::exists(fs::path(file).replace_extension(".expect"))) expect_file = fs::path(file).replace_extension(".expect");
+        auto expected = expectations(expect_file);
+        ASSERT_FALSE(expected.empty()) << "every corpus file states what it expects";
+        auto rel = fs::relative(file, source_dir()).string();
+        auto r = run_cli("validate '" + rel + "'");
+        EXPECT_EQ(r.exit_code, 1) << r.output;
+        for (const auto& e : expected) EXPECT_NE(r.output.find(e), std::string::npos) << "missing '" << e << "' in:\n" << r.output;
+
+        TempDir out;
+        auto run = run_cli("run '" + rel + "' --out '" + (out / "run").string() + "'");
+        EXPECT_EQ(run.exit_code, 1) << run.output;
+        EXPECT_FALSE(fs::exists(out / "run" / "map.gpkg"));
+        EXPECT_FALSE(fs::exists(out / "run" / "run.json"));
+    }
+}
+
+TEST(Cli, Usage_unknownOptionExitsTwo) {
+    EXPECT_EQ(run_cli("run --no-such-option x.yaml").exit_code, 2);
+    EXPECT_EQ(run_cli("").exit_code, 2);
+    EXPECT_EQ(run_cli("synth atlantis --out /tmp/x").exit_code, 2);
+}
+
+TEST(Cli, Version_printsEngineVersion) {
+    auto r = run_cli("--version");
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.output.find("tisheng 0."), std::string::npos) << r.output;
+}
+
+TEST(Cli, Validate_baselinePrintsSummaryPerUnit) {
+    auto r = run_cli("validate scenarios/jiangmen-baseline.yaml");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    for (const char* name : {"蓬江区", "江海区", "新会区", "台山市", "开平市", "鹤山市", "恩平市"})
+        EXPECT_NE(r.output.find(name), std::string::npos) << name;
+}
+
+TEST(Cli, Validate_setOverrideIsApplied) {
+    auto r = run_cli("validate scenarios/jiangmen-baseline.yaml --set run.replications=-3");
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.output.find("--set run.replications=-3"), std::string::npos) << r.output;
+}
+
+// map.gpkg holds the five layers with the counts of the inputs; run.json the
+// contract fields.
+TEST(Cli, Run_writesMapWithFiveLayersAndRunJson) {
+    TempDir out;
+    for (const char* sc : {"jiangmen", "quanzhou"}) {
+        SCOPED_TRACE(sc);
+        fs::path dir = out / sc;
+        auto r = run_cli(std::string("run scenarios/") + sc + "-baseline.yaml --out '" + dir.string() + "'");
+        ASSERT_EQ(r.exit_code, 0) << r.output;
+        EXPECT_NE(r.output.find("run directory: "), std::string::npos);
+        auto j = nlohmann::json::parse(slurp(dir / "run.json"));
+        EXPECT_EQ(j["programme"], sc);
+        EXPECT_TRUE(j.contains("seed") && j.contains("replications") && j.contains("engine_version"));
+
+        GDALAllRegister();
+        std::unique_ptr<GDALDataset> ds(GDALDataset::Open((dir / "map.gpkg").c_str(), GDAL_OF_VECTOR));
+        ASSERT_TRUE(ds);
+        std::map<std::string, long long> counts;
+        for (auto* layer : ds->GetLayers()) counts[layer->GetName()] = layer->GetFeatureCount();
+        EXPECT_EQ(counts.size(), 5u);
+        const auto& in = j["inputs"];
+        EXPECT_EQ(counts["units"], in["units"].get<long long>());
+        EXPECT_EQ(counts["projects"], in["projects"].get<long long>());
+        EXPECT_EQ(counts["stations"], in["stations"].get<long long>());
+        EXPECT_EQ(counts["bases"], in["bases"].get<long long>());
+        if (std::string(sc) == "jiangmen") {
+            EXPECT_EQ(counts["units"], 7);
+            EXPECT_GE(counts["projects"], 800);
+            EXPECT_LE(counts["projects"], 2000);
+            EXPECT_EQ(counts["demand"], counts["projects"]);  // workers on the projects
+        } else {
+            EXPECT_EQ(counts["units"], 13);
+            EXPECT_GE(counts["bases"], 80);
+            EXPECT_LE(counts["bases"], 150);
+            EXPECT_EQ(counts["demand"], in["demand"].get<long long>());
+        }
+        for (const auto& e : fs::directory_iterator(dir))
+            EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << "temporary file left: " << e.path();
+    }
+}

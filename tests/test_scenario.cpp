@@ -1,0 +1,150 @@
+#include <gtest/gtest.h>
+
+#include "tisheng/scenario.hpp"
+#include "test_support.hpp"
+
+using namespace tisheng;
+using namespace tisheng::test;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path baseline(const char* name) { return source_dir() / "scenarios" / (std::string(name) + "-baseline.yaml"); }
+
+/// A copy of the Jiangmen baseline with one text replaced, in `dir`.
+fs::path edited(const TempDir& dir, const std::string& from, const std::string& to) {
+    std::string text = slurp(baseline("jiangmen"));
+    auto at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+    std::string data = (source_dir() / "datasets/jiangmen").string();
+    text.replace(text.find("../datasets/jiangmen"), std::string("../datasets/jiangmen").size(), data);
+    fs::path f = dir / "s.yaml";
+    write(f, text);
+    return f;
+}
+
+std::vector<Problem> problems_of(const fs::path& f, LoadOptions o = {}) {
+    try {
+        load_scenario(f, o);
+    } catch (const InvalidInput& e) {
+        return e.problems();
+    } catch (const InputError& e) {
+        return {e.problem()};
+    }
+    return {};
+}
+}  // namespace
+
+TEST(Scenario, JiangmenBaseline_encodesTheNotice) {
+    Scenario s = load_scenario(baseline("jiangmen"));
+    EXPECT_EQ(s.region.units().size(), 7u);
+    EXPECT_EQ(s.programme.kind, ProgrammeKind::stations);
+    ASSERT_EQ(s.programme.targets.size(), 3u);
+    const Target& t2023 = s.programme.targets[0];
+    EXPECT_EQ(t2023.deadline.iso(), "2023-12-31");
+    EXPECT_EQ(t2023.required_for("440703"), 2);
+    EXPECT_EQ(t2023.required_for("440784"), 1);
+    EXPECT_EQ(s.programme.targets[1].required_for("440785"), 3);
+    EXPECT_TRUE(s.programme.targets[2].recurring);
+    EXPECT_EQ(s.programme.standard.min_area_m2, 20);
+    EXPECT_EQ(s.programme.phases.size(), 4u);
+    EXPECT_EQ(s.region.crs().epsg(), 32649);
+    EXPECT_GE(s.sites.projects.size(), 800u);
+    EXPECT_EQ(s.hash.size(), 16u);
+}
+
+TEST(Scenario, QuanzhouBaseline_expandsCountyPayersAndGrantRule) {
+    Scenario s = load_scenario(baseline("quanzhou"));
+    EXPECT_EQ(s.region.units().size(), 13u);
+    EXPECT_EQ(s.programme.kind, ProgrammeKind::bases);
+    EXPECT_EQ(s.programme.grants.min_cny, 100000);
+    EXPECT_EQ(s.programme.grants.max_cny, 300000);
+    EXPECT_EQ(s.programme.grants.county_match_ratio, 1.0);
+    EXPECT_EQ(s.programme.review.size(), 4u);
+    EXPECT_TRUE(s.programme.review[3].working_days);
+    EXPECT_EQ(s.budgets.payers.size(), 1u + 13u);  // the city + one per county-level unit
+    bool dehua = false;
+    for (const auto& p : s.budgets.payers)
+        if (p.id == "county:350526") {
+            dehua = true;
+            EXPECT_EQ(p.annual_cny, 300000);
+            EXPECT_EQ(p.unit, "350526");
+        }
+    EXPECT_TRUE(dehua);
+}
+
+TEST(Scenario, UnknownKey_reportsLineColumnAndSuggestion) {
+    TempDir d;
+    auto f = edited(d, "replications: 1000", "replicatons: 1000");
+    auto ps = problems_of(f);
+    ASSERT_EQ(ps.size(), 1u);
+    EXPECT_EQ(ps[0].where.line, 11);
+    EXPECT_EQ(ps[0].where.column, 3);
+    EXPECT_EQ(ps[0].where.field, "run.replicatons");
+    EXPECT_NE(ps[0].message.find("did you mean 'replications'"), std::string::npos);
+}
+
+TEST(Scenario, AllProblems_areReportedTogether) {
+    TempDir d;
+    std::string text = slurp(edited(d, "seed: 20230808", "sed: 20230808"));
+    text.replace(text.find("min_area_m2: 20"), 15, "min_area_m2: -2");
+    text.replace(text.find("deadline: 2024-12-31"), 20, "deadline: 2024-13-31");
+    write(d / "s.yaml", text);
+    auto ps = problems_of(d / "s.yaml");
+    EXPECT_EQ(ps.size(), 3u);
+}
+
+TEST(Scenario, SetOverride_changesValuesAndIsFingerprinted) {
+    LoadOptions o;
+    o.overrides = {"run.replications=25", "programme.eligibility.min_workforce=100", "budgets.payers.city_fund.annual_cny=5e6"};
+    Scenario s = load_scenario(baseline("jiangmen"), o);
+    EXPECT_EQ(s.run.replications, 25);
+    EXPECT_EQ(s.programme.eligibility.min_workforce, 100);
+    for (const auto& p : s.budgets.payers)
+        if (p.id == "city_fund") EXPECT_EQ(p.annual_cny, 5e6);
+    EXPECT_NE(s.hash, load_scenario(baseline("jiangmen")).hash);
+}
+
+TEST(Scenario, SetOverride_unknownPathSuggestsAndNamesTheOverride) {
+    LoadOptions o;
+    o.overrides = {"programme.eligibilty.min_workforce=3"};
+    auto ps = problems_of(baseline("jiangmen"), o);
+    ASSERT_EQ(ps.size(), 1u);
+    EXPECT_NE(ps[0].where.file.find("--set programme.eligibilty"), std::string::npos);
+    EXPECT_NE(ps[0].message.find("did you mean 'eligibility'"), std::string::npos);
+}
+
+TEST(Scenario, SetOverride_badValueIsLocatedAtTheOverride) {
+    LoadOptions o;
+    o.overrides = {"run.seed=abc"};
+    auto ps = problems_of(baseline("jiangmen"), o);
+    ASSERT_EQ(ps.size(), 1u);
+    EXPECT_EQ(ps[0].where.file, "--set run.seed=abc");
+    EXPECT_EQ(ps[0].where.field, "run.seed");
+}
+
+TEST(Scenario, LoadDataFalse_readsYamlOnly) {
+    LoadOptions o;
+    o.load_data = false;
+    Scenario s = load_scenario(baseline("quanzhou"), o);
+    EXPECT_TRUE(s.sites.bases.empty());
+    EXPECT_EQ(s.programme.targets.size(), 3u);
+}
+
+TEST(Scenario, ClosestMatch_findsTyposOnly) {
+    EXPECT_EQ(closest_match("replicatons", {"seed", "replications", "start"}), "replications");
+    EXPECT_EQ(closest_match("zzz", {"seed", "replications"}), "");
+}
+
+TEST(Scenario, Eligibility_followsTheRule) {
+    Scenario s = load_scenario(baseline("jiangmen"));
+    Project p = s.sites.projects.front();
+    p.workforce = 49;
+    EXPECT_FALSE(is_eligible(p, s.programme.eligibility));
+    p.workforce = 50;
+    p.start = Date::from_ymd(2024, 1, 1);
+    p.planned_end = Date::from_ymd(2024, 5, 1);
+    EXPECT_FALSE(is_eligible(p, s.programme.eligibility));  // 4 months < 6
+    p.planned_end = Date::from_ymd(2024, 7, 1);
+    EXPECT_TRUE(is_eligible(p, s.programme.eligibility));
+}
