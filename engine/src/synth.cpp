@@ -368,7 +368,6 @@ void synth_projects(const Geography& g, Placer& pl, const SynthOptions& o, Write
     double acc = 0;
     for (double x : ent_weight) cum.push_back(acc += x);
     for (long long i = 0; i < n_projects; ++i) {
-        if (o.scale >= 10 && i % 50000 == 0 && i > 0) {}  // (progress is reported per file)
         std::size_t u = r.weighted(pl.unit_weights);
         std::string town;
         LonLat pos = pl.place(r, u, 1.0, &town);

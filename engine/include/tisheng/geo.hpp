@@ -66,7 +66,7 @@ double haversine_m(LonLat a, LonLat b);
 
 /// Bounding box of a multipolygon (in its own units).
 Box bounds(const MultiPolygon<LonLat>& mp);
-/// Area in km² on the sphere... approximated in a local equal-area frame;
+/// Area in km², computed in a local equirectangular frame;
 /// good to ~0.5 % for county-sized units.
 double area_km2(const MultiPolygon<LonLat>& mp);
 /// A point inside the largest part (for labels), not merely the centroid.
