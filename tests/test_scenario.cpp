@@ -100,8 +100,11 @@ TEST(Scenario, SetOverride_changesValuesAndIsFingerprinted) {
     Scenario s = load_scenario(baseline("jiangmen"), o);
     EXPECT_EQ(s.run.replications, 25);
     EXPECT_EQ(s.programme.eligibility.min_workforce, 100);
-    for (const auto& p : s.budgets.payers)
-        if (p.id == "city_fund") EXPECT_EQ(p.annual_cny, 5e6);
+    for (const auto& p : s.budgets.payers) {
+        if (p.id == "city_fund") {
+            EXPECT_EQ(p.annual_cny, 5e6);
+        }
+    }
     EXPECT_NE(s.hash, load_scenario(baseline("jiangmen")).hash);
 }
 

@@ -218,10 +218,7 @@ struct Loader {
 
     std::vector<Phase> phases(MapReader& prog) {
         std::vector<Phase> out;
-        if (!prog.has("phases")) return out;
-        auto items = detail::sequence(ctx, prog.child("phases"), prog.path("phases"));
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            MapReader m(ctx, items[i], prog.path("phases") + "[" + std::to_string(i) + "]");
+        detail::each_map(prog, "phases", [&](MapReader& m, std::size_t) {
             Phase p;
             p.name = m.string("name", true).value_or("");
             p.name_zh = m.string("zh").value_or("");
@@ -230,17 +227,13 @@ struct Loader {
             if (e) p.end = *e;
             if (s && e && *e < *s) m.error("end", "phase '" + p.name + "' ends (" + e->iso() + ") before it starts (" + s->iso() + ")");
             out.push_back(p);
-        }
+        });
         return out;
     }
 
     std::vector<Target> targets(MapReader& prog) {
         std::vector<Target> out;
-        if (!prog.has("targets")) return out;
-        auto items = detail::sequence(ctx, prog.child("targets"), prog.path("targets"));
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            std::string path = prog.path("targets") + "[" + std::to_string(i) + "]";
-            MapReader m(ctx, items[i], path);
+        detail::each_map(prog, "targets", [&](MapReader& m, std::size_t) {
             Target t;
             t.id = m.string("id", true).value_or("");
             if (auto v = m.choice("measure", {"stations_built", "share_eligible_with_station", "bases_named",
@@ -287,41 +280,22 @@ struct Loader {
                 t.required_default = *v;
             }
             out.push_back(std::move(t));
-        }
+        });
         return out;
     }
 
     std::vector<ReviewStage> review(MapReader& prog) {
         std::vector<ReviewStage> out;
-        if (!prog.has("review")) return out;
-        auto items = detail::sequence(ctx, prog.child("review"), prog.path("review"));
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            MapReader m(ctx, items[i], prog.path("review") + "[" + std::to_string(i) + "]");
+        detail::each_map(prog, "review", [&](MapReader& m, std::size_t) {
             ReviewStage st;
             st.name = m.string("stage", true).value_or("");
             st.name_zh = m.string("zh").value_or("");
             st.working_days = m.boolean("working_days").value_or(false);
             st.pass_probability = m.probability("pass", true).value_or(1);
-            // days: a fixed count or [min, max].
-            YAML::Node d = m.child("days");
-            std::string dp = m.path("days");
-            if (!d.IsDefined()) {
-                m.missing("days");
-            } else if (d.IsSequence() && d.size() == 2) {
-                auto lo = detail::read_integer(ctx, d[0], dp + "[0]", INT32_MIN, INT32_MAX);
-                auto hi = detail::read_integer(ctx, d[1], dp + "[1]", INT32_MIN, INT32_MAX);
-                if (lo && hi) {
-                    if (*lo <= 0) ctx.error(d[0], dp + "[0]", "a duration must be at least 1 day, got " + std::to_string(*lo));
-                    else if (*hi < *lo) ctx.error(d[1], dp + "[1]", "the longest duration (" + std::to_string(*hi) + ") is shorter than the shortest (" + std::to_string(*lo) + ")");
-                    st.min_days = static_cast<int>(*lo);
-                    st.max_days = static_cast<int>(*hi);
-                }
-            } else if (auto v = detail::read_integer(ctx, d, dp, INT32_MIN, INT32_MAX)) {
-                if (*v <= 0) ctx.error(d, dp, "a duration must be at least 1 day, got " + std::to_string(*v));
-                st.min_days = st.max_days = static_cast<int>(*v);
-            }
+            st.pass_probability_ineligible = m.probability("pass_ineligible").value_or(st.pass_probability);
+            if (auto d = m.days("days", 1, true)) st.days = *d;
             out.push_back(st);
-        }
+        });
         return out;
     }
 
@@ -336,10 +310,9 @@ struct Loader {
         if (auto r = m.number_in("county_match", 0, 10)) g.county_match_ratio = *r;
         if (auto r = m.choice("on_county_shortfall", {"defer", "reduce", "drop"}))
             g.on_county_shortfall = *r == "defer" ? ShortfallRule::defer : *r == "reduce" ? ShortfallRule::reduce : ShortfallRule::drop;
-        if (m.has("tiers")) {
-            auto items = detail::sequence(ctx, m.child("tiers"), m.path("tiers"));
-            for (std::size_t i = 0; i < items.size(); ++i) {
-                MapReader t(ctx, items[i], m.path("tiers") + "[" + std::to_string(i) + "]");
+        if (auto v = m.string("city_payer")) g.city_payer = *v;
+        if (auto v = m.string("county_payer")) g.county_payer = *v;
+        detail::each_map(m, "tiers", [&](MapReader& t, std::size_t) {
                 GrantTier tier;
                 tier.name = t.string("name", true).value_or("");
                 if (auto c = t.money("cny", true)) {
@@ -348,8 +321,7 @@ struct Loader {
                         t.error("cny", "grant tier '" + tier.name + "' (" + t.child("cny").Scalar() + " CNY) lies outside the grant range " + m.child("min_cny").Scalar() + " .. " + m.child("max_cny").Scalar());
                 }
                 g.tiers.push_back(tier);
-            }
-        }
+        });
     }
 
     void programme(MapReader& top, Programme& p) {
@@ -364,15 +336,13 @@ struct Loader {
         p.targets = targets(m);
         if (m.has("eligibility")) {
             MapReader e(ctx, m.child("eligibility"), m.path("eligibility"));
-            if (e.has("project_types")) {
+            if (auto types = detail::string_list(e, "project_types")) {
                 p.eligibility.project_types.clear();
-                auto items = detail::sequence(ctx, e.child("project_types"), e.path("project_types"));
-                for (std::size_t i = 0; i < items.size(); ++i) {
-                    auto s = detail::read_string(ctx, items[i], e.path("project_types") + "[" + std::to_string(i) + "]");
-                    if (s && *s != "housing" && *s != "municipal")
-                        ctx.error(items[i], e.path("project_types") + "[" + std::to_string(i) + "]", "unknown project type '" + *s + "'; expected housing or municipal");
-                    else if (s)
-                        p.eligibility.project_types.push_back(*s);
+                for (const auto& t : *types) {
+                    if (t != "housing" && t != "municipal")
+                        e.error("project_types", "unknown project type '" + t + "'; expected housing or municipal");
+                    else
+                        p.eligibility.project_types.push_back(t);
                 }
             }
             if (auto v = e.integer("min_workforce", 0, 1'000'000)) p.eligibility.min_workforce = static_cast<int>(*v);
@@ -382,12 +352,7 @@ struct Loader {
         if (m.has("station_standard")) {
             MapReader s(ctx, m.child("station_standard"), m.path("station_standard"));
             if (auto v = s.number_in("min_area_m2", 0, 1e6)) p.standard.min_area_m2 = *v;
-            if (s.has("elements")) {
-                p.standard.elements.clear();
-                auto items = detail::sequence(ctx, s.child("elements"), s.path("elements"));
-                for (std::size_t i = 0; i < items.size(); ++i)
-                    if (auto v = detail::read_string(ctx, items[i], s.path("elements") + "[" + std::to_string(i) + "]")) p.standard.elements.push_back(*v);
-            }
+            if (auto v = detail::string_list(s, "elements")) p.standard.elements = *v;
         }
         if (auto v = m.integer("first_year", 1990, 2100)) p.first_year = static_cast<int>(*v);
         if (auto v = m.integer("rounds", 1, 50)) p.rounds = static_cast<int>(*v);
@@ -399,10 +364,14 @@ struct Loader {
                 p.application_due_day = d->day();
             }
         }
-        if (m.has("focus_industries")) {
-            auto items = detail::sequence(ctx, m.child("focus_industries"), m.path("focus_industries"));
-            for (std::size_t i = 0; i < items.size(); ++i)
-                if (auto v = detail::read_string(ctx, items[i], m.path("focus_industries") + "[" + std::to_string(i) + "]")) p.focus_industries.push_back(*v);
+        if (auto v = detail::string_list(m, "focus_industries")) p.focus_industries = *v;
+        if (m.has("quota")) {
+            MapReader q(ctx, m.child("quota"), m.path("quota"));
+            if (auto v = q.integer("bases", 0, 100'000)) p.quota_bases = static_cast<int>(*v);
+            if (auto v = q.integer("demonstration", 0, 100'000)) p.quota_demonstration = static_cast<int>(*v);
+            if (p.quota_demonstration > p.quota_bases)
+                q.error("demonstration", "more demonstration bases (" + std::to_string(p.quota_demonstration) +
+                                             ") than bases (" + std::to_string(p.quota_bases) + ")");
         }
         if (m.has("base_eligibility")) {
             MapReader e(ctx, m.child("base_eligibility"), m.path("base_eligibility"));
@@ -414,19 +383,132 @@ struct Loader {
         grants(m, p.grants);
     }
 
-    void budgets(MapReader& top, Budgets& b, std::vector<std::pair<std::string, YAML::Node>>& unit_refs) {
+    /// {key: probability} under `parent.key`, keys checked later.
+    std::map<std::string, double> probabilities(MapReader& parent, const std::string& key) {
+        std::map<std::string, double> out;
+        if (!parent.has(key)) return out;
+        MapReader m(ctx, parent.child(key), parent.path(key));
+        if (!m.valid()) return out;
+        for (auto it = m.node().begin(); it != m.node().end(); ++it) {
+            std::string k = it->first.Scalar();
+            key_nodes[m.path(k)] = it->first;
+            if (auto v = m.probability(k)) out[k] = *v;
+        }
+        return out;
+    }
+
+    std::vector<CostShare> shares(MapReader& parent, const std::string& key) {
+        std::vector<CostShare> out;
+        if (!parent.has(key)) return out;
+        MapReader m(ctx, parent.child(key), parent.path(key));
+        if (!m.valid()) return out;
+        double total = 0;
+        for (auto it = m.node().begin(); it != m.node().end(); ++it) {
+            std::string k = it->first.Scalar();
+            key_nodes[m.path(k)] = it->first;
+            if (auto v = m.probability(k)) {
+                out.push_back({k, *v});
+                total += *v;
+            }
+        }
+        if (std::abs(total - 1.0) > 1e-9)
+            parent.error(key, "the shares of " + key + " add up to " + detail::shown_number(total) + "; expected 1");
+        return out;
+    }
+
+    void behaviour(MapReader& top, Behaviour& b) {
+        if (top.has("behaviour")) {
+            MapReader m(ctx, top.child("behaviour"), "behaviour");
+            auto& st = b.stations;
+            if (auto d = m.date("as_of")) st.as_of = *d;
+            if (m.has("arrivals")) {
+                MapReader a(ctx, m.child("arrivals"), m.path("arrivals"));
+                YAML::Node py = a.child("per_year");
+                std::string pp = a.path("per_year");
+                if (py.IsDefined() && py.IsMap()) {
+                    for (auto it = py.begin(); it != py.end(); ++it) {
+                        std::string k = it->first.Scalar();
+                        auto v = detail::read_number(ctx, it->second, pp + "." + k);
+                        if (v && *v < 0) ctx.error(it->second, pp + "." + k, "an arrival rate cannot be negative, got " + it->second.Scalar());
+                        else if (v && k == "default") st.arrivals.per_year_default = *v;
+                        else if (v) st.arrivals.per_year_by_unit[k] = *v;
+                        if (k != "default") unit_refs.emplace_back(pp + "." + k, it->first);
+                    }
+                } else if (py.IsDefined() && !(py.IsScalar() && py.Scalar() == "from_data")) {
+                    if (auto v = a.money("per_year")) st.arrivals.per_year_default = *v;
+                }
+                if (auto v = a.integer("history_months", 1, 600)) st.arrivals.history_months = static_cast<int>(*v);
+                if (auto v = a.number_in("factor", 0, 1000)) st.arrivals.factor = *v;
+            }
+            if (auto d = m.days("completion_delay_days", 0)) st.completion_delay = *d;
+            if (m.has("adoption")) {
+                MapReader a(ctx, m.child("adoption"), m.path("adoption"));
+                st.adoption_by_phase = probabilities(a, "phases");
+                if (auto v = a.number_in("enterprise_has_station", 0, 100)) st.enterprise_has_station = *v;
+            }
+            if (auto d = m.days("plan_days", 1)) st.plan_days = *d;
+            if (auto d = m.days("construct_days", 1)) st.construct_days = *d;
+            YAML::Node area = m.child("area_m2");
+            if (area.IsDefined() && area.IsSequence() && area.size() == 2) {
+                auto lo = detail::read_number(ctx, area[0], m.path("area_m2") + "[0]");
+                auto hi = detail::read_number(ctx, area[1], m.path("area_m2") + "[1]");
+                if (lo && hi && (*lo <= 0 || *hi < *lo))
+                    m.error("area_m2", "expected [smallest, largest] floor area in m² with 0 < smallest <= largest");
+                else if (lo && hi) {
+                    st.area_min_m2 = *lo;
+                    st.area_max_m2 = *hi;
+                }
+            } else if (area.IsDefined()) {
+                if (auto v = m.number_in("area_m2", 0.1, 1e6)) st.area_min_m2 = st.area_max_m2 = *v;
+            }
+            st.element_pass = probabilities(m, "standard_pass");
+            if (auto v = m.probability("fix_probability")) st.fix_probability = *v;
+            if (auto d = m.days("fix_days", 1)) st.fix_days = *d;
+            if (auto v = m.probability("relocate_probability")) st.relocate_probability = *v;
+            if (auto d = m.days("relocate_days", 1)) st.relocate_days = *d;
+
+            auto& bb = b.bases;
+            if (m.has("apply")) {
+                MapReader a(ctx, m.child("apply"), m.path("apply"));
+                if (auto v = a.probability("existing")) bb.apply_existing = *v;
+                if (auto v = a.probability("new")) bb.apply_new = *v;
+                if (auto v = a.probability("recognised")) bb.apply_recognised = *v;
+            }
+            if (auto v = m.probability("reapply")) bb.reapply = *v;
+            if (m.has("ramp_up")) {
+                bb.ramp_up.clear();
+                auto items = detail::sequence(ctx, m.child("ramp_up"), m.path("ramp_up"));
+                for (std::size_t i = 0; i < items.size(); ++i) {
+                    std::string ip = m.path("ramp_up") + "[" + std::to_string(i) + "]";
+                    auto v = detail::read_number(ctx, items[i], ip);
+                    if (v && (*v < 0 || *v > 1)) ctx.error(items[i], ip, "a ramp-up share is between 0 and 1, got " + items[i].Scalar());
+                    else if (v) bb.ramp_up.push_back(*v);
+                }
+                if (bb.ramp_up.empty()) m.error("ramp_up", "expected at least one share, e.g. [0.5, 0.8, 1.0]");
+            }
+        }
+        if (top.has("costs")) {
+            MapReader m(ctx, top.child("costs"), "costs");
+            auto& c = b.costs;
+            if (auto v = m.money("area_cny_per_m2")) c.area_cny_per_m2 = *v;
+            if (auto v = m.money("equipment_cny")) c.equipment_cny = *v;
+            if (auto v = m.money("monthly_cny")) c.monthly_cny = *v;
+            if (auto v = m.number_in("relocate_share", 0, 1)) c.relocate_share = *v;
+            c.setup_paid_by = shares(m, "setup_paid_by");
+            c.running_paid_by = shares(m, "running_paid_by");
+        }
+    }
+
+    void budgets(MapReader& top, Budgets& b) {
         if (!top.has("budgets")) return;
         MapReader m(ctx, top.child("budgets"), "budgets");
         if (auto r = m.choice("on_exhausted", {"wait", "enterprise_pays", "not_built"}))
             b.on_exhausted = *r == "wait" ? ExhaustedRule::wait : *r == "enterprise_pays" ? ExhaustedRule::enterprise_pays : ExhaustedRule::not_built;
-        if (!m.has("payers")) return;
-        auto items = detail::sequence(ctx, m.child("payers"), m.path("payers"));
         std::set<std::string> ids;
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            std::string path = m.path("payers") + "[" + std::to_string(i) + "]";
-            MapReader pm(ctx, items[i], path);
+        detail::each_map(m, "payers", [&](MapReader& pm, std::size_t) {
             Payer p;
             p.id = pm.string("id", true).value_or("");
+            payer_nodes[p.id] = pm.child("id");
             p.name = pm.string("name").value_or(p.id);
             if (!p.id.empty() && !ids.insert(p.id).second) pm.error("id", "duplicate payer id '" + p.id + "'");
             YAML::Node a = pm.child("annual_cny");
@@ -461,18 +543,126 @@ struct Loader {
             if (!per_unit) {
                 if (!unit_amounts.empty()) pm.error("units", "per-unit amounts need 'per_unit: true'");
                 b.payers.push_back(std::move(p));
-                continue;
+                return;
             }
             // Expanded into one payer per unit once the units are known:
             // keep a template with the per-unit table in annual_by_year's stead.
             p.unit = "*";
             for (const auto& [u, v] : unit_amounts) per_unit_amounts[p.id][u] = v;
             b.payers.push_back(std::move(p));
-        }
+        });
     }
 
     std::map<std::string, std::map<std::string, double>> per_unit_amounts;  // payer -> unit -> annual
+    std::map<std::string, YAML::Node> payer_nodes;                          // payer id -> its id node
+    std::map<std::string, YAML::Node> key_nodes;                            // field path -> key node (for later checks)
+    std::vector<std::pair<std::string, YAML::Node>> unit_refs;              // field path -> unit id key
 };
+
+}  // namespace
+
+namespace {
+
+/// The node at a dotted path ("programme.grants.city_payer"), or undefined.
+YAML::Node lookup(const YAML::Node& root, const std::string& dotted) {
+    YAML::Node cur;
+    cur.reset(root);
+    std::size_t i = 0;
+    while (i <= dotted.size()) {
+        std::size_t j = std::min(dotted.find('.', i), dotted.size());
+        if (!cur.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+        const YAML::Node& c = cur;
+        YAML::Node next = c[dotted.substr(i, j - i)];
+        if (!next.IsDefined()) return next;
+        cur.reset(next);
+        i = j + 1;
+    }
+    return cur;
+}
+
+/// Cross-field checks of behaviour, costs and payers: every name refers to
+/// something that exists, and every payer pays for something.
+void check_behaviour(Scenario& s, Loader& L, const YAML::Node& root, Diagnostics& diag) {
+    const auto& prog = s.programme;
+    auto& st = s.behaviour.stations;
+    if (st.as_of.days() == 0) st.as_of = s.run.start;
+    auto at = [&](const std::string& path) { return L.ctx.at(lookup(root, path), path); };
+    auto at_key = [&](const std::string& path) {
+        auto it = L.key_nodes.find(path);
+        return it == L.key_nodes.end() ? at(path) : L.ctx.at(it->second, path);
+    };
+    auto names_in = [](const std::vector<std::string>& v) {
+        std::string out;
+        for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+        return out.empty() ? std::string("none") : out;
+    };
+
+    std::vector<std::string> phase_names;
+    for (const auto& ph : prog.phases) phase_names.push_back(ph.name);
+    for (const auto& [name, p] : st.adoption_by_phase)
+        if (std::find(phase_names.begin(), phase_names.end(), name) == phase_names.end()) {
+            std::string hint = closest_match(name, phase_names);
+            diag.error(at_key("behaviour.adoption.phases." + name),
+                       "unknown phase '" + name + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                           " (programme.phases has: " + names_in(phase_names) + ")");
+        }
+    for (const auto& [name, p] : st.element_pass)
+        if (std::find(prog.standard.elements.begin(), prog.standard.elements.end(), name) == prog.standard.elements.end()) {
+            std::string hint = closest_match(name, prog.standard.elements);
+            diag.error(at_key("behaviour.standard_pass." + name),
+                       "unknown standard element '" + name + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                           " (programme.station_standard.elements has: " + names_in(prog.standard.elements) + ")");
+        }
+    if (s.run.end.days() != 0 && st.as_of > s.run.end)
+        diag.error(at("behaviour.as_of"), "the register's date " + st.as_of.iso() + " lies after the run's end " + s.run.end.iso());
+
+    // Payers: every one named must exist, and every one listed must pay.
+    std::map<std::string, const Payer*> payers;
+    for (const auto& p : s.budgets.payers) payers[p.id] = &p;
+    std::vector<std::string> payer_ids;
+    for (const auto& p : s.budgets.payers) payer_ids.push_back(p.id);
+    std::set<std::string> used;
+    auto known_payer = [&](const std::string& id, const Location& where) {
+        if (payers.count(id)) {
+            used.insert(id);
+            return true;
+        }
+        std::string hint = closest_match(id, payer_ids);
+        diag.error(where, "unknown payer '" + id + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                              " (budgets.payers has: " + names_in(payer_ids) + ")");
+        return false;
+    };
+    const auto& on_exhausted = s.budgets.on_exhausted;
+    if (prog.kind == ProgrammeKind::stations) {
+        for (const auto* list : {&s.behaviour.costs.setup_paid_by, &s.behaviour.costs.running_paid_by}) {
+            const std::string key = list == &s.behaviour.costs.setup_paid_by ? "costs.setup_paid_by." : "costs.running_paid_by.";
+            for (const auto& c : *list) known_payer(c.payer, at_key(key + c.payer));
+        }
+        if (on_exhausted == ExhaustedRule::enterprise_pays) {
+            auto it = payers.find("enterprise");
+            if (it == payers.end() || it->second->annual_cny || !it->second->annual_by_year.empty())
+                diag.error(at("budgets.on_exhausted"), "'enterprise_pays' needs a payer with id 'enterprise' and annual_cny: unlimited, "
+                                                       "who pays what other budgets cannot");
+            else
+                used.insert("enterprise");
+        }
+    } else {
+        const auto& g = prog.grants;
+        if (known_payer(g.city_payer, at("programme.grants.city_payer")) && payers[g.city_payer]->unit == "*")
+            diag.error(at("programme.grants.city_payer"), "the city's payer '" + g.city_payer + "' is a per-unit payer; expected one budget");
+        if (known_payer(g.county_payer, at("programme.grants.county_payer")) && payers[g.county_payer]->unit != "*")
+            diag.error(at("programme.grants.county_payer"),
+                       "the county payer '" + g.county_payer + "' needs 'per_unit: true' (one budget per county union)");
+    }
+    for (const auto& p : s.budgets.payers)
+        if (!p.id.empty() && !used.count(p.id)) {
+            auto it = L.payer_nodes.find(p.id);
+            std::string hint = prog.kind == ProgrammeKind::stations ? "name it in costs.setup_paid_by or costs.running_paid_by"
+                                                                    : "name it in programme.grants.city_payer or county_payer";
+            diag.error(L.ctx.at(it == L.payer_nodes.end() ? YAML::Node() : it->second, "budgets.payers." + p.id),
+                       "payer '" + p.id + "' pays for nothing; " + hint + ", or remove it");
+        }
+}
 
 }  // namespace
 
@@ -537,9 +727,11 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
     auto bases_spec = L.layer(top, "bases", detail::base_fields(), false);
     auto demand_spec = L.layer(top, "demand", detail::demand_fields(), false);
     L.programme(top, s.programme);
-    std::vector<std::pair<std::string, YAML::Node>> payer_unit_refs;
-    L.budgets(top, s.budgets, payer_unit_refs);
+    L.budgets(top, s.budgets);
+    L.behaviour(top, s.behaviour);
     top.finish();
+
+    check_behaviour(s, L, root, diag);
 
     const auto& prog = s.programme;
     if (prog.kind == ProgrammeKind::stations && top.has("programme") && !top.has("projects"))
@@ -613,7 +805,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
                 unknown_unit(id, L.ctx.at_mark(mark, "programme.targets[" + std::to_string(i) + "].required." + id));
             }
         }
-        for (const auto& [path, key] : payer_unit_refs)
+        for (const auto& [path, key] : L.unit_refs)
             if (!s.region.find(key.Scalar())) unknown_unit(key.Scalar(), L.ctx.at_mark(key.Mark(), path));
 
         // Per-unit payers: one payer per unit, named by the unit's id.

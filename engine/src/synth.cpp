@@ -328,8 +328,10 @@ std::string fixed(double v, int decimals) {
 
 // ---- Jiangmen-like: projects and candidate station sites ------------------------
 
+// The register of active (在建) projects on `as_of`: started in the
+// `history_days` before it and not yet due to end.
 void synth_projects(const Geography& g, Placer& pl, const SynthOptions& o, Writer& wr, int base_projects,
-                    int base_sites, Date first_start, int start_span_days) {
+                    int base_sites, Date as_of, int history_days) {
     Rng r(o.seed, 1);
     const auto n_projects = static_cast<long long>(std::llround(base_projects * o.scale));
     static const std::vector<const char*> ent_place{"江门市", "广东", "五邑", "侨乡", "粤西", "广州", "佛山市", "中山市"};
@@ -380,9 +382,11 @@ void synth_projects(const Geography& g, Placer& pl, const SynthOptions& o, Write
             name = std::string(town) + pick(r, roads) + pick(r, municipal);
         auto e_it = std::lower_bound(cum.begin(), cum.end(), r.uniform() * acc);
         const std::string& ent = enterprises[static_cast<std::size_t>(std::min<std::ptrdiff_t>(e_it - cum.begin(), static_cast<std::ptrdiff_t>(enterprises.size()) - 1))];
-        Date start = first_start + static_cast<std::int32_t>(r.integer(0, start_span_days));
-        int months = housing ? static_cast<int>(r.integer(14, 36)) : static_cast<int>(r.integer(6, 30));
-        Date end = start.add_months(months);
+        Date start, end;
+        do {
+            start = as_of - static_cast<std::int32_t>(r.integer(1, history_days));
+            end = start.add_months(housing ? static_cast<int>(r.integer(14, 36)) : static_cast<int>(r.integer(6, 30)));
+        } while (end <= as_of);
         int workforce = static_cast<int>(std::clamp(r.lognormal(housing ? 140 : 70, 0.7), 12.0, 3000.0));
         double contract = std::round(workforce * r.lognormal(45, 0.5)) * 10000;  // CNY
         char id[32];
@@ -594,7 +598,7 @@ std::vector<fs::path> synthesize(const SynthOptions& o, const fs::path& out,
         say("units");
         wr.units(g, units);
         say("projects");
-        synth_projects(g, pl, o, wr, 500000, 20000, Date::from_ymd(2021, 7, 1), 6 * 365);
+        synth_projects(g, pl, o, wr, 500000, 20000, Date::from_ymd(2023, 7, 1), 30 * 30);
         write_file_atomic(out / "scenario.yaml", national_scenario);
         wr.written.push_back(out / "scenario.yaml");
         return wr.written;
@@ -606,7 +610,7 @@ std::vector<fs::path> synthesize(const SynthOptions& o, const fs::path& out,
     wr.units(g, units);
     if (o.region == "jiangmen") {
         say("projects");
-        synth_projects(g, pl, o, wr, 1200, 60, Date::from_ymd(2021, 7, 1), 6 * 365);
+        synth_projects(g, pl, o, wr, 1200, 60, Date::from_ymd(2023, 7, 1), 30 * 30);
     } else {
         say("bases and demand");
         synth_bases(g, pl, o, wr);

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 #include "tisheng/scenario.hpp"
 
@@ -22,6 +23,12 @@ Location YamlContext::at(const YAML::Node& node, const std::string& path) const 
 
 void YamlContext::error(const YAML::Node& node, const std::string& path, const std::string& message) const {
     diag->error(at(node, path), message);
+}
+
+std::string shown_number(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.10g", v);
+    return buf;
 }
 
 static std::string shown(const YAML::Node& n) {
@@ -155,13 +162,7 @@ std::optional<double> MapReader::number(const std::string& key, bool required) {
 std::optional<double> MapReader::number_in(const std::string& key, double lo, double hi, bool required) {
     auto v = number(key, required);
     if (v && (*v < lo || *v > hi)) {
-        auto fmt = [](double x) {
-            std::string s = std::to_string(x);
-            s.erase(s.find_last_not_of('0') + 1);
-            if (!s.empty() && s.back() == '.') s.pop_back();
-            return s;
-        };
-        error(key, "expected a number between " + fmt(lo) + " and " + fmt(hi) + ", got " + child(key).Scalar());
+        error(key, "expected a number between " + shown_number(lo) + " and " + shown_number(hi) + ", got " + child(key).Scalar());
         return std::nullopt;
     }
     return v;
@@ -197,6 +198,48 @@ std::optional<bool> MapReader::boolean(const std::string& key, bool required) {
 
 std::optional<Date> MapReader::date(const std::string& key, bool required) {
     return read_key(*this, key, required, [&](const YAML::Node& n) { return read_date(m_ctx, n, path(key)); });
+}
+
+std::optional<DayRange> MapReader::days(const std::string& key, int least, bool required) {
+    if (!has(key)) {
+        if (required && valid()) missing(key);
+        return std::nullopt;
+    }
+    YAML::Node d = child(key);
+    const std::string dp = path(key);
+    auto too_short = [&](const YAML::Node& n, const std::string& p, std::int64_t v) {
+        if (v >= least) return false;
+        m_ctx.error(n, p, "a duration must be at least " + std::to_string(least) + " day" + (least == 1 ? "" : "s") +
+                              ", got " + std::to_string(v));
+        return true;
+    };
+    if (d.IsSequence()) {
+        if (d.size() != 2) {
+            m_ctx.error(d, dp, "expected [shortest, longest] in days, got a list of " + std::to_string(d.size()));
+            return std::nullopt;
+        }
+        auto lo = read_integer(m_ctx, d[0], dp + "[0]", INT32_MIN, INT32_MAX);
+        auto hi = read_integer(m_ctx, d[1], dp + "[1]", INT32_MIN, INT32_MAX);
+        if (!lo || !hi || too_short(d[0], dp + "[0]", *lo)) return std::nullopt;
+        if (*hi < *lo) {
+            m_ctx.error(d[1], dp + "[1]", "the longest duration (" + std::to_string(*hi) + ") is shorter than the shortest (" +
+                                              std::to_string(*lo) + ")");
+            return std::nullopt;
+        }
+        return DayRange{static_cast<int>(*lo), static_cast<int>(*hi)};
+    }
+    auto v = read_integer(m_ctx, d, dp, INT32_MIN, INT32_MAX);
+    if (!v || too_short(d, dp, *v)) return std::nullopt;
+    return DayRange{static_cast<int>(*v), static_cast<int>(*v)};
+}
+
+std::optional<std::vector<std::string>> string_list(MapReader& parent, const std::string& key) {
+    if (!parent.has(key)) return std::nullopt;
+    std::vector<std::string> out;
+    auto items = sequence(parent.ctx(), parent.child(key), parent.path(key));
+    for (std::size_t i = 0; i < items.size(); ++i)
+        if (auto v = read_string(parent.ctx(), items[i], parent.path(key) + "[" + std::to_string(i) + "]")) out.push_back(*v);
+    return out;
 }
 
 std::optional<std::string> MapReader::choice(const std::string& key, const std::vector<std::string>& choices,

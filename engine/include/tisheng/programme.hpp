@@ -24,6 +24,13 @@ struct Phase {
     Date end;
 };
 
+/// A duration drawn uniformly from whole days in [min, max] (min >= 1, or
+/// min >= 0 where a delay may be none).
+struct DayRange {
+    int min = 1;
+    int max = 1;
+};
+
 /// What a target counts.
 enum class Measure {
     stations_built,               ///< cumulative built stations meeting the standard
@@ -71,10 +78,10 @@ struct BaseEligibility {
 struct ReviewStage {
     std::string name;  ///< county_review, city_review, office_meeting, public_notice
     std::string name_zh;
-    int min_days = 1;  ///< duration drawn in [min_days, max_days]
-    int max_days = 1;
+    DayRange days{1, 1};
     bool working_days = false;  ///< count working days on the Chinese calendar
-    double pass_probability = 1;
+    double pass_probability = 1;             ///< for a candidate that meets base_eligibility
+    double pass_probability_ineligible = 1;  ///< for one that does not (default: pass_probability)
 };
 
 enum class ShortfallRule { defer, reduce, drop };  ///< when a county cannot match
@@ -85,6 +92,8 @@ struct GrantTier {
 };
 
 struct GrantRule {
+    std::string city_payer = "city";      ///< payer id of the city union's budget
+    std::string county_payer = "county";  ///< per-unit payer id of the county unions' budgets
     double min_cny = 100000;
     double max_cny = 300000;
     std::vector<GrantTier> tiers;
@@ -122,6 +131,8 @@ struct Programme {
     unsigned application_due_month = 4;  ///< county lists due (04-30)
     unsigned application_due_day = 30;
     std::vector<std::string> focus_industries;
+    int quota_bases = 30;          ///< bases to name over all rounds
+    int quota_demonstration = 10;  ///< of which demonstration bases
     BaseEligibility base_eligibility;
     std::vector<ReviewStage> review;
     GrantRule grants;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tisheng/behaviour.hpp"
 #include "tisheng/calendar.hpp"
 #include "tisheng/error.hpp"
 #include "tisheng/io.hpp"
@@ -36,6 +37,7 @@ struct Scenario {
     Sites sites;
     Programme programme;
     Budgets budgets;
+    Behaviour behaviour;
     std::vector<std::string> overrides;  ///< --set lines applied, in order
 };
 

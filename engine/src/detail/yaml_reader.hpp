@@ -15,6 +15,7 @@
 
 #include "tisheng/calendar.hpp"
 #include "tisheng/error.hpp"
+#include "tisheng/programme.hpp"
 
 namespace tisheng::detail {
 
@@ -28,6 +29,9 @@ struct YamlContext {
     [[nodiscard]] Location at_mark(const YAML::Mark& mark, const std::string& path) const;
     void error(const YAML::Node& node, const std::string& path, const std::string& message) const;
 };
+
+/// A number as a person writes it: 0.3, 1500000, 1e-09.
+std::string shown_number(double v);
 
 /// Scalar conversions: nullopt and an error in ctx when the value is wrong.
 std::optional<std::string> read_string(const YamlContext& ctx, const YAML::Node& n, const std::string& path);
@@ -62,6 +66,8 @@ public:
                                         bool required = false);
     std::optional<bool> boolean(const std::string& key, bool required = false);
     std::optional<Date> date(const std::string& key, bool required = false);
+    /// Whole days: a fixed count `n` or a range `[min, max]`, each >= `least`.
+    std::optional<DayRange> days(const std::string& key, int least, bool required = false);
     /// One of `choices`; the message lists them.
     std::optional<std::string> choice(const std::string& key, const std::vector<std::string>& choices,
                                       bool required = false);
@@ -83,5 +89,20 @@ private:
 
 /// Every element of a sequence node; an error if it is not a sequence.
 std::vector<YAML::Node> sequence(const YamlContext& ctx, const YAML::Node& n, const std::string& path);
+
+/// Calls `fn(reader, index)` for each mapping in the list `parent.key`
+/// (nothing if the key is absent).
+template <class F>
+void each_map(MapReader& parent, const std::string& key, F&& fn) {
+    if (!parent.has(key)) return;
+    auto items = sequence(parent.ctx(), parent.child(key), parent.path(key));
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        MapReader m(parent.ctx(), items[i], parent.path(key) + "[" + std::to_string(i) + "]");
+        fn(m, i);
+    }
+}
+
+/// The list of strings `parent.key`, or nullopt if the key is absent.
+std::optional<std::vector<std::string>> string_list(MapReader& parent, const std::string& key);
 
 }  // namespace tisheng::detail
