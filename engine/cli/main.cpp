@@ -6,10 +6,12 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <unistd.h>
 
 #include "tisheng/error.hpp"
 #include "tisheng/run.hpp"
 #include "tisheng/scenario.hpp"
+#include "tisheng/simulate.hpp"
 #include "tisheng/synth.hpp"
 
 namespace fs = std::filesystem;
@@ -62,19 +64,63 @@ int cmd_validate(const std::string& file, const std::vector<std::string>& sets) 
     return 0;
 }
 
+/// A progress bar on stderr, shown once the work has taken a second.
+class ProgressBar {
+public:
+    explicit ProgressBar(std::string what) : m_what(std::move(what)), m_tty(isatty(fileno(stderr)) != 0) {}
+    void operator()(int done, int total) {
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_t0).count();
+        if (secs < 1.0 || total <= 0) return;
+        const int width = 30, filled = static_cast<int>(static_cast<long long>(width) * done / total);
+        const double eta = done > 0 ? secs * (total - done) / done : 0;
+        if (m_tty)
+            fmt::print(stderr, "\r{} [{}{}] {}/{}  {:.0f} s left ", m_what, std::string(static_cast<std::size_t>(filled), '#'),
+                       std::string(static_cast<std::size_t>(width - filled), '.'), done, total, eta);
+        else if (done == total || secs - m_last >= 10)
+            fmt::print(stderr, "{}: {}/{} ({:.0f} s)\n", m_what, done, total, secs);
+        m_last = secs;
+        m_shown = true;
+        if (done == total && m_tty) fmt::print(stderr, "\n");
+    }
+
+private:
+    std::string m_what;
+    bool m_tty;
+    bool m_shown = false;
+    double m_last = 0;
+    std::chrono::steady_clock::time_point m_t0 = std::chrono::steady_clock::now();
+};
+
 int cmd_run(const std::string& file, std::string out, const std::vector<std::string>& sets,
-            std::optional<std::int64_t> replications, std::optional<std::int64_t> seed) {
+            std::optional<std::int64_t> replications, std::optional<std::int64_t> seed, int threads) {
     std::vector<std::string> all = sets;
     if (replications) all.push_back("run.replications=" + std::to_string(*replications));
     if (seed) all.push_back("run.seed=" + std::to_string(*seed));
+    if (threads < 0) throw UsageError("--threads must be 0 (all cores) or more, got " + std::to_string(threads));
     auto t0 = std::chrono::steady_clock::now();
     Scenario s = load(file, all);
     if (out.empty()) out = (fs::path("runs") / s.name).string();
-    write_run_directory(s, out);
+    MonteCarloOptions mc;
+    mc.threads = threads;
+    mc.progress = ProgressBar("simulating");
+    Results r = simulate(s, mc);
+    write_run_directory(s, r, out);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    fmt::print(stderr, "tisheng: {} units, {} projects, {} candidate sites, {} bases, {} demand points ({:.2f} s)\n",
-               s.region.units().size(), s.sites.projects.size(), s.sites.stations.size(), s.sites.bases.size(),
-               s.sites.demand.size(), secs);
+    fmt::print(stderr, "tisheng: {} units, {} projects, {} bases; {} replications ({:.2f} s)\n", s.region.units().size(),
+               s.sites.projects.size(), s.sites.bases.size(), r.replications, secs);
+    // The headline: each target's chance, city-wide or its weakest unit.
+    for (std::size_t t = 0; t < s.programme.targets.size(); ++t) {
+        double worst = 1;
+        std::string where = "all";
+        for (std::size_t k = 0; k < r.layout.checks.size(); ++k) {
+            const auto& c = r.layout.checks[k];
+            if (c.target != t || r.checks[k].p_met >= worst) continue;
+            worst = r.checks[k].p_met;
+            where = c.unit < 0 ? "all" : s.region.unit(static_cast<UnitIndex>(c.unit)).name;
+        }
+        fmt::print("  {:<24} P(met) {:>5.1f} %{}\n", s.programme.targets[t].id, 100 * worst,
+                   s.programme.targets[t].city_wide ? "" : "  (lowest: " + where + ")");
+    }
     fmt::print("run directory: {}\n", fs::absolute(out).lexically_normal().string());
     return 0;
 }
@@ -117,7 +163,7 @@ int main(int argc, char** argv) try {
     }
 
     if (*validate) return cmd_validate(scenario, sets);
-    if (*run) return cmd_run(scenario, out, sets, replications, seed);
+    if (*run) return cmd_run(scenario, out, sets, replications, seed, threads);
     if (*synth) {
         auto t0 = std::chrono::steady_clock::now();
         auto files = synthesize(so, out, [](const std::string& what) { fmt::print(stderr, "synth: writing {}\n", what); });

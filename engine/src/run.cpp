@@ -1,6 +1,8 @@
 #include "tisheng/run.hpp"
 
-#include <chrono>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "tisheng/io.hpp"
@@ -37,29 +39,53 @@ namespace {
 
 using T = FieldDef::Type;
 
-void write_map(const Scenario& s, const std::vector<UnitSummary>& summary, const fs::path& file) {
+std::string csv_number(double v) {
+    if (!std::isfinite(v)) return v > 0 ? "inf" : "";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.10g", v);
+    return buf;
+}
+
+void write_map(const Scenario& s, const Results& r, const std::vector<UnitSummary>& summary, const fs::path& file) {
     const auto& units = s.region.units();
+    const auto& L = r.layout;
     VectorWriter w(file, "GPKG");
-    w.begin_layer("units", GeomKind::multipolygon,
-                  {{"unit_id", T::text}, {"name", T::text}, {"name_en", T::text}, {"area_km2", T::real},
-                   {"projects", T::integer}, {"eligible_projects", T::integer}, {"stations", T::integer},
-                   {"bases", T::integer}, {"eligible_bases", T::integer}, {"demand_points", T::integer},
-                   {"workers", T::integer}});
+    // Units: the inputs' counts, then P(met) of each per-unit target.
+    std::vector<FieldDef> unit_fields{{"unit_id", T::text}, {"name", T::text}, {"name_en", T::text}, {"area_km2", T::real},
+                                      {"projects", T::integer}, {"eligible_projects", T::integer}, {"stations", T::integer},
+                                      {"bases", T::integer}, {"eligible_bases", T::integer}, {"demand_points", T::integer},
+                                      {"workers", T::integer}};
+    std::vector<std::size_t> unit_targets;
+    for (std::size_t t = 0; t < s.programme.targets.size(); ++t)
+        if (!s.programme.targets[t].city_wide) {
+            unit_targets.push_back(t);
+            unit_fields.push_back({"p_met_" + s.programme.targets[t].id, T::real});
+        }
+    w.begin_layer("units", GeomKind::multipolygon, unit_fields);
     for (std::size_t i = 0; i < units.size(); ++i) {
         const auto& u = units[i];
         const auto& c = summary[i];
-        w.add(u.geometry, {u.id, u.name, u.name_en, u.area_km2, std::int64_t(c.projects), std::int64_t(c.eligible_projects),
-                           std::int64_t(c.stations), std::int64_t(c.bases), std::int64_t(c.eligible_bases),
-                           std::int64_t(c.demand_points), std::int64_t(c.workers)});
+        std::vector<FieldValue> v{u.id, u.name, u.name_en, u.area_km2, std::int64_t(c.projects), std::int64_t(c.eligible_projects),
+                                  std::int64_t(c.stations), std::int64_t(c.bases), std::int64_t(c.eligible_bases),
+                                  std::int64_t(c.demand_points), std::int64_t(c.workers)};
+        for (std::size_t t : unit_targets)
+            for (std::size_t k = 0; k < L.checks.size(); ++k)
+                if (L.checks[k].target == t && L.checks[k].unit == static_cast<std::int32_t>(i)) v.emplace_back(r.checks[k].p_met);
+        w.add(u.geometry, v);
     }
-    w.begin_layer("projects", GeomKind::point,
-                  {{"project_id", T::text}, {"name", T::text}, {"enterprise", T::text}, {"type", T::text},
-                   {"unit_id", T::text}, {"address", T::text}, {"start", T::date}, {"planned_end", T::date},
-                   {"workforce", T::integer}, {"contract_cny", T::real}, {"eligible", T::integer}});
-    for (const auto& p : s.sites.projects)
-        w.add(p.pos, {p.id, p.name, p.enterprise, std::string(to_string(p.type)), units[p.unit].id, p.address,
-                      p.start.iso(), p.planned_end.iso(), std::int64_t(p.workforce), p.contract_cny,
-                      std::int64_t(is_eligible(p, s.programme.eligibility))});
+    std::vector<FieldDef> project_fields{{"project_id", T::text}, {"name", T::text}, {"enterprise", T::text}, {"type", T::text},
+                                         {"unit_id", T::text}, {"address", T::text}, {"start", T::date}, {"planned_end", T::date},
+                                         {"workforce", T::integer}, {"contract_cny", T::real}, {"eligible", T::integer}};
+    for (const Date& d : r.project_deadlines) project_fields.push_back({p_built_column(d), T::real});
+    w.begin_layer("projects", GeomKind::point, project_fields);
+    for (std::size_t i = 0; i < s.sites.projects.size(); ++i) {
+        const auto& p = s.sites.projects[i];
+        std::vector<FieldValue> v{p.id, p.name, p.enterprise, std::string(to_string(p.type)), units[p.unit].id, p.address,
+                                  p.start.iso(), p.planned_end.iso(), std::int64_t(p.workforce), p.contract_cny,
+                                  std::int64_t(is_eligible(p, s.programme.eligibility))};
+        for (const auto& col : r.project_p_built) v.emplace_back(double(col[i]));
+        w.add(p.pos, v);
+    }
     w.begin_layer("stations", GeomKind::point,
                   {{"site_id", T::text}, {"name", T::text}, {"kind", T::text}, {"unit_id", T::text},
                    {"address", T::text}, {"area_m2", T::real}, {"capacity", T::integer}});
@@ -70,12 +96,16 @@ void write_map(const Scenario& s, const std::vector<UnitSummary>& summary, const
                   {{"base_id", T::text}, {"name", T::text}, {"attribute", T::text}, {"category", T::text},
                    {"industry", T::text}, {"unit_id", T::text}, {"address", T::text}, {"annual_trainees", T::integer},
                    {"senior_share", T::real}, {"equipment_sets", T::integer}, {"recognised", T::integer},
-                   {"track", T::text}, {"eligible", T::integer}});
-    for (const auto& b : s.sites.bases)
+                   {"track", T::text}, {"eligible", T::integer}, {"p_named", T::real}, {"p_demonstration", T::real},
+                   {"median_grant_cny", T::real}});
+    for (std::size_t i = 0; i < s.sites.bases.size(); ++i) {
+        const auto& b = s.sites.bases[i];
         w.add(b.pos, {b.id, b.name, std::string(to_string(b.attribute)), std::string(1, b.category), b.industry,
                       units[b.unit].id, b.address, std::int64_t(b.annual_trainees), b.senior_share,
                       std::int64_t(b.equipment_sets), std::int64_t(b.recognised), std::string(b.existing ? "existing" : "new"),
-                      std::int64_t(is_eligible(b, s.programme.base_eligibility))});
+                      std::int64_t(is_eligible(b, s.programme.base_eligibility)), double(r.base_p_named[i]),
+                      double(r.base_p_demonstration[i]), double(r.base_median_grant_cny[i])});
+    }
     w.begin_layer("demand", GeomKind::point,
                   {{"demand_id", T::text}, {"industry", T::text}, {"unit_id", T::text}, {"workers", T::integer}});
     if (s.sites.demand.empty() && s.programme.kind == ProgrammeKind::stations) {
@@ -89,14 +119,44 @@ void write_map(const Scenario& s, const std::vector<UnitSummary>& summary, const
     w.commit();
 }
 
+void write_timeseries(const Scenario& s, const Results& r, const fs::path& file) {
+    const auto& L = r.layout;
+    std::string out = "date,unit,metric,p05,p50,p95\n";
+    out.reserve(L.series_size() * 48);
+    for (std::size_t t = 0; t < L.months.size(); ++t) {
+        const std::string date = L.months[t].iso();
+        for (std::size_t row = 0; row < L.rows; ++row) {
+            const std::string unit = row == L.all_row() ? std::string("all") : s.region.units()[row].id;
+            for (std::size_t m = 0; m < L.metrics.size(); ++m) {
+                const Quantiles& q = r.series[L.series_index(m, row, t)];
+                out += date + ',' + unit + ',' + L.metrics[m] + ',' + csv_number(q.p05) + ',' + csv_number(q.p50) + ',' +
+                       csv_number(q.p95) + '\n';
+            }
+        }
+    }
+    write_file_atomic(file, out);
+}
+
+nlohmann::ordered_json money(double v) {
+    return std::isfinite(v) ? nlohmann::ordered_json(std::round(v)) : nlohmann::ordered_json("unlimited");
+}
+
 }  // namespace
 
-void write_run_directory(const Scenario& s, const fs::path& dir) {
+std::string p_built_column(Date d) {
+    std::string iso = d.iso();
+    std::replace(iso.begin(), iso.end(), '-', '_');
+    return "p_built_" + iso;
+}
+
+void write_run_directory(const Scenario& s, const Results& r, const fs::path& dir) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw Error(dir.string() + ": cannot create the run directory: " + ec.message());
     auto summary = summarise(s);
-    write_map(s, summary, dir / "map.gpkg");
+    write_map(s, r, summary, dir / "map.gpkg");
+    write_timeseries(s, r, dir / "timeseries.csv");
+    const auto& L = r.layout;
 
     nlohmann::ordered_json j;
     j["scenario"] = s.name;
@@ -106,7 +166,7 @@ void write_run_directory(const Scenario& s, const fs::path& dir) {
     j["overrides"] = s.overrides;
     j["programme"] = s.programme.name;
     j["seed"] = s.run.seed;
-    j["replications"] = s.run.replications;
+    j["replications"] = r.replications;
     j["engine_version"] = engine_version();
     j["horizon"] = {{"start", s.run.start.iso()}, {"end", s.run.end.iso()}, {"report_date", s.run.report_date.iso()}};
     j["region"] = {{"name", s.region.name()}, {"code", s.region.code()}, {"metric_crs", "EPSG:" + std::to_string(s.region.crs().epsg())}};
@@ -122,29 +182,60 @@ void write_run_directory(const Scenario& s, const fs::path& dir) {
                             {"stations", u.stations}, {"bases", u.bases}, {"eligible_bases", u.eligible_bases},
                             {"demand_points", u.demand_points}, {"workers", u.workers}});
     inputs["per_unit"] = per_unit;
+
+    // One entry per target and unit ('all' for programme totals). built_*
+    // are percentiles of the measure at the deadline; for a recurring target,
+    // of its lowest month end. causes: share of replications per binding
+    // cause of a miss (they add up to 1 - p_met).
     nlohmann::ordered_json targets = nlohmann::ordered_json::array();
-    for (const auto& t : s.programme.targets) {
-        nlohmann::ordered_json tj{{"id", t.id}, {"measure", to_string(t.measure)},
-                                  {t.recurring ? "from" : "deadline", t.deadline.iso()}};
-        if (t.city_wide)
-            tj["required"] = {{"all", t.required_default}};
-        else {
-            nlohmann::ordered_json req;
-            for (const auto& u : s.region.units()) req[u.id] = t.required_for(u.id);
-            tj["required"] = req;
-        }
+    for (std::size_t k = 0; k < L.checks.size(); ++k) {
+        const Check& c = L.checks[k];
+        const Target& t = s.programme.targets[c.target];
+        const auto& cr = r.checks[k];
+        nlohmann::ordered_json tj{{"id", t.id}, {"measure", to_string(t.measure)}};
+        tj["unit"] = c.unit < 0 ? std::string("all") : s.region.unit(static_cast<UnitIndex>(c.unit)).id;
+        tj["name"] = c.unit < 0 ? s.region.name() : s.region.unit(static_cast<UnitIndex>(c.unit)).name;
+        tj[t.recurring ? "from" : "deadline"] = t.deadline.iso();
+        tj["required"] = c.required;
+        tj["p_met"] = cr.p_met;
+        tj["built_p05"] = cr.value.p05;
+        tj["built_p50"] = cr.value.p50;
+        tj["built_p95"] = cr.value.p95;
+        nlohmann::ordered_json causes = nlohmann::ordered_json::object();
+        for (const auto& [key, share] : cr.causes) causes[key] = share;
+        tj["causes"] = causes;
         targets.push_back(tj);
     }
-    // The simulation's outcomes (p_met, built percentiles, budget use) come
-    // with `simulate`; until then run.json states the targets only.
+    // Programme totals without a requirement, at the end of the horizon.
+    const std::size_t last = L.months.empty() ? 0 : L.months.size() - 1;
+    for (const char* metric : {"trainees_per_year", "senior_trainees_per_year"}) {
+        auto it = std::find(L.metrics.begin(), L.metrics.end(), metric);
+        if (it == L.metrics.end() || L.months.empty()) continue;
+        const Quantiles& q = r.series[L.series_index(static_cast<std::size_t>(it - L.metrics.begin()), L.all_row(), last)];
+        targets.push_back({{"id", metric}, {"measure", metric}, {"unit", "all"}, {"name", s.region.name()},
+                           {"deadline", L.months[last].iso()}, {"required", nullptr}, {"p_met", nullptr},
+                           {"built_p05", q.p05}, {"built_p50", q.p50}, {"built_p95", q.p95}});
+    }
     j["targets"] = targets;
+
     nlohmann::ordered_json payers = nlohmann::ordered_json::array();
-    for (const auto& p : s.budgets.payers) {
-        nlohmann::ordered_json pj{{"payer", p.id}, {"name", p.name}};
-        pj["annual_cny"] = p.annual_cny ? nlohmann::ordered_json(*p.annual_cny) : nlohmann::ordered_json("unlimited");
+    for (std::size_t p = 0; p < r.payers.size(); ++p) {
+        const auto& pr = r.payers[p];
+        double allocated = 0;
+        for (double a : pr.allocated_by_year) allocated += a;
+        nlohmann::ordered_json pj{{"payer", pr.id}, {"name", s.budgets.payers[p].name}, {"allocated_cny", money(allocated)},
+                                  {"spent_p05_cny", money(pr.spent.p05)}, {"spent_p50_cny", money(pr.spent.p50)},
+                                  {"spent_p95_cny", money(pr.spent.p95)}, {"short_p50_cny", money(pr.short_cny.p50)},
+                                  {"short_p95_cny", money(pr.short_cny.p95)}};
+        nlohmann::ordered_json years = nlohmann::ordered_json::array();
+        for (std::size_t y = 0; y < pr.allocated_by_year.size(); ++y)
+            years.push_back({{"year", L.first_year + static_cast<int>(y)}, {"allocated_cny", money(pr.allocated_by_year[y])},
+                             {"spent_p50_cny", money(pr.spent_p50_by_year[y])}});
+        pj["by_year"] = years;
         payers.push_back(pj);
     }
     j["budget"] = payers;
+    j["coverage"] = nullptr;  // written by the coverage step
     write_file_atomic(dir / "run.json", j.dump(2) + "\n");
 }
 

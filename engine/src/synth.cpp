@@ -562,14 +562,37 @@ stations: {path: candidate_sites.csv}
 programme:
   name: national-synthetic
   kind: stations
+  phases:
+    - {name: pilot, start: 2023-07-01, end: 2024-12-31}
+    - {name: full_rollout, start: 2025-01-01, end: 2027-12-31}
   eligibility: {project_types: [housing, municipal], min_workforce: 30, min_duration_months: 6}
   targets:
     - {id: y2023, measure: stations_built, deadline: 2023-12-31, required: 2}
     - {id: y2024, measure: stations_built, deadline: 2024-12-31, required: 5}
     - {id: all_eligible, measure: share_eligible_with_station, from: 2025-01-01, required: 1.0, grace_days: 90}
+behaviour:
+  as_of: 2023-07-01
+  completion_delay_days: [0, 120]
+  adoption: {phases: {pilot: 0.05, full_rollout: 0.25}, enterprise_has_station: 1.5}
+  plan_days: [14, 45]
+  construct_days: [20, 60]
+  area_m2: [15, 80]
+  standard_pass: {facilities: 0.95, content: 0.97, staff: 0.90, funding: 0.93}
+  fix_probability: 0.7
+  fix_days: [20, 60]
+  relocate_probability: 0.5
+  relocate_days: [7, 21]
+costs:
+  area_cny_per_m2: 300
+  equipment_cny: 10000
+  monthly_cny: 800
+  setup_paid_by: {enterprise: 0.7, county_fund: 0.3}
+  running_paid_by: {enterprise: 1.0}
 budgets:
+  on_exhausted: wait
   payers:
     - {id: enterprise, name: 企业, annual_cny: unlimited}
+    - {id: county_fund, name: 专项资金, per_unit: true, annual_cny: 300000}
 )";
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "tisheng/scenario.hpp"
+#include "tisheng/simulate.hpp"
 
 namespace tisheng {
 
@@ -26,9 +27,13 @@ struct UnitSummary {
 };
 std::vector<UnitSummary> summarise(const Scenario& s);
 
-/// Writes map.gpkg (layers units, projects, stations, bases, demand) and
-/// run.json into `dir` (created if missing). Each file is written whole or
-/// not at all.
-void write_run_directory(const Scenario& s, const std::filesystem::path& dir);
+/// Writes the run directory into `dir` (created if missing): map.gpkg
+/// (layers units, projects, stations, bases, demand, enriched with the
+/// results' probabilities), run.json and timeseries.csv. Each file is
+/// written whole or not at all.
+void write_run_directory(const Scenario& s, const Results& results, const std::filesystem::path& dir);
+
+/// The column name of P(station built by `d`) in the projects layer: "p_built_2023_12_31".
+std::string p_built_column(Date d);
 
 }  // namespace tisheng

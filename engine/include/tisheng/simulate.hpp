@@ -1,0 +1,165 @@
+// The rollout simulation: a discrete-event model at day resolution (events
+// ordered by date, then insertion), one replication a pure function of
+// (scenario, replication index), and a Monte Carlo driver whose results do
+// not depend on the thread count.
+//
+// Stations (Jiangmen): projects start, finish late, and keep arriving;
+// eligible ones adopt a station with a phase-dependent hazard; stations go
+// 拟建 → 在建 → 已建, count only when they meet the standard, close (or move)
+// when their project ends; costs are paid from annual budgets per payer.
+// Bases (Quanzhou): annual rounds, a review pipeline on the working-day
+// calendar, a quota per round, city grants matched by the county unions.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tisheng/scenario.hpp"
+
+namespace tisheng {
+
+/// Where a station stands. Values only grow along a station's life:
+/// none → planned (拟建) → under_construction (在建) → failed_standard →
+/// built (已建) → closed; `abandoned` is reached from none only.
+enum class StationStatus : std::uint8_t { none, planned, under_construction, failed_standard, built, closed, abandoned };
+std::string_view to_string(StationStatus s);
+
+/// Where a candidate base stands in the current round. Names and drops are
+/// final; a rejected or unselected candidate may apply again.
+enum class BaseStatus : std::uint8_t { candidate, in_review, rejected, not_selected, awaiting_funds, named, dropped };
+std::string_view to_string(BaseStatus s);
+
+/// The binding reason a target was missed in a replication.
+enum class Cause : std::uint8_t { none, no_eligible_sites, money, county_match, review_failures, durations, uptake };
+std::string_view to_string(Cause c);
+
+/// One check of a target: the target for one unit, or for the whole city.
+struct Check {
+    std::size_t target = 0;  ///< index into programme.targets
+    std::int32_t unit = -1;  ///< unit index, or -1 for 'all'
+    double required = 0;
+};
+
+/// What one replication records, and how the Monte Carlo results are laid
+/// out: monthly series per (metric, unit or 'all'), target checks, payers
+/// by year.
+struct Layout {
+    std::vector<Date> months;           ///< month ends of the horizon
+    std::vector<std::string> metrics;   ///< e.g. stations_built, share_with_station
+    std::size_t units = 0;
+    /// Series rows: one per unit, then 'all'; on regions of more than
+    /// `max_unit_rows` units, the 'all' row only (memory: rows x months x
+    /// metrics x replications).
+    std::size_t rows = 1;
+    static constexpr std::size_t max_unit_rows = 500;
+    std::vector<Check> checks;
+    std::vector<std::string> payers;    ///< expanded payer ids
+    int first_year = 0;                 ///< budgets per calendar year of the horizon
+    int years = 0;
+
+    [[nodiscard]] bool per_unit_series() const { return rows > 1; }
+    [[nodiscard]] std::size_t all_row() const { return rows - 1; }
+    [[nodiscard]] std::size_t series_size() const { return metrics.size() * rows * months.size(); }
+    [[nodiscard]] std::size_t series_index(std::size_t metric, std::size_t row, std::size_t month) const {
+        return (metric * rows + row) * months.size() + month;
+    }
+};
+
+/// A check's outcome in one replication.
+struct CheckOutcome {
+    double value = 0;  ///< the measure at the deadline (recurring: its lowest month end)
+    bool met = false;
+    Cause cause = Cause::none;
+    std::int32_t payer = -1;  ///< for Cause::money: the payer that ran out
+};
+
+inline constexpr std::int32_t never = std::numeric_limits<std::int32_t>::max();
+
+/// One replication.
+struct Trajectory {
+    std::vector<float> series;           ///< Layout::series_index
+    std::vector<CheckOutcome> checks;    ///< Layout::checks
+    std::vector<double> spent;           ///< [payer * years + year], CNY
+    std::vector<double> allocated;       ///< same shape; infinity for unlimited
+    std::vector<double> short_cny;       ///< requested but not available
+    std::vector<std::int32_t> project_built_on;  ///< register projects: first day a compliant station was built, or `never`
+    std::vector<std::int32_t> base_named_on;     ///< candidate bases: day named, or `never`
+    std::vector<float> base_grant_cny;           ///< city grant of a named base (0 otherwise)
+    std::vector<std::uint8_t> base_demonstration;
+};
+
+/// A status change, for tests and audits (see Simulator::run).
+struct StatusChange {
+    Date date;
+    std::uint32_t site = 0;  ///< project index (register, then arrivals) or base index
+    std::uint8_t from = 0;   ///< StationStatus or BaseStatus
+    std::uint8_t to = 0;
+};
+
+/// Prepared once per scenario (lookups, hazards, arrival rates); `run` is
+/// then a const function of the replication index, safe to call from many
+/// threads at once.
+class Simulator {
+public:
+    explicit Simulator(const Scenario& s);
+    ~Simulator();
+    Simulator(const Simulator&) = delete;
+    Simulator& operator=(const Simulator&) = delete;
+
+    [[nodiscard]] const Layout& layout() const;
+    /// Replication `replication` of the scenario's seed. `log`, if given,
+    /// receives every status change in date order.
+    [[nodiscard]] Trajectory run(std::uint64_t replication, std::vector<StatusChange>* log = nullptr) const;
+
+private:
+    struct Model;
+    std::unique_ptr<Model> m;
+};
+
+struct Quantiles {
+    double p05 = 0, p50 = 0, p95 = 0;
+};
+
+/// What planners read: every number of run.json and timeseries.csv.
+struct Results {
+    Layout layout;
+    int replications = 0;
+    std::vector<Quantiles> series;  ///< Layout::series_index
+    struct CheckResult {
+        double p_met = 0;
+        Quantiles value;
+        std::vector<std::pair<std::string, double>> causes;  ///< "money:city_fund" -> share of replications
+    };
+    std::vector<CheckResult> checks;
+    struct PayerResult {
+        std::string id;
+        std::vector<double> allocated_by_year;  ///< infinity = unlimited
+        std::vector<double> spent_p50_by_year;
+        Quantiles spent;      ///< over the horizon
+        Quantiles short_cny;  ///< over the horizon
+        double max_spent_share = 0;  ///< largest spent / allocated of any year in any replication
+    };
+    std::vector<PayerResult> payers;
+    std::vector<Date> project_deadlines;             ///< the dates of p_built_by
+    std::vector<std::vector<float>> project_p_built;  ///< [deadline][project]
+    std::vector<float> base_p_named;
+    std::vector<float> base_p_demonstration;
+    std::vector<float> base_median_grant_cny;  ///< over replications where the base is named
+};
+
+struct MonteCarloOptions {
+    int replications = 0;  ///< 0: the scenario's run.replications
+    int threads = 0;       ///< 0: all cores
+    /// Called on the calling thread about ten times a second: (done, total).
+    std::function<void(int, int)> progress;
+};
+
+/// Runs the replications in parallel and aggregates them. The results are
+/// bit-identical for any thread count.
+Results simulate(const Scenario& s, const MonteCarloOptions& options = {});
+
+}  // namespace tisheng

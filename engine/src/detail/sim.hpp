@@ -1,0 +1,206 @@
+// Internals shared by the two rollout models: the event queue, the budget
+// ledger, checkpoints, and the prepared per-scenario data.
+#pragma once
+
+#include <cassert>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <queue>
+#include <vector>
+
+#include "tisheng/random.hpp"
+#include "tisheng/simulate.hpp"
+
+namespace tisheng::detail {
+
+/// Events ordered by day, then by insertion: equal days keep their order,
+/// so a replication never depends on heap internals.
+struct Event {
+    std::int32_t day = 0;
+    std::uint32_t seq = 0;
+    std::uint8_t type = 0;
+    std::uint32_t id = 0;
+    std::uint32_t gen = 0;  ///< for events that a later decision makes stale
+};
+
+class EventQueue {
+public:
+    void push(std::int32_t day, std::uint8_t type, std::uint32_t id, std::uint32_t gen = 0) {
+        m_heap.push(Event{day, m_seq++, type, id, gen});
+    }
+    [[nodiscard]] bool empty() const { return m_heap.empty(); }
+    [[nodiscard]] const Event& top() const { return m_heap.top(); }
+    Event pop() {
+        Event e = m_heap.top();
+        m_heap.pop();
+        return e;
+    }
+
+private:
+    struct Later {
+        bool operator()(const Event& a, const Event& b) const {
+            return a.day != b.day ? a.day > b.day : a.seq > b.seq;
+        }
+    };
+    std::priority_queue<Event, std::vector<Event>, Later> m_heap;
+    std::uint32_t m_seq = 0;
+};
+
+/// Annual budgets per payer: what is left, what was spent, what was asked
+/// for and not there. Unspent money does not carry over.
+class Ledger {
+public:
+    Ledger(const Layout& layout, const Budgets& budgets, Trajectory& out) : m_years(layout.years), m_first(layout.first_year), m_out(out) {
+        const std::size_t n = layout.payers.size() * static_cast<std::size_t>(m_years);
+        out.spent.assign(n, 0);
+        out.short_cny.assign(n, 0);
+        out.allocated.assign(n, 0);
+        for (std::size_t p = 0; p < budgets.payers.size(); ++p)
+            for (int y = 0; y < m_years; ++y) {
+                const Payer& payer = budgets.payers[p];
+                double a = std::numeric_limits<double>::infinity();
+                if (auto it = payer.annual_by_year.find(m_first + y); it != payer.annual_by_year.end())
+                    a = it->second;
+                else if (payer.annual_cny)
+                    a = *payer.annual_cny;
+                out.allocated[p * static_cast<std::size_t>(m_years) + static_cast<std::size_t>(y)] = a;
+            }
+    }
+    [[nodiscard]] int year_index(Date d) const { return std::clamp(d.year() - m_first, 0, m_years - 1); }
+    [[nodiscard]] double available(std::size_t payer, Date d) const {
+        auto i = slot(payer, d);
+        return m_out.allocated[i] - m_out.spent[i];
+    }
+    void spend(std::size_t payer, Date d, double amount) {
+        auto i = slot(payer, d);
+        assert(amount >= 0 && m_out.spent[i] + amount <= m_out.allocated[i] * (1 + 1e-12));
+        m_out.spent[i] += amount;
+    }
+    void record_short(std::size_t payer, Date d, double amount) { m_out.short_cny[slot(payer, d)] += amount; }
+
+private:
+    [[nodiscard]] std::size_t slot(std::size_t payer, Date d) const {
+        return payer * static_cast<std::size_t>(m_years) + static_cast<std::size_t>(year_index(d));
+    }
+    int m_years;
+    int m_first;
+    Trajectory& m_out;
+};
+
+/// A piecewise-constant daily hazard over the horizon.
+struct Hazard {
+    std::vector<std::int32_t> start;  ///< segment start days, ascending
+    std::vector<double> rate;         ///< events per day from start[i] to start[i+1]
+
+    /// The first event day after `from` for hazard multiplied by `k`, or
+    /// `never`. Uses one exponential draw (memoryless, so it may be redrawn
+    /// whenever `k` changes).
+    std::int32_t next(std::int32_t from, double k, Rng& r) const {
+        double e = -std::log(1.0 - r.uniform());
+        for (std::size_t i = 0; i < start.size(); ++i) {
+            const std::int32_t end = i + 1 < start.size() ? start[i + 1] : never;
+            if (end <= from) continue;
+            const double lambda = rate[i] * k;
+            const double a = std::max<double>(start[i], from);
+            if (lambda <= 0) continue;
+            const double t = a + e / lambda;
+            if (t < end) return static_cast<std::int32_t>(std::ceil(t));
+            e -= lambda * (end - a);
+        }
+        return never;
+    }
+};
+
+inline std::int32_t draw_days(Rng& r, DayRange d) { return static_cast<std::int32_t>(r.integer(d.min, d.max)); }
+
+/// Dates at which state is recorded: every month end, every deadline.
+struct Checkpoint {
+    std::int32_t day = 0;
+    std::int32_t month = -1;             ///< index into Layout::months, or -1
+    std::vector<std::size_t> checks;     ///< Layout::checks due on this day
+};
+std::vector<Checkpoint> checkpoints(const Scenario& s, const Layout& layout);
+
+/// Runs events in order up to the horizon's last day, stopping at each
+/// checkpoint once every event of its day (and before) has run.
+template <class OnEvent, class OnCheckpoint>
+void run_events(EventQueue& q, const std::vector<Checkpoint>& cps, std::int32_t last_day, OnEvent&& on_event,
+                OnCheckpoint&& on_checkpoint) {
+    std::size_t next = 0;
+    while (!q.empty() && q.top().day <= last_day) {
+        while (next < cps.size() && cps[next].day < q.top().day) on_checkpoint(cps[next++]);
+        on_event(q.pop());
+    }
+    while (next < cps.size()) on_checkpoint(cps[next++]);
+}
+
+/// Starts a replication's record: series zero, every check met until missed.
+inline void begin_record(const Layout& layout, Trajectory& out) {
+    out.series.assign(layout.series_size(), 0);
+    out.checks.assign(layout.checks.size(), CheckOutcome{std::numeric_limits<double>::infinity(), true, Cause::none, -1});
+}
+
+/// Records a check's value. A miss is explained where the value is lowest
+/// (for a recurring target, its worst month end); `explain` returns the
+/// binding cause and, for money, the payer.
+template <class Explain>
+void record_check(CheckOutcome& o, double value, double required, Explain&& explain) {
+    const bool worse = value < o.value;
+    o.value = std::min(o.value, value);
+    if (value >= required - 1e-9 || !worse) return;
+    o.met = false;
+    const std::pair<Cause, std::int32_t> why = explain();
+    o.cause = why.first;
+    o.payer = why.first == Cause::money ? why.second : -1;
+}
+
+/// Picks the binding cause from counts of the sites held back by each: the
+/// largest wins, ties in the order money, county_match, review_failures,
+/// durations, uptake (sites that have not decided or applied yet).
+struct CauseTally {
+    double money = 0;
+    std::int32_t money_payer = -1;
+    double county_match = 0;
+    double review_failures = 0;
+    double durations = 0;
+    double uptake = 0;
+    [[nodiscard]] Cause binding() const {
+        const std::pair<double, Cause> counts[] = {{money, Cause::money},
+                                                   {county_match, Cause::county_match},
+                                                   {review_failures, Cause::review_failures},
+                                                   {durations, Cause::durations},
+                                                   {uptake, Cause::uptake}};
+        std::pair<double, Cause> best{0, Cause::uptake};
+        for (const auto& c : counts)
+            if (c.first > best.first) best = c;
+        return best.second;
+    }
+};
+
+/// Per-scenario data of the stations model.
+struct StationsPrep {
+    std::vector<std::uint8_t> eligible;       ///< register projects
+    std::vector<std::uint32_t> enterprise;    ///< dense enterprise index
+    std::size_t enterprises = 0;
+    std::vector<double> arrivals_per_day;     ///< per unit
+    std::vector<std::vector<std::uint32_t>> unit_projects;  ///< register projects per unit (to resample arrivals)
+    Hazard adoption;
+    double setup_base_cny = 0;                ///< equipment
+    struct Share {
+        std::vector<std::uint32_t> payer_by_unit;  ///< a per-unit payer resolves to the unit's own
+        double share = 0;
+    };
+    std::vector<Share> setup, running;
+    std::int32_t enterprise_payer = -1;
+    int grace_days = 0;                        ///< of the share targets (their largest)
+};
+StationsPrep prepare_stations(const Scenario& s, const Layout& layout);
+
+void run_stations(const Scenario& s, const Layout& layout, const StationsPrep& prep, std::uint64_t replication,
+                  Trajectory& out, std::vector<StatusChange>* log);
+void run_bases(const Scenario& s, const Layout& layout, std::uint64_t replication, Trajectory& out,
+               std::vector<StatusChange>* log);
+
+
+}  // namespace tisheng::detail

@@ -1,0 +1,291 @@
+#include "tisheng/simulate.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <thread>
+
+#include "detail/sim.hpp"
+
+namespace tisheng {
+
+std::string_view to_string(StationStatus s) {
+    switch (s) {
+        case StationStatus::none: return "none";
+        case StationStatus::planned: return "planned";
+        case StationStatus::under_construction: return "under_construction";
+        case StationStatus::failed_standard: return "failed_standard";
+        case StationStatus::built: return "built";
+        case StationStatus::closed: return "closed";
+        case StationStatus::abandoned: return "abandoned";
+    }
+    return "?";
+}
+
+std::string_view to_string(BaseStatus s) {
+    switch (s) {
+        case BaseStatus::candidate: return "candidate";
+        case BaseStatus::in_review: return "in_review";
+        case BaseStatus::rejected: return "rejected";
+        case BaseStatus::not_selected: return "not_selected";
+        case BaseStatus::awaiting_funds: return "awaiting_funds";
+        case BaseStatus::named: return "named";
+        case BaseStatus::dropped: return "dropped";
+    }
+    return "?";
+}
+
+std::string_view to_string(Cause c) {
+    switch (c) {
+        case Cause::none: return "none";
+        case Cause::no_eligible_sites: return "no_eligible_sites";
+        case Cause::money: return "money";
+        case Cause::county_match: return "county_match";
+        case Cause::review_failures: return "review_failures";
+        case Cause::durations: return "durations";
+        case Cause::uptake: return "uptake";
+    }
+    return "?";
+}
+
+namespace detail {
+
+std::vector<Checkpoint> checkpoints(const Scenario& s, const Layout& layout) {
+    std::map<std::int32_t, Checkpoint> by_day;
+    for (std::size_t m = 0; m < layout.months.size(); ++m) {
+        auto& cp = by_day[layout.months[m].days()];
+        cp.day = layout.months[m].days();
+        cp.month = static_cast<std::int32_t>(m);
+    }
+    for (std::size_t c = 0; c < layout.checks.size(); ++c) {
+        const Target& t = s.programme.targets[layout.checks[c].target];
+        if (!t.recurring) {
+            auto& cp = by_day[t.deadline.days()];
+            cp.day = t.deadline.days();
+            cp.checks.push_back(c);
+            continue;
+        }
+        for (const Date& m : layout.months)
+            if (m >= t.deadline) by_day[m.days()].checks.push_back(c);
+    }
+    std::vector<Checkpoint> out;
+    for (auto& [day, cp] : by_day) out.push_back(std::move(cp));
+    return out;
+}
+
+}  // namespace detail
+
+namespace {
+
+Layout make_layout(const Scenario& s) {
+    Layout l;
+    for (const Date& m : month_ends(s.run.start, s.run.end))
+        if (m <= s.run.end) l.months.push_back(m);
+    if (s.programme.kind == ProgrammeKind::stations)
+        l.metrics = {"stations_built", "stations_open", "stations_planned", "stations_under_construction",
+                     "eligible_active", "share_with_station", "cost_cny"};
+    else
+        l.metrics = {"bases_named", "demo_bases_named", "bases_in_review", "trainees_per_year",
+                     "senior_trainees_per_year", "grants_cny", "matches_cny", "focus_industries_covered"};
+    l.units = s.region.units().size();
+    l.rows = l.units <= Layout::max_unit_rows ? l.units + 1 : 1;
+    for (std::size_t t = 0; t < s.programme.targets.size(); ++t) {
+        const Target& target = s.programme.targets[t];
+        if (target.city_wide) {
+            l.checks.push_back({t, -1, target.required_default});
+            continue;
+        }
+        for (std::size_t u = 0; u < l.units; ++u)
+            l.checks.push_back({t, static_cast<std::int32_t>(u), target.required_for(s.region.units()[u].id)});
+    }
+    for (const auto& p : s.budgets.payers) l.payers.push_back(p.id);
+    l.first_year = s.run.start.year();
+    l.years = s.run.end.year() - l.first_year + 1;
+    return l;
+}
+
+/// Type-7 quantile (linear between order statistics) of a sorted sample.
+double quantile(const std::vector<double>& sorted, double q) {
+    if (sorted.empty()) return 0;
+    const double h = q * static_cast<double>(sorted.size() - 1);
+    const auto lo = static_cast<std::size_t>(h);
+    const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+    return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
+Quantiles quantiles(std::vector<double>& v) {
+    std::sort(v.begin(), v.end());
+    return {quantile(v, 0.05), quantile(v, 0.5), quantile(v, 0.95)};
+}
+
+}  // namespace
+
+struct Simulator::Model {
+    const Scenario& s;
+    Layout layout;
+    std::optional<detail::StationsPrep> stations;
+};
+
+Simulator::Simulator(const Scenario& s) : m(std::make_unique<Model>(Model{s, make_layout(s), std::nullopt})) {
+    if (s.programme.kind == ProgrammeKind::stations) m->stations = detail::prepare_stations(s, m->layout);
+}
+Simulator::~Simulator() = default;
+
+const Layout& Simulator::layout() const { return m->layout; }
+
+Trajectory Simulator::run(std::uint64_t replication, std::vector<StatusChange>* log) const {
+    Trajectory t;
+    if (m->stations)
+        detail::run_stations(m->s, m->layout, *m->stations, replication, t, log);
+    else
+        detail::run_bases(m->s, m->layout, replication, t, log);
+    return t;
+}
+
+Results simulate(const Scenario& s, const MonteCarloOptions& options) {
+    const Simulator sim(s);
+    const Layout& L = sim.layout();
+    const int n = options.replications > 0 ? options.replications : s.run.replications;
+    const auto reps = static_cast<std::size_t>(n);
+    int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    threads = std::clamp(threads, 1, n);
+
+    // Per-replication outcomes in slots by replication index, so that the
+    // aggregates never depend on which thread ran what.
+    const std::size_t S = L.series_size(), C = L.checks.size(), PY = L.payers.size() * static_cast<std::size_t>(L.years);
+    const std::size_t P = L.payers.size(), B = s.sites.bases.size(), N = s.sites.projects.size();
+    std::vector<float> series(reps * S);
+    std::vector<CheckOutcome> checks(reps * C);
+    std::vector<double> spent(reps * PY), shorts(reps * PY), allocated;
+    std::vector<float> grants(reps * B);
+
+    Results r;
+    r.layout = L;
+    r.replications = n;
+    for (const auto& t : s.programme.targets) r.project_deadlines.push_back(t.deadline);
+    r.project_deadlines.push_back(s.run.end);
+    std::sort(r.project_deadlines.begin(), r.project_deadlines.end());
+    r.project_deadlines.erase(std::unique(r.project_deadlines.begin(), r.project_deadlines.end()), r.project_deadlines.end());
+    const std::size_t D = r.project_deadlines.size();
+
+    struct Counts {
+        std::vector<std::uint32_t> built_by;  // [deadline * N + project]
+        std::vector<std::uint32_t> named, demo;
+    };
+    std::vector<Counts> counts(static_cast<std::size_t>(threads));
+    std::atomic<std::size_t> next{0}, done{0};
+    auto worker = [&](std::size_t w) {
+        Counts& c = counts[w];
+        c.built_by.assign(D * N, 0);
+        c.named.assign(B, 0);
+        c.demo.assign(B, 0);
+        for (std::size_t k; (k = next.fetch_add(1)) < reps; done.fetch_add(1)) {
+            Trajectory t = sim.run(k);
+            std::copy(t.series.begin(), t.series.end(), series.begin() + static_cast<std::ptrdiff_t>(k * S));
+            std::copy(t.checks.begin(), t.checks.end(), checks.begin() + static_cast<std::ptrdiff_t>(k * C));
+            std::copy(t.spent.begin(), t.spent.end(), spent.begin() + static_cast<std::ptrdiff_t>(k * PY));
+            std::copy(t.short_cny.begin(), t.short_cny.end(), shorts.begin() + static_cast<std::ptrdiff_t>(k * PY));
+            if (k == 0) allocated = t.allocated;  // the same in every replication
+            for (std::size_t d = 0; d < D; ++d)
+                for (std::size_t p = 0; p < t.project_built_on.size(); ++p)
+                    c.built_by[d * N + p] += t.project_built_on[p] <= r.project_deadlines[d].days();
+            for (std::size_t b = 0; b < t.base_named_on.size(); ++b) {
+                const bool named = t.base_named_on[b] != never;
+                c.named[b] += named;
+                c.demo[b] += named && t.base_demonstration[b];
+                grants[k * B + b] = named ? t.base_grant_cny[b] : -1.0f;
+            }
+        }
+    };
+    {
+        std::vector<std::jthread> pool;
+        for (int w = 1; w < threads; ++w) pool.emplace_back(worker, static_cast<std::size_t>(w));
+        if (!options.progress) {
+            worker(0);
+        } else {
+            std::jthread own(worker, 0);
+            while (done.load() < reps) {
+                options.progress(static_cast<int>(done.load()), n);
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+            options.progress(n, n);
+        }
+    }
+
+    // Aggregates.
+    std::vector<double> col(reps);
+    r.series.resize(S);
+    for (std::size_t i = 0; i < S; ++i) {
+        for (std::size_t k = 0; k < reps; ++k) col[k] = series[k * S + i];
+        r.series[i] = quantiles(col);
+    }
+    r.checks.resize(C);
+    for (std::size_t i = 0; i < C; ++i) {
+        std::map<std::string, int> causes;
+        int met = 0;
+        for (std::size_t k = 0; k < reps; ++k) {
+            const CheckOutcome& o = checks[k * C + i];
+            col[k] = o.value;
+            if (o.met) {
+                ++met;
+                continue;
+            }
+            std::string key(to_string(o.cause));
+            if (o.cause == Cause::money && o.payer >= 0) key += ":" + L.payers[static_cast<std::size_t>(o.payer)];
+            ++causes[key];
+        }
+        auto& cr = r.checks[i];
+        cr.p_met = double(met) / n;
+        cr.value = quantiles(col);
+        for (const auto& [key, count] : causes) cr.causes.emplace_back(key, double(count) / n);
+        std::stable_sort(cr.causes.begin(), cr.causes.end(), [](auto& a, auto& b) { return a.second > b.second; });
+    }
+    const auto Y = static_cast<std::size_t>(L.years);
+    for (std::size_t p = 0; p < P; ++p) {
+        Results::PayerResult pr;
+        pr.id = L.payers[p];
+        std::vector<double> total(reps), total_short(reps);
+        for (std::size_t y = 0; y < Y; ++y) {
+            const std::size_t i = p * Y + y;
+            pr.allocated_by_year.push_back(allocated[i]);
+            for (std::size_t k = 0; k < reps; ++k) {
+                col[k] = spent[k * PY + i];
+                total[k] += spent[k * PY + i];
+                total_short[k] += shorts[k * PY + i];
+                if (std::isfinite(allocated[i]) && allocated[i] > 0)
+                    pr.max_spent_share = std::max(pr.max_spent_share, spent[k * PY + i] / allocated[i]);
+            }
+            pr.spent_p50_by_year.push_back(quantiles(col).p50);
+        }
+        pr.spent = quantiles(total);
+        pr.short_cny = quantiles(total_short);
+        r.payers.push_back(std::move(pr));
+    }
+    r.project_p_built.assign(D, std::vector<float>(N, 0));
+    r.base_p_named.assign(B, 0);
+    r.base_p_demonstration.assign(B, 0);
+    r.base_median_grant_cny.assign(B, 0);
+    for (const auto& c : counts) {
+        for (std::size_t d = 0; d < D; ++d)
+            for (std::size_t p = 0; p < N; ++p) r.project_p_built[d][p] += static_cast<float>(c.built_by[d * N + p]);
+        for (std::size_t b = 0; b < B; ++b) {
+            r.base_p_named[b] += static_cast<float>(c.named[b]);
+            r.base_p_demonstration[b] += static_cast<float>(c.demo[b]);
+        }
+    }
+    for (auto& v : r.project_p_built)
+        for (auto& x : v) x /= static_cast<float>(n);
+    for (std::size_t b = 0; b < B; ++b) {
+        r.base_p_named[b] /= static_cast<float>(n);
+        r.base_p_demonstration[b] /= static_cast<float>(n);
+        std::vector<double> g;
+        for (std::size_t k = 0; k < reps; ++k)
+            if (grants[k * B + b] >= 0) g.push_back(grants[k * B + b]);
+        r.base_median_grant_cny[b] = g.empty() ? 0.0f : static_cast<float>(quantiles(g).p50);
+    }
+    return r;
+}
+
+}  // namespace tisheng
