@@ -28,7 +28,7 @@ class BasesRun {
 public:
     BasesRun(const Scenario& s, const Layout& layout, std::uint64_t replication, Trajectory& out, std::vector<StatusChange>* log)
         : m_s(s), m_p(s.programme), m_b(s.behaviour.bases), m_layout(layout), m_rng(s.run.seed, replication), m_out(out),
-          m_log(log), m_ledger(layout, s.budgets, out), m_cal(WorkCalendar::china()) {
+          m_log(log), m_ledger(layout, s.budgets, out), m_cal(WorkCalendar::china()), m_q(s.run.start.days(), s.run.end.days()) {
         const auto& sites = s.sites.bases;
         m_bases.resize(sites.size());
         for (std::size_t i = 0; i < sites.size(); ++i) {

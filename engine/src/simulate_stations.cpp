@@ -123,7 +123,8 @@ public:
     StationsRun(const Scenario& s, const Layout& layout, const StationsPrep& prep, std::uint64_t replication, Trajectory& out,
                 std::vector<StatusChange>* log)
         : m_s(s), m_b(s.behaviour.stations), m_layout(layout), m_prep(prep), m_rng(s.run.seed, replication), m_out(out),
-          m_log(log), m_ledger(layout, s.budgets, out), m_units(s.region.units().size()), m_payers(s.budgets.payers.size()) {
+          m_log(log), m_ledger(layout, s.budgets, out), m_units(s.region.units().size()), m_payers(s.budgets.payers.size()),
+          m_q(s.run.start.days(), s.run.end.days()) {
         m_u.resize(m_units);
         m_money_wait.assign(m_units * m_payers, 0);
         m_money_lost.assign(m_units * m_payers, 0);

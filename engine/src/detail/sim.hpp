@@ -2,11 +2,11 @@
 // ledger, checkpoints, and the prepared per-scenario data.
 #pragma once
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <queue>
 #include <vector>
 
 #include "tisheng/random.hpp"
@@ -15,7 +15,7 @@
 namespace tisheng::detail {
 
 /// Events ordered by day, then by insertion: equal days keep their order,
-/// so a replication never depends on heap internals.
+/// so a replication never depends on container internals.
 struct Event {
     std::int32_t day = 0;
     std::uint32_t seq = 0;
@@ -24,26 +24,44 @@ struct Event {
     std::uint32_t gen = 0;  ///< for events that a later decision makes stale
 };
 
+/// A bucket queue over the horizon's days: days are whole numbers, so one
+/// list per day, read in insertion order, gives (day, sequence) order at
+/// O(1) a push or pop. Events after the last day are never run: dropped.
 class EventQueue {
 public:
+    EventQueue(std::int32_t first_day, std::int32_t last_day)
+        : m_first(first_day), m_days(static_cast<std::size_t>(std::max(0, last_day - first_day + 1))) {}
     void push(std::int32_t day, std::uint8_t type, std::uint32_t id, std::uint32_t gen = 0) {
-        m_heap.push(Event{day, m_seq++, type, id, gen});
+        assert(day >= m_first + static_cast<std::int32_t>(m_cur));  // never into the past
+        const auto slot = static_cast<std::size_t>(day - m_first);
+        if (day < m_first || slot >= m_days.size()) return;
+        m_days[slot].push_back(Event{day, m_seq++, type, id, gen});
     }
-    [[nodiscard]] bool empty() const { return m_heap.empty(); }
-    [[nodiscard]] const Event& top() const { return m_heap.top(); }
+    [[nodiscard]] bool empty() {
+        settle();
+        return m_cur == m_days.size();
+    }
+    /// The next event; call only when !empty().
+    [[nodiscard]] const Event& top() {
+        settle();
+        return m_days[m_cur][m_pos];
+    }
     Event pop() {
-        Event e = m_heap.top();
-        m_heap.pop();
-        return e;
+        settle();
+        return m_days[m_cur][m_pos++];
     }
 
 private:
-    struct Later {
-        bool operator()(const Event& a, const Event& b) const {
-            return a.day != b.day ? a.day > b.day : a.seq > b.seq;
+    void settle() {
+        while (m_cur < m_days.size() && m_pos >= m_days[m_cur].size()) {
+            std::vector<Event>().swap(m_days[m_cur]);
+            ++m_cur;
+            m_pos = 0;
         }
-    };
-    std::priority_queue<Event, std::vector<Event>, Later> m_heap;
+    }
+    std::int32_t m_first;
+    std::vector<std::vector<Event>> m_days;
+    std::size_t m_cur = 0, m_pos = 0;
     std::uint32_t m_seq = 0;
 };
 
@@ -128,7 +146,8 @@ template <class OnEvent, class OnCheckpoint>
 void run_events(EventQueue& q, const std::vector<Checkpoint>& cps, std::int32_t last_day, OnEvent&& on_event,
                 OnCheckpoint&& on_checkpoint) {
     std::size_t next = 0;
-    while (!q.empty() && q.top().day <= last_day) {
+    (void)last_day;  // the queue holds no later events
+    while (!q.empty()) {
         while (next < cps.size() && cps[next].day < q.top().day) on_checkpoint(cps[next++]);
         on_event(q.pop());
     }
