@@ -1,4 +1,5 @@
 // The command end to end: the bad-input corpus, `run` and its outputs.
+#include <sstream>
 #include <gtest/gtest.h>
 
 #include <gdal_priv.h>
@@ -87,7 +88,7 @@ TEST(Cli, Run_writesMapWithFiveLayersAndRunJson) {
     for (const char* sc : {"jiangmen", "quanzhou"}) {
         SCOPED_TRACE(sc);
         fs::path dir = out / sc;
-        auto r = run_cli(std::string("run scenarios/") + sc + "-baseline.yaml --out '" + dir.string() + "'");
+        auto r = run_cli(std::string("run scenarios/") + sc + "-baseline.yaml --replications 40 --out '" + dir.string() + "'");
         ASSERT_EQ(r.exit_code, 0) << r.output;
         EXPECT_NE(r.output.find("run directory: "), std::string::npos);
         auto j = nlohmann::json::parse(slurp(dir / "run.json"));
@@ -120,3 +121,71 @@ TEST(Cli, Run_writesMapWithFiveLayersAndRunJson) {
             EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << "temporary file left: " << e.path();
     }
 }
+
+// The simulation's results in the run directory agree with each other:
+// run.json per target and unit, timeseries.csv percentiles, and the
+// probabilities added to map.gpkg.
+TEST(Cli, Run_resultsAreConsistentAcrossFiles) {
+    TempDir out;
+    const fs::path dir = out / "jm";
+    auto r = run_cli("run scenarios/jiangmen-baseline.yaml --replications 40 --out '" + dir.string() + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    auto j = nlohmann::json::parse(slurp(dir / "run.json"));
+    EXPECT_EQ(j["replications"], 40);
+    ASSERT_EQ(j["targets"].size(), 3u * 7u);  // three targets, seven districts
+    for (const auto& t : j["targets"]) {
+        SCOPED_TRACE(t.dump());
+        const double p = t["p_met"];
+        EXPECT_GE(p, 0.0);
+        EXPECT_LE(p, 1.0);
+        EXPECT_LE(t["built_p05"].get<double>(), t["built_p50"].get<double>());
+        EXPECT_LE(t["built_p50"].get<double>(), t["built_p95"].get<double>());
+        double causes = 0;
+        for (const auto& [key, share] : t["causes"].items()) causes += share.get<double>();
+        EXPECT_NEAR(causes, 1.0 - p, 1e-9) << "every miss has one binding cause";
+    }
+    for (const auto& b : j["budget"]) {
+        if (!b["allocated_cny"].is_number()) continue;
+        EXPECT_LE(b["spent_p95_cny"].get<double>(), b["allocated_cny"].get<double>() + 1) << b.dump();
+    }
+
+    // timeseries.csv: every month end x (7 districts + all) x 7 metrics.
+    std::istringstream ts(slurp(dir / "timeseries.csv"));
+    std::string line;
+    std::getline(ts, line);
+    EXPECT_EQ(line, "date,unit,metric,p05,p50,p95");
+    int rows = 0;
+    while (std::getline(ts, line)) {
+        ++rows;
+        std::vector<std::string> f;
+        std::stringstream ls(line);
+        for (std::string x; std::getline(ls, x, ',');) f.push_back(x);
+        ASSERT_EQ(f.size(), 6u) << line;
+        EXPECT_LE(std::stod(f[3]), std::stod(f[4])) << line;
+        EXPECT_LE(std::stod(f[4]), std::stod(f[5])) << line;
+    }
+    EXPECT_EQ(rows, 54 * 8 * 7);  // 2023-07 .. 2027-12
+
+    GDALAllRegister();
+    std::unique_ptr<GDALDataset> ds(GDALDataset::Open((dir / "map.gpkg").c_str(), GDAL_OF_VECTOR));
+    ASSERT_TRUE(ds);
+    auto* projects = ds->GetLayerByName("projects");
+    ASSERT_TRUE(projects);
+    const int f23 = projects->GetLayerDefn()->GetFieldIndex("p_built_2023_12_31");
+    const int f24 = projects->GetLayerDefn()->GetFieldIndex("p_built_2024_12_31");
+    ASSERT_GE(f23, 0);
+    ASSERT_GE(f24, 0);
+    double sum24 = 0;
+    for (auto& feature : *projects) {
+        const double a = feature->GetFieldAsDouble(f23), b = feature->GetFieldAsDouble(f24);
+        EXPECT_GE(a, 0.0);
+        EXPECT_LE(a, b) << "built by 2023 implies built by 2024";
+        EXPECT_LE(b, 1.0);
+        sum24 += b;
+    }
+    EXPECT_GT(sum24, 0.0);
+    auto* units = ds->GetLayerByName("units");
+    ASSERT_TRUE(units);
+    EXPECT_GE(units->GetLayerDefn()->GetFieldIndex("p_met_stations-2023"), 0);
+}
+

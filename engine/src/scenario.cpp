@@ -435,7 +435,9 @@ struct Loader {
                         if (k != "default") unit_refs.emplace_back(pp + "." + k, it->first);
                     }
                 } else if (py.IsDefined() && !(py.IsScalar() && py.Scalar() == "from_data")) {
-                    if (auto v = a.money("per_year")) st.arrivals.per_year_default = *v;
+                    auto v = a.number("per_year");
+                    if (v && *v < 0) a.error("per_year", "an arrival rate cannot be negative, got " + py.Scalar() + " projects a year");
+                    else if (v) st.arrivals.per_year_default = *v;
                 }
                 if (auto v = a.integer("history_months", 1, 600)) st.arrivals.history_months = static_cast<int>(*v);
                 if (auto v = a.number_in("factor", 0, 1000)) st.arrivals.factor = *v;
@@ -622,11 +624,13 @@ void check_behaviour(Scenario& s, Loader& L, const YAML::Node& root, Diagnostics
     std::vector<std::string> payer_ids;
     for (const auto& p : s.budgets.payers) payer_ids.push_back(p.id);
     std::set<std::string> used;
+    bool misnamed = false;  // then an "unused" payer is most likely the one meant: say nothing more
     auto known_payer = [&](const std::string& id, const Location& where) {
         if (payers.count(id)) {
             used.insert(id);
             return true;
         }
+        misnamed = true;
         std::string hint = closest_match(id, payer_ids);
         diag.error(where, "unknown payer '" + id + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
                               " (budgets.payers has: " + names_in(payer_ids) + ")");
@@ -650,12 +654,16 @@ void check_behaviour(Scenario& s, Loader& L, const YAML::Node& root, Diagnostics
         const auto& g = prog.grants;
         if (known_payer(g.city_payer, at("programme.grants.city_payer")) && payers[g.city_payer]->unit == "*")
             diag.error(at("programme.grants.city_payer"), "the city's payer '" + g.city_payer + "' is a per-unit payer; expected one budget");
-        if (known_payer(g.county_payer, at("programme.grants.county_payer")) && payers[g.county_payer]->unit != "*")
+        if (known_payer(g.county_payer, at("programme.grants.county_payer")) && payers[g.county_payer]->unit != "*") {
+            misnamed = true;
             diag.error(at("programme.grants.county_payer"),
                        "the county payer '" + g.county_payer + "' needs 'per_unit: true' (one budget per county union)");
+        }
+        if (on_exhausted == ExhaustedRule::enterprise_pays)
+            diag.error(at("budgets.on_exhausted"), "'enterprise_pays' applies to stations; for bases use wait or not_built");
     }
     for (const auto& p : s.budgets.payers)
-        if (!p.id.empty() && !used.count(p.id)) {
+        if (!misnamed && !p.id.empty() && !used.count(p.id)) {
             auto it = L.payer_nodes.find(p.id);
             std::string hint = prog.kind == ProgrammeKind::stations ? "name it in costs.setup_paid_by or costs.running_paid_by"
                                                                     : "name it in programme.grants.city_payer or county_payer";
