@@ -113,17 +113,19 @@ struct Hazard {
 
     /// The first event day after `from` for hazard multiplied by `k`, or
     /// `never`. Uses one exponential draw (memoryless, so it may be redrawn
-    /// whenever `k` changes).
+    /// whenever `k` changes). Day d covers the times [d, d + 1), so a
+    /// segment from start[i] to start[i+1] acts on exactly its own days.
     std::int32_t next(std::int32_t from, double k, Rng& r) const {
         double e = -std::log(1.0 - r.uniform());
+        const double t0 = static_cast<double>(from) + 1;  // the end of day `from`
         for (std::size_t i = 0; i < start.size(); ++i) {
-            const std::int32_t end = i + 1 < start.size() ? start[i + 1] : never;
-            if (end <= from) continue;
+            const double end = i + 1 < start.size() ? start[i + 1] : never;
+            if (end <= t0) continue;
             const double lambda = rate[i] * k;
-            const double a = std::max<double>(start[i], from);
+            const double a = std::max<double>(start[i], t0);
             if (lambda <= 0) continue;
             const double t = a + e / lambda;
-            if (t < end) return static_cast<std::int32_t>(std::ceil(t));
+            if (t < end) return static_cast<std::int32_t>(std::floor(t));
             e -= lambda * (end - a);
         }
         return never;
