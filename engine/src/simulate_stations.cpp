@@ -330,8 +330,13 @@ private:
         const Proj& src = m_p[from];
         auto& list = m_ent_waiting[src.enterprise];
         std::int64_t best = -1;
-        for (std::uint32_t i : list)
-            if (awaiting_station(m_p[i]) && (best < 0 || m_p[i].start < m_p[static_cast<std::size_t>(best)].start)) best = i;
+        std::size_t keep = 0;
+        for (std::uint32_t i : list) {
+            if (!awaiting_station(m_p[i])) continue;  // never waits again: drop
+            list[keep++] = i;
+            if (best < 0 || m_p[i].start < m_p[static_cast<std::size_t>(best)].start) best = i;
+        }
+        list.resize(keep);
         if (best < 0) return;
         const auto to = static_cast<std::uint32_t>(best);
         Proj& dst = m_p[to];
