@@ -129,7 +129,7 @@ struct Simulator::Model {
 };
 
 Simulator::Simulator(const Scenario& s) : m(std::make_unique<Model>(Model{s, make_layout(s), std::nullopt})) {
-    if (s.programme.kind == ProgrammeKind::stations) m->stations = detail::prepare_stations(s, m->layout);
+    if (s.programme.kind == ProgrammeKind::stations) m->stations = detail::prepare_stations(s);
 }
 Simulator::~Simulator() = default;
 

@@ -52,7 +52,7 @@ public:
             if (due >= m_s.run.start && due <= m_s.run.end) m_q.push(due.days(), ROUND, static_cast<std::uint32_t>(r));
         }
         run_events(
-            m_q, checkpoints(m_s, m_layout), m_s.run.end.days(),
+            m_q, checkpoints(m_s, m_layout),
             [&](const Event& e) {
                 m_today = e.day;
                 handle(e);

@@ -36,8 +36,7 @@ std::vector<StationsPrep::Share> resolve(const Scenario& s, const std::vector<Co
 
 }  // namespace
 
-StationsPrep prepare_stations(const Scenario& s, const Layout& layout) {
-    (void)layout;
+StationsPrep prepare_stations(const Scenario& s) {
     StationsPrep prep;
     const auto& projects = s.sites.projects;
     const auto& b = s.behaviour.stations;
@@ -113,7 +112,7 @@ struct Proj {
     std::uint32_t gen = 0;
     float area = 0;
     StationStatus status = StationStatus::none;
-    std::int8_t waiting_payer = -1;  // waiting for next year's budget of this payer
+    std::int32_t waiting_share = -1;  // waiting for next year's budget of this set-up share's payer
     bool eligible = false, active = false, due = false, relocated = false;
     bool undecided = false;  // eligible, active, and has not yet decided to build
 };
@@ -126,8 +125,9 @@ public:
           m_log(log), m_ledger(layout, s.budgets, out), m_units(s.region.units().size()), m_payers(s.budgets.payers.size()),
           m_q(s.run.start.days(), s.run.end.days()) {
         m_u.resize(m_units);
-        m_money_wait.assign(m_units * m_payers, 0);
-        m_money_lost.assign(m_units * m_payers, 0);
+        m_shares = prep.setup.size();
+        m_money_wait.assign(m_units * m_shares, 0);
+        m_money_lost.assign(m_units * m_shares, 0);
         m_ent_open.assign(prep.enterprises, 0);
         m_ent_waiting.resize(prep.enterprises);
         m_horizon_end = s.run.end.days();
@@ -137,7 +137,7 @@ public:
         create_projects();
         begin_record(m_layout, m_out);
         run_events(
-            m_q, checkpoints(m_s, m_layout), m_horizon_end,
+            m_q, checkpoints(m_s, m_layout),
             [&](const Event& e) {
                 m_today = e.day;
                 handle(e);
@@ -223,7 +223,7 @@ private:
     }
 
     [[nodiscard]] bool awaiting_station(const Proj& p) const {
-        return p.active && p.eligible && p.status == StationStatus::none && p.waiting_payer < 0;
+        return p.active && p.eligible && p.status == StationStatus::none && p.waiting_share < 0;
     }
 
     void schedule_adoption(std::uint32_t i) {
@@ -251,20 +251,21 @@ private:
     enum class Funding { funded, waiting, refused };
 
     // Asks each payer for its share of `cost`; applies the exhausted rule.
-    Funding fund(std::uint32_t i, double cost, bool apply_rule, std::int8_t& short_payer) {
+    // `short_share`: the set-up share whose payer fell shortest, or -1.
+    Funding fund(std::uint32_t i, double cost, bool apply_rule, std::int32_t& short_share) {
         const Proj& p = m_p[i];
         const Date today = Date::from_days(m_today);
-        short_payer = -1;
+        short_share = -1;
         double most_short = 0;
-        for (const auto& sh : m_prep.setup) {
-            const auto payer = sh.payer_by_unit[p.unit];
-            const double need = sh.share * cost, avail = m_ledger.available(payer, today);
+        for (std::size_t k = 0; k < m_prep.setup.size(); ++k) {
+            const auto& sh = m_prep.setup[k];
+            const double need = sh.share * cost, avail = m_ledger.available(sh.payer_by_unit[p.unit], today);
             if (need > avail && need - avail > most_short) {
                 most_short = need - avail;
-                short_payer = static_cast<std::int8_t>(payer);
+                short_share = static_cast<std::int32_t>(k);
             }
         }
-        if (short_payer < 0) {
+        if (short_share < 0) {
             for (const auto& sh : m_prep.setup) m_ledger.spend(sh.payer_by_unit[p.unit], today, sh.share * cost);
             return Funding::funded;
         }
@@ -290,26 +291,26 @@ private:
 
     void try_to_start(std::uint32_t i) {
         Proj& p = m_p[i];
-        std::int8_t short_payer = -1;
+        std::int32_t short_share = -1;
         const double cost = setup_cost(p);
-        const std::size_t slot = p.unit * m_payers;
-        if (p.waiting_payer >= 0) --m_money_wait[slot + static_cast<std::size_t>(p.waiting_payer)];
-        p.waiting_payer = -1;
-        switch (fund(i, cost, true, short_payer)) {
+        const std::size_t slot = p.unit * m_shares;
+        if (p.waiting_share >= 0) --m_money_wait[slot + static_cast<std::size_t>(p.waiting_share)];
+        p.waiting_share = -1;
+        switch (fund(i, cost, true, short_share)) {
             case Funding::funded:
                 m_u[p.unit].cost += cost;
                 set_status(i, StationStatus::planned);
                 m_q.push(m_today + draw_days(m_rng, m_b.plan_days), BUILD_START, i);
                 break;
             case Funding::waiting: {
-                p.waiting_payer = short_payer;
-                ++m_money_wait[slot + static_cast<std::size_t>(short_payer)];
+                p.waiting_share = short_share;
+                ++m_money_wait[slot + static_cast<std::size_t>(short_share)];
                 const std::int32_t jan1 = Date::from_ymd(Date::from_days(m_today).year() + 1, 1, 1).days();
                 if (jan1 < p.end && jan1 <= m_horizon_end) m_q.push(jan1, RETRY, i);
                 break;
             }
             case Funding::refused:
-                ++m_money_lost[slot + static_cast<std::size_t>(short_payer)];
+                ++m_money_lost[slot + static_cast<std::size_t>(short_share)];
                 set_status(i, StationStatus::abandoned);
                 break;
         }
@@ -341,9 +342,9 @@ private:
         const auto to = static_cast<std::uint32_t>(best);
         Proj& dst = m_p[to];
         dst.area = src.area;
-        std::int8_t short_payer = -1;
+        std::int32_t short_share = -1;
         const double cost = m_s.behaviour.costs.relocate_share * setup_cost(dst);
-        if (fund(to, cost, false, short_payer) != Funding::funded) return;  // no money: it just closes
+        if (fund(to, cost, false, short_share) != Funding::funded) return;  // no money: it just closes
         m_u[dst.unit].cost += cost;
         dst.relocated = true;
         decide(to, false);
@@ -383,8 +384,8 @@ private:
                     --u.due;
                     p.due = false;
                 }
-                if (p.waiting_payer >= 0) --m_money_wait[p.unit * m_payers + static_cast<std::size_t>(p.waiting_payer)];
-                p.waiting_payer = -1;
+                if (p.waiting_share >= 0) --m_money_wait[p.unit * m_shares + static_cast<std::size_t>(p.waiting_share)];
+                p.waiting_share = -1;
                 p.active = false;
                 decide(i, false);
                 if (p.status != StationStatus::none && p.status != StationStatus::abandoned && p.status != StationStatus::closed)
@@ -399,7 +400,7 @@ private:
                 try_to_start(i);
                 return;
             case RETRY:
-                if (p.active && p.status == StationStatus::none && p.waiting_payer >= 0) try_to_start(i);
+                if (p.active && p.status == StationStatus::none && p.waiting_share >= 0) try_to_start(i);
                 return;
             case BUILD_START:
                 if (p.status != StationStatus::planned) return;
@@ -471,16 +472,25 @@ private:
         if (t.measure == Measure::stations_built && sum(c.unit, [](const UnitState& u) { return u.eligible_seen; }) < c.required)
             return {Cause::no_eligible_sites, -1};
         CauseTally tally;
-        std::vector<double> by_payer(m_payers, 0);
-        for (std::size_t u = 0; u < m_units; ++u) {
-            if (c.unit >= 0 && static_cast<std::size_t>(c.unit) != u) continue;
-            for (std::size_t p = 0; p < m_payers; ++p) by_payer[p] += m_money_wait[u * m_payers + p] + m_money_lost[u * m_payers + p];
-        }
-        for (std::size_t p = 0; p < m_payers; ++p)
-            if (by_payer[p] > tally.money) {
-                tally.money = by_payer[p];
-                tally.money_payer = static_cast<std::int32_t>(p);
+        // Money: the set-up share holding back most projects in scope; its
+        // payer in the unit where it holds back most (per-unit payers differ).
+        for (std::size_t k = 0; k < m_shares; ++k) {
+            double held = 0, most = -1;
+            std::size_t where = 0;
+            for (std::size_t u = 0; u < m_units; ++u) {
+                if (c.unit >= 0 && static_cast<std::size_t>(c.unit) != u) continue;
+                const double n = m_money_wait[u * m_shares + k] + m_money_lost[u * m_shares + k];
+                held += n;
+                if (n > most) {
+                    most = n;
+                    where = u;
+                }
             }
+            if (held > tally.money) {
+                tally.money = held;
+                tally.money_payer = static_cast<std::int32_t>(m_prep.setup[k].payer_by_unit[where]);
+            }
+        }
         tally.review_failures = sum(c.unit, [](const UnitState& u) { return u.failed; });
         tally.durations = sum(c.unit, [](const UnitState& u) { return u.planned + u.under_construction; });
         tally.uptake = sum(c.unit, [](const UnitState& u) { return u.undecided; });
@@ -530,7 +540,8 @@ private:
     EventQueue m_q;
     std::vector<Proj> m_p;
     std::vector<UnitState> m_u;
-    std::vector<int> m_money_wait, m_money_lost;  // [unit * payers + payer]
+    std::size_t m_shares = 0;                     // set-up shares
+    std::vector<int> m_money_wait, m_money_lost;  // [unit * shares + share]: projects held back by that share's payer
     std::vector<int> m_ent_open;
     std::vector<std::vector<std::uint32_t>> m_ent_waiting;
 };

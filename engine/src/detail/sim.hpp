@@ -142,13 +142,11 @@ struct Checkpoint {
 };
 std::vector<Checkpoint> checkpoints(const Scenario& s, const Layout& layout);
 
-/// Runs events in order up to the horizon's last day, stopping at each
-/// checkpoint once every event of its day (and before) has run.
+/// Runs every event in order (the queue holds none after the horizon),
+/// stopping at each checkpoint once every event of its day has run.
 template <class OnEvent, class OnCheckpoint>
-void run_events(EventQueue& q, const std::vector<Checkpoint>& cps, std::int32_t last_day, OnEvent&& on_event,
-                OnCheckpoint&& on_checkpoint) {
+void run_events(EventQueue& q, const std::vector<Checkpoint>& cps, OnEvent&& on_event, OnCheckpoint&& on_checkpoint) {
     std::size_t next = 0;
-    (void)last_day;  // the queue holds no later events
     while (!q.empty()) {
         while (next < cps.size() && cps[next].day < q.top().day) on_checkpoint(cps[next++]);
         on_event(q.pop());
@@ -216,7 +214,7 @@ struct StationsPrep {
     std::int32_t enterprise_payer = -1;
     int grace_days = 0;                        ///< of the share targets (their largest)
 };
-StationsPrep prepare_stations(const Scenario& s, const Layout& layout);
+StationsPrep prepare_stations(const Scenario& s);
 
 void run_stations(const Scenario& s, const Layout& layout, const StationsPrep& prep, std::uint64_t replication,
                   Trajectory& out, std::vector<StatusChange>* log);
