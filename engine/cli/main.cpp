@@ -79,14 +79,12 @@ public:
         else if (done == total || secs - m_last >= 10)
             fmt::print(stderr, "{}: {}/{} ({:.0f} s)\n", m_what, done, total, secs);
         m_last = secs;
-        m_shown = true;
         if (done == total && m_tty) fmt::print(stderr, "\n");
     }
 
 private:
     std::string m_what;
     bool m_tty;
-    bool m_shown = false;
     double m_last = 0;
     std::chrono::steady_clock::time_point m_t0 = std::chrono::steady_clock::now();
 };

@@ -55,12 +55,12 @@ void write_map(const Scenario& s, const Results& r, const std::vector<UnitSummar
                                       {"projects", T::integer}, {"eligible_projects", T::integer}, {"stations", T::integer},
                                       {"bases", T::integer}, {"eligible_bases", T::integer}, {"demand_points", T::integer},
                                       {"workers", T::integer}};
-    std::vector<std::size_t> unit_targets;
-    for (std::size_t t = 0; t < s.programme.targets.size(); ++t)
-        if (!s.programme.targets[t].city_wide) {
-            unit_targets.push_back(t);
-            unit_fields.push_back({"p_met_" + s.programme.targets[t].id, T::real});
-        }
+    // p_met[unit]: P(met) of each per-unit target, in target order.
+    std::vector<std::vector<FieldValue>> p_met(units.size());
+    for (const auto& t : s.programme.targets)
+        if (!t.city_wide) unit_fields.push_back({"p_met_" + t.id, T::real});
+    for (std::size_t k = 0; k < L.checks.size(); ++k)
+        if (L.checks[k].unit >= 0) p_met[static_cast<std::size_t>(L.checks[k].unit)].emplace_back(r.checks[k].p_met);
     w.begin_layer("units", GeomKind::multipolygon, unit_fields);
     for (std::size_t i = 0; i < units.size(); ++i) {
         const auto& u = units[i];
@@ -68,9 +68,7 @@ void write_map(const Scenario& s, const Results& r, const std::vector<UnitSummar
         std::vector<FieldValue> v{u.id, u.name, u.name_en, u.area_km2, std::int64_t(c.projects), std::int64_t(c.eligible_projects),
                                   std::int64_t(c.stations), std::int64_t(c.bases), std::int64_t(c.eligible_bases),
                                   std::int64_t(c.demand_points), std::int64_t(c.workers)};
-        for (std::size_t t : unit_targets)
-            for (std::size_t k = 0; k < L.checks.size(); ++k)
-                if (L.checks[k].target == t && L.checks[k].unit == static_cast<std::int32_t>(i)) v.emplace_back(r.checks[k].p_met);
+        v.insert(v.end(), p_met[i].begin(), p_met[i].end());
         w.add(u.geometry, v);
     }
     std::vector<FieldDef> project_fields{{"project_id", T::text}, {"name", T::text}, {"enterprise", T::text}, {"type", T::text},

@@ -125,10 +125,12 @@ Quantiles quantiles(std::vector<double>& v) {
 struct Simulator::Model {
     const Scenario& s;
     Layout layout;
+    std::vector<detail::Checkpoint> checkpoints;
     std::optional<detail::StationsPrep> stations;
 };
 
-Simulator::Simulator(const Scenario& s) : m(std::make_unique<Model>(Model{s, make_layout(s), std::nullopt})) {
+Simulator::Simulator(const Scenario& s) : m(std::make_unique<Model>(Model{s, make_layout(s), {}, std::nullopt})) {
+    m->checkpoints = detail::checkpoints(s, m->layout);
     if (s.programme.kind == ProgrammeKind::stations) m->stations = detail::prepare_stations(s);
 }
 Simulator::~Simulator() = default;
@@ -138,9 +140,9 @@ const Layout& Simulator::layout() const { return m->layout; }
 Trajectory Simulator::run(std::uint64_t replication, std::vector<StatusChange>* log) const {
     Trajectory t;
     if (m->stations)
-        detail::run_stations(m->s, m->layout, *m->stations, replication, t, log);
+        detail::run_stations(m->s, m->layout, m->checkpoints, *m->stations, replication, t, log);
     else
-        detail::run_bases(m->s, m->layout, replication, t, log);
+        detail::run_bases(m->s, m->layout, m->checkpoints, replication, t, log);
     return t;
 }
 

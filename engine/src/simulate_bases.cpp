@@ -26,8 +26,9 @@ struct Base {
 
 class BasesRun {
 public:
-    BasesRun(const Scenario& s, const Layout& layout, std::uint64_t replication, Trajectory& out, std::vector<StatusChange>* log)
-        : m_s(s), m_p(s.programme), m_b(s.behaviour.bases), m_layout(layout), m_rng(s.run.seed, replication), m_out(out),
+    BasesRun(const Scenario& s, const Layout& layout, const std::vector<Checkpoint>& cps, std::uint64_t replication, Trajectory& out,
+             std::vector<StatusChange>* log)
+        : m_s(s), m_p(s.programme), m_b(s.behaviour.bases), m_layout(layout), m_cps(cps), m_rng(s.run.seed, replication), m_out(out),
           m_log(log), m_ledger(layout, s.budgets, out), m_cal(WorkCalendar::china()), m_q(s.run.start.days(), s.run.end.days()) {
         const auto& sites = s.sites.bases;
         m_bases.resize(sites.size());
@@ -52,7 +53,7 @@ public:
             if (due >= m_s.run.start && due <= m_s.run.end) m_q.push(due.days(), ROUND, static_cast<std::uint32_t>(r));
         }
         run_events(
-            m_q, checkpoints(m_s, m_layout),
+            m_q, m_cps,
             [&](const Event& e) {
                 m_today = e.day;
                 handle(e);
@@ -324,6 +325,7 @@ private:
     const Programme& m_p;
     const BaseBehaviour& m_b;
     const Layout& m_layout;
+    const std::vector<Checkpoint>& m_cps;
     Rng m_rng;
     Trajectory& m_out;
     std::vector<StatusChange>* m_log;
@@ -339,9 +341,9 @@ private:
 
 }  // namespace
 
-void run_bases(const Scenario& s, const Layout& layout, std::uint64_t replication, Trajectory& out,
-               std::vector<StatusChange>* log) {
-    BasesRun(s, layout, replication, out, log).run();
+void run_bases(const Scenario& s, const Layout& layout, const std::vector<Checkpoint>& cps, std::uint64_t replication,
+               Trajectory& out, std::vector<StatusChange>* log) {
+    BasesRun(s, layout, cps, replication, out, log).run();
 }
 
 }  // namespace tisheng::detail

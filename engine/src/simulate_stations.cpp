@@ -92,7 +92,8 @@ StationsPrep prepare_stations(const Scenario& s) {
     }
 
     const auto& c = s.behaviour.costs;
-    prep.setup_base_cny = c.equipment_cny;
+    for (const auto& el : s.programme.standard.elements)
+        if (auto it = b.element_pass.find(el); it != b.element_pass.end()) prep.element_pass.push_back(it->second);
     prep.setup = resolve(s, c.setup_paid_by);
     prep.running = resolve(s, c.running_paid_by);
     for (std::size_t i = 0; i < s.budgets.payers.size(); ++i)
@@ -119,9 +120,9 @@ struct Proj {
 
 class StationsRun {
 public:
-    StationsRun(const Scenario& s, const Layout& layout, const StationsPrep& prep, std::uint64_t replication, Trajectory& out,
-                std::vector<StatusChange>* log)
-        : m_s(s), m_b(s.behaviour.stations), m_layout(layout), m_prep(prep), m_rng(s.run.seed, replication), m_out(out),
+    StationsRun(const Scenario& s, const Layout& layout, const std::vector<Checkpoint>& cps, const StationsPrep& prep,
+                std::uint64_t replication, Trajectory& out, std::vector<StatusChange>* log)
+        : m_s(s), m_b(s.behaviour.stations), m_layout(layout), m_cps(cps), m_prep(prep), m_rng(s.run.seed, replication), m_out(out),
           m_log(log), m_ledger(layout, s.budgets, out), m_units(s.region.units().size()), m_payers(s.budgets.payers.size()),
           m_q(s.run.start.days(), s.run.end.days()) {
         m_u.resize(m_units);
@@ -130,14 +131,13 @@ public:
         m_money_lost.assign(m_units * m_shares, 0);
         m_ent_open.assign(prep.enterprises, 0);
         m_ent_waiting.resize(prep.enterprises);
-        m_horizon_end = s.run.end.days();
     }
 
     void run() {
         create_projects();
         begin_record(m_layout, m_out);
         run_events(
-            m_q, checkpoints(m_s, m_layout),
+            m_q, m_cps,
             [&](const Event& e) {
                 m_today = e.day;
                 handle(e);
@@ -174,7 +174,7 @@ private:
             double t = m_b.as_of.days();
             while (true) {
                 t += m_rng.exponential(1.0 / rate);
-                if (t > m_horizon_end) break;
+                if (t > m_s.run.end.days()) break;
                 const auto& tpl = reg[pool[static_cast<std::size_t>(m_rng.integer(0, static_cast<std::int64_t>(pool.size()) - 1))]];
                 Proj p;
                 p.start = static_cast<std::int32_t>(std::ceil(t));
@@ -230,8 +230,8 @@ private:
         Proj& p = m_p[i];
         const double k = m_ent_open[p.enterprise] > 0 ? m_b.enterprise_has_station : 1.0;
         const std::int32_t day = m_prep.adoption.next(m_today, k, m_rng);
-        if (day < p.end && day <= m_horizon_end) m_q.push(day, ADOPT, i, ++p.gen);
-        else ++p.gen;  // any pending decision is void
+        ++p.gen;  // any pending decision is void
+        if (day < p.end) m_q.push(day, ADOPT, i, p.gen);
     }
 
     // The enterprise started or stopped running a station: its waiting
@@ -287,7 +287,7 @@ private:
         return rule == ExhaustedRule::wait ? Funding::waiting : Funding::refused;
     }
 
-    double setup_cost(const Proj& p) const { return p.area * m_s.behaviour.costs.area_cny_per_m2 + m_prep.setup_base_cny; }
+    double setup_cost(const Proj& p) const { return p.area * m_s.behaviour.costs.area_cny_per_m2 + m_s.behaviour.costs.equipment_cny; }
 
     void try_to_start(std::uint32_t i) {
         Proj& p = m_p[i];
@@ -306,7 +306,7 @@ private:
                 p.waiting_share = short_share;
                 ++m_money_wait[slot + static_cast<std::size_t>(short_share)];
                 const std::int32_t jan1 = Date::from_ymd(Date::from_days(m_today).year() + 1, 1, 1).days();
-                if (jan1 < p.end && jan1 <= m_horizon_end) m_q.push(jan1, RETRY, i);
+                if (jan1 < p.end) m_q.push(jan1, RETRY, i);
                 break;
             }
             case Funding::refused:
@@ -318,10 +318,8 @@ private:
 
     bool meets_standard(const Proj& p) {
         bool ok = p.area >= m_s.programme.standard.min_area_m2;
-        for (const auto& el : m_s.programme.standard.elements) {
-            auto it = m_b.element_pass.find(el);
-            if (it != m_b.element_pass.end() && !m_rng.bernoulli(it->second)) ok = false;
-        }
+        for (double p_pass : m_prep.element_pass)
+            if (!m_rng.bernoulli(p_pass)) ok = false;
         return ok;
     }
 
@@ -529,13 +527,13 @@ private:
     const Scenario& m_s;
     const StationBehaviour& m_b;
     const Layout& m_layout;
+    const std::vector<Checkpoint>& m_cps;
     const StationsPrep& m_prep;
     Rng m_rng;
     Trajectory& m_out;
     std::vector<StatusChange>* m_log;
     Ledger m_ledger;
     std::size_t m_units, m_payers;
-    std::int32_t m_horizon_end = 0;
     std::int32_t m_today = 0;
     EventQueue m_q;
     std::vector<Proj> m_p;
@@ -548,10 +546,10 @@ private:
 
 }  // namespace
 
-void run_stations(const Scenario& s, const Layout& layout, const StationsPrep& prep, std::uint64_t replication,
-                  Trajectory& out, std::vector<StatusChange>* log) {
+void run_stations(const Scenario& s, const Layout& layout, const std::vector<Checkpoint>& cps, const StationsPrep& prep,
+                  std::uint64_t replication, Trajectory& out, std::vector<StatusChange>* log) {
     out.project_built_on.assign(s.sites.projects.size(), never);
-    StationsRun(s, layout, prep, replication, out, log).run();
+    StationsRun(s, layout, cps, prep, replication, out, log).run();
 }
 
 }  // namespace tisheng::detail

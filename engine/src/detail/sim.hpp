@@ -205,7 +205,7 @@ struct StationsPrep {
     std::vector<double> arrivals_per_day;     ///< per unit
     std::vector<std::vector<std::uint32_t>> unit_projects;  ///< register projects per unit (to resample arrivals)
     Hazard adoption;
-    double setup_base_cny = 0;                ///< equipment
+    std::vector<double> element_pass;         ///< pass probabilities of the standard's elements that have one
     struct Share {
         std::vector<std::uint32_t> payer_by_unit;  ///< a per-unit payer resolves to the unit's own
         double share = 0;
@@ -216,10 +216,12 @@ struct StationsPrep {
 };
 StationsPrep prepare_stations(const Scenario& s);
 
-void run_stations(const Scenario& s, const Layout& layout, const StationsPrep& prep, std::uint64_t replication,
-                  Trajectory& out, std::vector<StatusChange>* log);
-void run_bases(const Scenario& s, const Layout& layout, std::uint64_t replication, Trajectory& out,
-               std::vector<StatusChange>* log);
+/// One replication of each model; `cps` are checkpoints(s, layout),
+/// computed once per scenario.
+void run_stations(const Scenario& s, const Layout& layout, const std::vector<Checkpoint>& cps, const StationsPrep& prep,
+                  std::uint64_t replication, Trajectory& out, std::vector<StatusChange>* log);
+void run_bases(const Scenario& s, const Layout& layout, const std::vector<Checkpoint>& cps, std::uint64_t replication,
+               Trajectory& out, std::vector<StatusChange>* log);
 
 
 }  // namespace tisheng::detail
