@@ -86,4 +86,15 @@ static std::string join_problems(const std::vector<Problem>& ps) {
 InvalidInput::InvalidInput(std::vector<Problem> problems)
     : Error(join_problems(problems)), m_problems(std::move(problems)) {}
 
+namespace {
+std::string join_conflicts(const std::vector<std::string>& conflicts) {
+    std::string out = "the model is infeasible:";
+    for (const auto& c : conflicts) out += "\n  " + c;
+    return out;
+}
+}  // namespace
+
+Infeasible::Infeasible(std::vector<std::string> conflicts)
+    : Error(join_conflicts(conflicts)), m_conflicts(std::move(conflicts)) {}
+
 }  // namespace tisheng

@@ -76,6 +76,17 @@ private:
     std::vector<Problem> m_problems;
 };
 
+/// A model with no feasible solution (exit code 1), with the constraints in
+/// conflict, one per line of `conflicts`.
+class Infeasible : public Error {
+public:
+    explicit Infeasible(std::vector<std::string> conflicts);
+    [[nodiscard]] const std::vector<std::string>& conflicts() const { return m_conflicts; }
+
+private:
+    std::vector<std::string> m_conflicts;
+};
+
 /// Bad command-line use (exit code 2).
 class UsageError : public Error {
 public:

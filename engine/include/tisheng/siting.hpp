@@ -1,0 +1,129 @@
+// Location models and their solvers: which candidates to open.
+//
+// One problem shape covers every model the programmes need:
+// - maximal covering (choose p, or within budgets): maximise the demand
+//   weight within reach of an open site;
+// - p-median: minimise the weight-times-distance to the nearest open site;
+// - budgets per payer (the Quanzhou shape: each base costs the city its grant
+//   and its county union the 1:1 match), group constraints with a minimum
+//   and a maximum count (per-unit minimums, >= 1 base per focus industry,
+//   exactly k demonstration bases, "at most one variant of a site"), and
+//   candidates that are fixed open (they exist, or are required).
+//
+// Two solvers: a heuristic (lazy greedy, then swap local search with fast
+// interchange evaluation) and an exact MIP through COIN-OR CBC with a time
+// limit, reporting objective, bound and gap. Both are deterministic.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tisheng::siting {
+
+enum class Objective { max_cover, p_median };
+
+/// A count constraint on the chosen candidates that belong to the group.
+struct Group {
+    std::string name;  ///< shown in messages: "unit 蓬江区", "industry ceramics", "demonstration"
+    int min = 0;
+    int max = std::numeric_limits<int>::max();
+};
+
+/// A budget: the sum of its costs over the chosen candidates must not exceed
+/// `limit` (CNY; infinity = unlimited).
+struct Budget {
+    std::string name;  ///< e.g. "city", "county:350526"
+    double limit = std::numeric_limits<double>::infinity();
+};
+
+struct Candidate {
+    std::string id;
+    std::vector<std::pair<std::uint32_t, double>> costs;  ///< (budget index, amount)
+    std::vector<std::uint32_t> groups;                    ///< group indices it belongs to
+    bool fixed = false;                                   ///< open whatever the solver decides
+};
+
+/// Demand i is covered by candidate j when j is open and i is in covers[j].
+/// For p_median, distance[j * demand + i] is the cost of serving i from j
+/// (finite; in the unit of the scenario's distances).
+struct Problem {
+    Objective objective = Objective::max_cover;
+    std::vector<double> weight;                     ///< demand weights (workers), >= 0
+    std::vector<Candidate> candidates;
+    std::vector<std::vector<std::uint32_t>> covers; ///< max_cover: per candidate, sorted demand indices
+    std::vector<float> distance;                    ///< p_median: candidates x demand, candidate-major
+    int p = -1;                                     ///< open exactly p (fixed included); -1: as many as the budgets allow
+    std::vector<Budget> budgets;
+    std::vector<Group> groups;
+
+    [[nodiscard]] std::size_t demand() const { return weight.size(); }
+};
+
+/// A candidate in the plan, in the order the heuristic chose it (fixed
+/// candidates first). `gain`: what it added when chosen (covered weight, or
+/// the reduction of total weighted distance).
+struct Choice {
+    std::uint32_t candidate = 0;
+    double gain = 0;
+};
+
+struct Solution {
+    std::vector<Choice> chosen;
+    double objective = 0;  ///< covered weight (max_cover) or total weighted distance (p_median)
+    /// Best bound known (MIP), else NaN. gap = |bound - objective| / max(|objective|, 1e-9).
+    double bound = std::numeric_limits<double>::quiet_NaN();
+    double gap = std::numeric_limits<double>::quiet_NaN();
+    bool optimal = false;       ///< proven optimal (MIP only)
+    bool timed_out = false;     ///< MIP stopped at its time limit
+    double seconds = 0;
+    std::string solver;         ///< "heuristic" or "cbc"
+    std::vector<double> spent;  ///< per budget
+};
+
+/// For a chosen candidate: what the objective loses if it alone is dropped,
+/// and the best single replacement (another candidate that keeps every
+/// constraint) with the objective change of that swap (>= -loss).
+/// For a candidate not chosen: `loss` is minus its gain if added (when
+/// adding keeps every constraint; NaN otherwise), replacement = -1.
+struct DropEffect {
+    std::uint32_t candidate = 0;
+    double loss = 0;
+    std::int32_t replacement = -1;
+    double swap_delta = 0;  ///< objective change of dropping `candidate` and opening `replacement`, in the objective's sense (+ = better)
+};
+
+struct HeuristicOptions {
+    std::uint64_t seed = 1;      ///< for the perturbation restarts
+    double time_limit_s = 2.0;   ///< local search stops improving after this
+    int threads = 1;
+};
+
+struct ExactOptions {
+    double time_limit_s = 60;
+    int threads = 1;
+    /// Warm start: a feasible solution to give CBC as its first incumbent.
+    const Solution* start = nullptr;
+};
+
+/// Problems that make the model infeasible before any search, each naming
+/// the constraints in conflict ("groups 'unit 蓬江区' (min 3) and
+/// 'unit 江海区' (min 2) need 5 sites but p = 4"). Empty: none found.
+std::vector<std::string> infeasibility(const Problem& problem);
+
+/// Throws tisheng::Error if the problem is malformed (sizes, indices,
+/// negative weights or costs, p larger than the candidates) and
+/// tisheng::Infeasible (see below) if `infeasibility` finds conflicts or the
+/// search finds no feasible plan.
+Solution solve_heuristic(const Problem& problem, const HeuristicOptions& options = {});
+Solution solve_exact(const Problem& problem, const ExactOptions& options = {});
+
+/// Objective of a set of open candidates (fixed ones need not be listed).
+double evaluate(const Problem& problem, const std::vector<std::uint32_t>& open);
+
+/// One entry per candidate, in candidate order.
+std::vector<DropEffect> drop_analysis(const Problem& problem, const Solution& solution);
+
+}  // namespace tisheng::siting
