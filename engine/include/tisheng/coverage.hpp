@@ -1,0 +1,181 @@
+// Coverage and accessibility: who is within reach of an open station or base.
+//
+// - NearestIndex: nearest site of many points (a grid whose cells each keep
+//   the few sites that can be nearest anywhere in the cell).
+// - Reach: the (demand, site) pairs within a radius, from Euclidean
+//   distances or from an origin-destination cost matrix.
+// - ReachTracker: worker-weighted shares within several radii, by unit, by
+//   industry and city-wide, updated site by site (open / close) and demand
+//   point by demand point, never recomputed from scratch.
+// - 2SFCA and enhanced 2SFCA accessibility (classic, step, linear, Gaussian).
+// - Distance and accessibility surfaces written as GeoTIFF.
+//
+// Distances are metres in the region's metric CRS unless a cost matrix is
+// given, whose unit (minutes or metres) then applies to every radius.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tisheng/geo.hpp"
+
+namespace tisheng {
+class Region;
+}
+
+namespace tisheng::coverage {
+
+inline constexpr double unreachable = std::numeric_limits<double>::infinity();
+
+/// Nearest of a fixed set of sites, Euclidean. Cheap to build (rebuild it
+/// when the open set changes a lot; ReachTracker handles single toggles).
+class NearestIndex {
+public:
+    explicit NearestIndex(std::span<const MetricPoint> sites);
+    struct Hit {
+        std::int32_t site = -1;  ///< -1: no sites
+        double distance = unreachable;
+    };
+    [[nodiscard]] Hit nearest(MetricPoint p) const;
+    /// out[i] = nearest(points[i]); splits the points over `threads` threads.
+    void nearest(std::span<const MetricPoint> points, std::span<Hit> out, int threads = 1) const;
+    /// Sites that can be the nearest for some point of `box` (a superset of
+    /// the true set, usually a handful). Used by the distance surface.
+    void candidates(const Box& box, std::vector<std::uint32_t>& out) const;
+    [[nodiscard]] std::size_t size() const { return m_sites.size(); }
+
+private:
+    std::vector<MetricPoint> m_sites;
+    Box m_box{};
+    double m_cell = 1;
+    std::int64_t m_nx = 0, m_ny = 0;
+    std::vector<std::uint32_t> m_start;  // CSR offsets per cell
+    std::vector<std::uint32_t> m_list;   // site indices
+    void cell_candidates(const Box& cell, const std::vector<std::uint32_t>& from, std::vector<std::uint32_t>& out) const;
+};
+
+/// Site-major pairs within a radius: for site j, demand[offset[j] ..
+/// offset[j+1]) with cost[...] (metres or the matrix's unit), by demand index.
+struct Reach {
+    std::vector<std::uint32_t> offset;  ///< sites + 1
+    std::vector<std::uint32_t> demand;
+    std::vector<float> cost;
+    [[nodiscard]] std::size_t sites() const { return offset.empty() ? 0 : offset.size() - 1; }
+};
+
+/// Pairs with Euclidean distance <= radius (exact), over `threads` threads.
+Reach reach(std::span<const MetricPoint> demand, std::span<const MetricPoint> sites, double radius, int threads = 1);
+
+/// An origin-destination cost matrix from a routing service: CSV with
+/// columns origin_id, destination_id, cost (header names configurable).
+/// Pairs not listed are unreachable.
+struct CostMatrix {
+    std::string unit;  ///< "minutes" or "metres"
+    std::vector<std::string> origins, destinations;
+    std::vector<std::uint32_t> origin, destination;  ///< pair i: indices into origins / destinations
+    std::vector<float> cost;
+
+    /// Reads `path`; every id must be in `origin_ids` (demand) or
+    /// `destination_ids` (sites), every cost finite and >= 0. Errors name
+    /// the file, line and column.
+    static CostMatrix read(const std::filesystem::path& path, const std::string& unit,
+                           const std::vector<std::string>& origin_ids, const std::vector<std::string>& destination_ids);
+    /// The pairs with cost <= radius, in the layout of `reach`.
+    [[nodiscard]] Reach reach(double radius) const;
+};
+
+/// Shares of demand within reach, updated incrementally. Demand point i has
+/// a weight, a unit and an industry; radii ascend. Opening site j adds its
+/// pairs, closing removes them: O(pairs of j). A point counts as covered
+/// at radius r when some open site reaches it at cost <= r.
+class ReachTracker {
+public:
+    /// `pairs` must be built at the largest radius.
+    ReachTracker(Reach pairs, std::vector<double> radii, std::vector<double> weight, std::vector<std::uint32_t> unit,
+                 std::size_t units, std::vector<std::uint32_t> industry = {}, std::size_t industries = 0);
+
+    void open(std::uint32_t site);
+    void close(std::uint32_t site);
+    [[nodiscard]] bool is_open(std::uint32_t site) const { return m_open[site] != 0; }
+    /// Changes a demand point's weight (workers arrive or leave).
+    void set_weight(std::uint32_t demand, double weight);
+
+    [[nodiscard]] std::size_t radii() const { return m_radii.size(); }
+    [[nodiscard]] double radius(std::size_t k) const { return m_radii[k]; }
+    /// Covered weight at radius k: city-wide, in a unit, in an industry.
+    [[nodiscard]] double covered(std::size_t k) const { return m_all[k]; }
+    [[nodiscard]] double covered_in_unit(std::size_t k, std::uint32_t unit) const { return m_by_unit[unit * m_radii.size() + k]; }
+    [[nodiscard]] double covered_in_industry(std::size_t k, std::uint32_t ind) const { return m_by_industry[ind * m_radii.size() + k]; }
+    [[nodiscard]] double total() const { return m_total; }
+    [[nodiscard]] double total_in_unit(std::uint32_t unit) const { return m_unit_total[unit]; }
+    [[nodiscard]] double total_in_industry(std::uint32_t ind) const { return m_industry_total[ind]; }
+    /// Share (0..1; 1 when there is no demand).
+    [[nodiscard]] double share(std::size_t k) const { return m_total > 0 ? m_all[k] / m_total : 1.0; }
+    [[nodiscard]] double share_in_unit(std::size_t k, std::uint32_t unit) const;
+
+private:
+    void add(std::uint32_t i, std::size_t k, double sign);
+    Reach m_pairs;
+    std::vector<std::uint8_t> m_first_radius;  // per pair: smallest radius class that holds it
+    std::vector<double> m_radii, m_weight;
+    std::vector<std::uint32_t> m_unit, m_industry;
+    std::vector<std::uint32_t> m_count;  // [demand * radii + k]: open sites within radius k
+    std::vector<std::uint8_t> m_open;
+    std::vector<double> m_all, m_by_unit, m_by_industry, m_unit_total, m_industry_total;
+    double m_total = 0;
+};
+
+/// Distance decay of (enhanced) 2SFCA within the catchment.
+enum class Decay {
+    none,      ///< classic 2SFCA: weight 1 inside the catchment
+    step,      ///< E2SFCA: 1.0, 0.68, 0.22 in the three thirds of the catchment (Luo & Qi 2009)
+    linear,    ///< 1 - d / catchment
+    gaussian,  ///< exp(-d²/β) rescaled to reach 0 at the catchment (Dai 2010)
+};
+std::string_view to_string(Decay d);
+double decay_weight(Decay d, double cost, double catchment);
+
+/// Step 1: each site's supply-to-demand ratio R_j = S_j / Σ_i W(d_ij) D_i
+/// over the demand inside its catchment (0 where no demand is reached).
+/// Step 2: A_i = Σ_j W(d_ij) R_j. `pairs` must be built at the catchment.
+std::vector<double> site_ratios(const Reach& pairs, std::span<const double> supply, std::span<const double> demand,
+                                Decay decay, double catchment);
+std::vector<double> accessibility(const Reach& pairs, std::span<const double> ratios, std::size_t demand_points,
+                                  Decay decay, double catchment);
+
+/// A north-up raster over a box: cell (col, row) has its centre at
+/// (x0 + (col + 0.5) cell, y0 - (row + 0.5) cell); row 0 is the top.
+struct Grid {
+    double x0 = 0, y0 = 0;  ///< top-left corner
+    double cell = 100;
+    std::int64_t width = 0, height = 0;
+    [[nodiscard]] MetricPoint centre(std::int64_t col, std::int64_t row) const {
+        return {x0 + (static_cast<double>(col) + 0.5) * cell, y0 - (static_cast<double>(row) + 0.5) * cell};
+    }
+};
+
+/// The region's metric extent at `cell` metres. Throws InputError naming
+/// `field` if the raster would exceed `max_cells` (says how large it would be).
+Grid region_grid(const Region& region, double cell, const std::string& field, std::int64_t max_cells = 400'000'000);
+/// 1 inside some unit of the region, 0 outside (cell centres).
+std::vector<std::uint8_t> region_mask(const Region& region, const Grid& grid);
+
+/// Exact Euclidean distance from each cell centre to the nearest site,
+/// row-major; `unreachable` if there are no sites.
+std::vector<float> distance_surface(const Grid& grid, std::span<const MetricPoint> sites, int threads = 1);
+/// 2SFCA accessibility at each cell centre (step 2 with cells as demand).
+std::vector<float> access_surface(const Grid& grid, std::span<const MetricPoint> sites, std::span<const double> ratios,
+                                  Decay decay, double catchment, int threads = 1);
+
+/// Writes a one-band Float32 GeoTIFF (tiled 256, DEFLATE with the floating
+/// point predictor), cells where mask == 0 set to nodata (-9999), with the
+/// CRS given as WKT. Atomic: a temporary file, then a rename.
+void write_geotiff(const std::filesystem::path& path, const Grid& grid, const std::vector<float>& values,
+                   const std::vector<std::uint8_t>& mask, const std::string& crs_wkt, const std::string& description);
+
+}  // namespace tisheng::coverage
