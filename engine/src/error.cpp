@@ -89,7 +89,7 @@ InvalidInput::InvalidInput(std::vector<Problem> problems)
 namespace {
 std::string join_conflicts(const std::vector<std::string>& conflicts) {
     std::string out = "the model is infeasible:";
-    for (const auto& c : conflicts) out += "\n  " + c;
+    for (const auto& c : conflicts) out.append("\n  ").append(c);
     return out;
 }
 }  // namespace

@@ -1,0 +1,453 @@
+#include "tisheng/coverage.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <charconv>
+#include <cmath>
+#include <unordered_map>
+
+#include "detail/parallel.hpp"
+#include "tisheng/error.hpp"
+#include "tisheng/io.hpp"
+
+namespace tisheng::coverage {
+
+namespace {
+
+double sq(double v) { return v * v; }
+
+// Squared distance from p to the nearest / farthest point of a box.
+double min_dist2(MetricPoint p, const Box& b) {
+    const double dx = std::max({b.min_x - p.x, 0.0, p.x - b.max_x});
+    const double dy = std::max({b.min_y - p.y, 0.0, p.y - b.max_y});
+    return dx * dx + dy * dy;
+}
+double max_dist2(MetricPoint p, const Box& b) {
+    return sq(std::max(p.x - b.min_x, b.max_x - p.x)) + sq(std::max(p.y - b.min_y, b.max_y - p.y));
+}
+
+Box bounding_box(std::span<const MetricPoint> pts) {
+    Box b{unreachable, unreachable, -unreachable, -unreachable};
+    for (const auto& p : pts) {
+        b.min_x = std::min(b.min_x, p.x);
+        b.min_y = std::min(b.min_y, p.y);
+        b.max_x = std::max(b.max_x, p.x);
+        b.max_y = std::max(b.max_y, p.y);
+    }
+    return b;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// NearestIndex: a square grid of 2^L x 2^L cells over the sites' extent,
+// filled top-down (a quadtree walk) so each cell's list is filtered from its
+// parent's. A site can be nearest to some point of a box only if its
+// distance to the box is at most the smallest farthest-distance of any site.
+
+NearestIndex::NearestIndex(std::span<const MetricPoint> sites) : m_sites(sites.begin(), sites.end()) {
+    if (m_sites.empty()) return;
+    const Box b = bounding_box(m_sites);
+    const double side = std::max({b.max_x - b.min_x, b.max_y - b.min_y, 1.0});
+    int levels = 0;  // about four cells per site, at most 1024 x 1024
+    while (levels < 10 && (std::int64_t{1} << (2 * levels)) < 4 * static_cast<std::int64_t>(m_sites.size())) ++levels;
+    m_nx = m_ny = std::int64_t{1} << levels;
+    m_cell = side / static_cast<double>(m_nx);
+    m_box = {b.min_x, b.min_y, b.min_x + side, b.min_y + side};
+
+    std::vector<std::vector<std::uint32_t>> cells(static_cast<std::size_t>(m_nx * m_ny));
+    std::vector<std::uint32_t> all(m_sites.size());
+    for (std::uint32_t i = 0; i < all.size(); ++i) all[i] = i;
+    // Depth-first over the quadtree; a node at `level` spans 2^(levels-level) cells.
+    auto walk = [&](auto&& self, int level, std::int64_t ix, std::int64_t iy, const std::vector<std::uint32_t>& from) -> void {
+        const std::int64_t span = std::int64_t{1} << (levels - level);
+        const Box box{m_box.min_x + static_cast<double>(ix) * m_cell, m_box.min_y + static_cast<double>(iy) * m_cell,
+                      m_box.min_x + static_cast<double>(ix + span) * m_cell, m_box.min_y + static_cast<double>(iy + span) * m_cell};
+        std::vector<std::uint32_t> keep;
+        cell_candidates(box, from, keep);
+        if (level == levels) {
+            cells[static_cast<std::size_t>(iy * m_nx + ix)] = std::move(keep);
+            return;
+        }
+        const std::int64_t half = span / 2;
+        for (int q = 0; q < 4; ++q) self(self, level + 1, ix + (q & 1) * half, iy + (q >> 1) * half, keep);
+    };
+    walk(walk, 0, 0, 0, all);
+
+    m_start.assign(cells.size() + 1, 0);
+    for (std::size_t c = 0; c < cells.size(); ++c) m_start[c + 1] = m_start[c] + static_cast<std::uint32_t>(cells[c].size());
+    m_list.reserve(m_start.back());
+    for (const auto& c : cells) m_list.insert(m_list.end(), c.begin(), c.end());
+}
+
+void NearestIndex::cell_candidates(const Box& box, const std::vector<std::uint32_t>& from,
+                                   std::vector<std::uint32_t>& out) const {
+    double bound = unreachable;
+    for (std::uint32_t s : from) bound = std::min(bound, max_dist2(m_sites[s], box));
+    out.clear();
+    for (std::uint32_t s : from)
+        if (min_dist2(m_sites[s], box) <= bound) out.push_back(s);
+}
+
+void NearestIndex::candidates(const Box& box, std::vector<std::uint32_t>& out) const {
+    out.clear();
+    if (m_sites.empty()) return;
+    auto col = [&](double x) { return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((x - m_box.min_x) / m_cell)), 0, m_nx - 1); };
+    auto row = [&](double y) { return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((y - m_box.min_y) / m_cell)), 0, m_ny - 1); };
+    const bool inside = box.min_x >= m_box.min_x && box.max_x <= m_box.max_x && box.min_y >= m_box.min_y && box.max_y <= m_box.max_y;
+    std::vector<std::uint32_t> from;
+    if (inside) {
+        // The union of the covered cells' lists holds every possible nearest site.
+        for (std::int64_t r = row(box.min_y); r <= row(box.max_y); ++r)
+            for (std::int64_t c = col(box.min_x); c <= col(box.max_x); ++c) {
+                const auto cell = static_cast<std::size_t>(r * m_nx + c);
+                from.insert(from.end(), m_list.begin() + m_start[cell], m_list.begin() + m_start[cell + 1]);
+            }
+        std::sort(from.begin(), from.end());
+        from.erase(std::unique(from.begin(), from.end()), from.end());
+    } else {
+        from.resize(m_sites.size());
+        for (std::uint32_t i = 0; i < from.size(); ++i) from[i] = i;
+    }
+    cell_candidates(box, from, out);
+}
+
+NearestIndex::Hit NearestIndex::nearest(MetricPoint p) const {
+    Hit hit;
+    if (m_sites.empty()) return hit;
+    double best = unreachable;
+    auto consider = [&](std::uint32_t s) {
+        const double d2 = sq(m_sites[s].x - p.x) + sq(m_sites[s].y - p.y);
+        if (d2 < best || (d2 == best && static_cast<std::int32_t>(s) < hit.site)) {
+            best = d2;
+            hit.site = static_cast<std::int32_t>(s);
+        }
+    };
+    const double fx = (p.x - m_box.min_x) / m_cell, fy = (p.y - m_box.min_y) / m_cell;
+    if (fx >= 0 && fy >= 0 && fx < static_cast<double>(m_nx) && fy < static_cast<double>(m_ny)) {
+        const auto cell = static_cast<std::size_t>(static_cast<std::int64_t>(fy) * m_nx + static_cast<std::int64_t>(fx));
+        for (std::uint32_t k = m_start[cell]; k < m_start[cell + 1]; ++k) consider(m_list[k]);
+    } else {
+        for (std::uint32_t s = 0; s < m_sites.size(); ++s) consider(s);
+    }
+    hit.distance = std::sqrt(best);
+    return hit;
+}
+
+void NearestIndex::nearest(std::span<const MetricPoint> points, std::span<Hit> out, int threads) const {
+    assert(out.size() == points.size());
+    detail::parallel_chunks(points.size(), threads, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) out[i] = nearest(points[i]);
+    }, 16384);
+}
+
+// ---------------------------------------------------------------------------
+// Reach: demand points bucketed in a grid of cells at least `radius` wide;
+// each site scans the cells its disc touches.
+
+Reach reach(std::span<const MetricPoint> demand, std::span<const MetricPoint> sites, double radius, int threads) {
+    Reach out;
+    out.offset.assign(sites.size() + 1, 0);
+    if (demand.empty() || sites.empty() || !(radius >= 0)) return out;
+    const Box b = bounding_box(demand);
+    const double extent = std::max(b.max_x - b.min_x, b.max_y - b.min_y);
+    const double cell = std::max({radius, extent / 2048.0, 1e-6});
+    const auto nx = static_cast<std::int64_t>((b.max_x - b.min_x) / cell) + 1;
+    const auto ny = static_cast<std::int64_t>((b.max_y - b.min_y) / cell) + 1;
+    auto cx = [&](double x) { return static_cast<std::int64_t>((x - b.min_x) / cell); };
+    auto cy = [&](double y) { return static_cast<std::int64_t>((y - b.min_y) / cell); };
+    // Counting sort of demand indices by cell; within a cell they ascend.
+    std::vector<std::uint32_t> start(static_cast<std::size_t>(nx * ny + 1), 0), order(demand.size());
+    for (const auto& p : demand) ++start[static_cast<std::size_t>(cy(p.y) * nx + cx(p.x)) + 1];
+    for (std::size_t c = 1; c < start.size(); ++c) start[c] += start[c - 1];
+    {
+        std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+        for (std::uint32_t i = 0; i < demand.size(); ++i) order[fill[static_cast<std::size_t>(cy(demand[i].y) * nx + cx(demand[i].x))]++] = i;
+    }
+    const double r2 = radius * radius;
+    std::vector<std::vector<std::pair<std::uint32_t, float>>> per_site(sites.size());
+    detail::parallel_chunks(sites.size(), threads, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t j = begin; j < end; ++j) {
+            const MetricPoint s = sites[j];
+            auto& list = per_site[j];
+            if (s.x + radius < b.min_x || s.y + radius < b.min_y) continue;
+            const std::int64_t x0 = std::max<std::int64_t>(0, cx(s.x - radius)), x1 = std::min(nx - 1, cx(s.x + radius));
+            const std::int64_t y0 = std::max<std::int64_t>(0, cy(s.y - radius)), y1 = std::min(ny - 1, cy(s.y + radius));
+            for (std::int64_t y = y0; y <= y1; ++y)
+                for (std::int64_t x = x0; x <= x1; ++x) {
+                    const auto c = static_cast<std::size_t>(y * nx + x);
+                    for (std::uint32_t k = start[c]; k < start[c + 1]; ++k) {
+                        const MetricPoint p = demand[order[k]];
+                        const double d2 = sq(p.x - s.x) + sq(p.y - s.y);
+                        if (d2 <= r2) list.emplace_back(order[k], static_cast<float>(std::sqrt(d2)));
+                    }
+                }
+            std::sort(list.begin(), list.end());
+        }
+    }, 64);
+    for (std::size_t j = 0; j < sites.size(); ++j) out.offset[j + 1] = out.offset[j] + static_cast<std::uint32_t>(per_site[j].size());
+    out.demand.reserve(out.offset.back());
+    out.cost.reserve(out.offset.back());
+    for (auto& list : per_site) {
+        for (auto [i, d] : list) {
+            out.demand.push_back(i);
+            out.cost.push_back(d);
+        }
+        std::vector<std::pair<std::uint32_t, float>>().swap(list);
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------
+// Cost matrix
+
+namespace {
+
+// Splits one CSV line on commas (the matrix holds ids and numbers only; a
+// quoted field keeps its commas).
+std::vector<std::string_view> split_csv(std::string_view line) {
+    std::vector<std::string_view> out;
+    std::size_t i = 0;
+    while (true) {
+        if (i < line.size() && line[i] == '"') {
+            const std::size_t close = line.find('"', i + 1);
+            const std::size_t end = close == std::string_view::npos ? line.size() : close;
+            out.push_back(line.substr(i + 1, end - i - 1));
+            i = line.find(',', end);
+        } else {
+            const std::size_t comma = line.find(',', i);
+            out.push_back(line.substr(i, comma == std::string_view::npos ? std::string_view::npos : comma - i));
+            i = comma;
+        }
+        if (i == std::string_view::npos) break;
+        ++i;
+    }
+    for (auto& f : out)
+        while (!f.empty() && (f.front() == ' ' || f.back() == ' ' || f.back() == '\r'))
+            f = f.front() == ' ' ? f.substr(1) : f.substr(0, f.size() - 1);
+    return out;
+}
+
+}  // namespace
+
+CostMatrix CostMatrix::read(const std::filesystem::path& path, const std::string& unit,
+                            const std::vector<std::string>& origin_ids, const std::vector<std::string>& destination_ids) {
+    CostMatrix m;
+    m.unit = unit;
+    m.origins = origin_ids;
+    m.destinations = destination_ids;
+    std::unordered_map<std::string_view, std::uint32_t> origin_at, destination_at;
+    for (std::uint32_t i = 0; i < origin_ids.size(); ++i) origin_at.emplace(origin_ids[i], i);
+    for (std::uint32_t i = 0; i < destination_ids.size(); ++i) destination_at.emplace(destination_ids[i], i);
+
+    const std::string text = read_file(path);
+    Diagnostics diag;
+    auto where = [&](int line, int column, const std::string& field) {
+        return Location{path.string(), line, column, {}, field};
+    };
+    std::size_t pos = 0;
+    int line_no = 0;
+    int col_origin = -1, col_destination = -1, col_cost = -1;
+    std::size_t columns = 0;
+    while (pos < text.size() && diag.error_count() < 20) {
+        std::size_t eol = text.find('\n', pos);
+        if (eol == std::string::npos) eol = text.size();
+        std::string_view line(text.data() + pos, eol - pos);
+        pos = eol + 1;
+        ++line_no;
+        if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // UTF-8 BOM
+        if (line.empty() || line == "\r") continue;
+        const auto f = split_csv(line);
+        if (col_origin < 0) {  // the header
+            for (std::size_t c = 0; c < f.size(); ++c) {
+                if (f[c] == "origin_id" || f[c] == "origin") col_origin = static_cast<int>(c);
+                if (f[c] == "destination_id" || f[c] == "destination") col_destination = static_cast<int>(c);
+                if (f[c] == "cost" || f[c] == unit) col_cost = static_cast<int>(c);
+            }
+            if (col_origin < 0 || col_destination < 0 || col_cost < 0)
+                throw InputError(where(line_no, 1, "header"),
+                                 "expected the columns origin_id, destination_id and cost (or '" + unit + "'), found '" +
+                                     std::string(line) + "'");
+            columns = f.size();
+            continue;
+        }
+        if (f.size() != columns) {
+            diag.error(where(line_no, 1, {}), "expected " + std::to_string(columns) + " fields, found " + std::to_string(f.size()));
+            continue;
+        }
+        const auto o = origin_at.find(f[static_cast<std::size_t>(col_origin)]);
+        const auto d = destination_at.find(f[static_cast<std::size_t>(col_destination)]);
+        if (o == origin_at.end())
+            diag.error(where(line_no, col_origin + 1, "origin_id"),
+                       "unknown origin '" + std::string(f[static_cast<std::size_t>(col_origin)]) + "': expected the id of a demand point");
+        if (d == destination_at.end())
+            diag.error(where(line_no, col_destination + 1, "destination_id"),
+                       "unknown destination '" + std::string(f[static_cast<std::size_t>(col_destination)]) + "': expected the id of a site");
+        const std::string_view cs = f[static_cast<std::size_t>(col_cost)];
+        double cost = 0;
+        const auto [ptr, ec] = std::from_chars(cs.data(), cs.data() + cs.size(), cost);
+        if (ec != std::errc() || ptr != cs.data() + cs.size() || !std::isfinite(cost) || cost < 0) {
+            diag.error(where(line_no, col_cost + 1, "cost"),
+                       "expected a finite cost >= 0 (" + unit + "), found '" + std::string(cs) + "'");
+            continue;
+        }
+        if (o == origin_at.end() || d == destination_at.end()) continue;
+        m.origin.push_back(o->second);
+        m.destination.push_back(d->second);
+        m.cost.push_back(static_cast<float>(cost));
+    }
+    if (col_origin < 0) throw InputError(where(1, 1, "header"), "the cost matrix is empty: expected a header and one row per pair");
+    diag.throw_if_errors();
+    return m;
+}
+
+Reach CostMatrix::reach(double radius) const {
+    Reach out;
+    out.offset.assign(destinations.size() + 1, 0);
+    std::vector<std::uint32_t> keep;
+    for (std::uint32_t k = 0; k < cost.size(); ++k)
+        if (cost[k] <= radius) keep.push_back(k);
+    // Site-major, by demand index within a site; a pair listed twice keeps its lowest cost.
+    std::sort(keep.begin(), keep.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return std::tie(destination[a], origin[a], cost[a]) < std::tie(destination[b], origin[b], cost[b]);
+    });
+    for (std::size_t n = 0; n < keep.size(); ++n) {
+        const std::uint32_t k = keep[n];
+        if (n > 0 && destination[keep[n - 1]] == destination[k] && origin[keep[n - 1]] == origin[k]) continue;
+        out.demand.push_back(origin[k]);
+        out.cost.push_back(cost[k]);
+        ++out.offset[destination[k] + 1];
+    }
+    for (std::size_t j = 1; j < out.offset.size(); ++j) out.offset[j] += out.offset[j - 1];
+    return out;
+}
+
+// ---------------------------------------------------------------------------
+// ReachTracker
+
+ReachTracker::ReachTracker(Reach pairs, std::vector<double> radii, std::vector<double> weight, std::vector<std::uint32_t> unit,
+                           std::size_t units, std::vector<std::uint32_t> industry, std::size_t industries)
+    : m_pairs(std::move(pairs)), m_radii(std::move(radii)), m_weight(std::move(weight)), m_unit(std::move(unit)),
+      m_industry(std::move(industry)) {
+    if (m_radii.empty() || m_radii.size() > 255 || !std::is_sorted(m_radii.begin(), m_radii.end()))
+        throw Error("coverage: expected 1 to 255 radii in ascending order");
+    if (m_unit.size() != m_weight.size() || (!m_industry.empty() && m_industry.size() != m_weight.size()))
+        throw Error("coverage: one unit (and industry, if any) per demand point expected");
+    const std::size_t K = m_radii.size();
+    m_first_radius.resize(m_pairs.cost.size());
+    for (std::size_t p = 0; p < m_pairs.cost.size(); ++p) {
+        const auto k = std::lower_bound(m_radii.begin(), m_radii.end(), static_cast<double>(m_pairs.cost[p])) - m_radii.begin();
+        m_first_radius[p] = static_cast<std::uint8_t>(std::min<std::ptrdiff_t>(k, 255));  // 255 beyond every radius
+    }
+    m_count.assign(m_weight.size() * K, 0);
+    m_open.assign(m_pairs.sites(), 0);
+    m_all.assign(K, 0);
+    m_by_unit.assign(units * K, 0);
+    m_by_industry.assign(industries * K, 0);
+    m_unit_total.assign(units, 0);
+    m_industry_total.assign(industries, 0);
+    for (std::size_t i = 0; i < m_weight.size(); ++i) {
+        m_total += m_weight[i];
+        m_unit_total[m_unit[i]] += m_weight[i];
+        if (!m_industry.empty()) m_industry_total[m_industry[i]] += m_weight[i];
+    }
+}
+
+void ReachTracker::add(std::uint32_t i, std::size_t k, double sign) {
+    const std::size_t K = m_radii.size();
+    const double w = sign * m_weight[i];
+    m_all[k] += w;
+    m_by_unit[m_unit[i] * K + k] += w;
+    if (!m_industry.empty()) m_by_industry[m_industry[i] * K + k] += w;
+}
+
+void ReachTracker::open(std::uint32_t site) {
+    if (m_open[site]) return;
+    m_open[site] = 1;
+    const std::size_t K = m_radii.size();
+    for (std::uint32_t p = m_pairs.offset[site]; p < m_pairs.offset[site + 1]; ++p) {
+        const std::uint32_t i = m_pairs.demand[p];
+        for (std::size_t k = m_first_radius[p]; k < K; ++k)
+            if (m_count[i * K + k]++ == 0) add(i, k, +1);
+    }
+}
+
+void ReachTracker::close(std::uint32_t site) {
+    if (!m_open[site]) return;
+    m_open[site] = 0;
+    const std::size_t K = m_radii.size();
+    for (std::uint32_t p = m_pairs.offset[site]; p < m_pairs.offset[site + 1]; ++p) {
+        const std::uint32_t i = m_pairs.demand[p];
+        for (std::size_t k = m_first_radius[p]; k < K; ++k)
+            if (--m_count[i * K + k] == 0) add(i, k, -1);
+    }
+}
+
+void ReachTracker::set_weight(std::uint32_t demand, double weight) {
+    const std::size_t K = m_radii.size();
+    const double delta = weight - m_weight[demand];
+    if (delta == 0) return;
+    for (std::size_t k = 0; k < K; ++k)
+        if (m_count[demand * K + k] > 0) add(demand, k, -1);
+    m_weight[demand] = weight;
+    for (std::size_t k = 0; k < K; ++k)
+        if (m_count[demand * K + k] > 0) add(demand, k, +1);
+    m_total += delta;
+    m_unit_total[m_unit[demand]] += delta;
+    if (!m_industry.empty()) m_industry_total[m_industry[demand]] += delta;
+}
+
+double ReachTracker::share_in_unit(std::size_t k, std::uint32_t unit) const {
+    const double t = m_unit_total[unit];
+    return t > 0 ? covered_in_unit(k, unit) / t : 1.0;
+}
+
+// ---------------------------------------------------------------------------
+// 2SFCA
+
+std::string_view to_string(Decay d) {
+    switch (d) {
+        case Decay::none: return "none";
+        case Decay::step: return "step";
+        case Decay::linear: return "linear";
+        case Decay::gaussian: return "gaussian";
+    }
+    return "?";
+}
+
+double decay_weight(Decay d, double cost, double catchment) {
+    if (!(cost <= catchment)) return 0;
+    switch (d) {
+        case Decay::none: return 1;
+        case Decay::step: return cost <= catchment / 3 ? 1.0 : cost <= 2 * catchment / 3 ? 0.68 : 0.22;
+        case Decay::linear: return 1 - cost / catchment;
+        case Decay::gaussian: {
+            const double e = std::exp(-0.5);
+            return (std::exp(-0.5 * sq(cost / catchment)) - e) / (1 - e);
+        }
+    }
+    return 0;
+}
+
+std::vector<double> site_ratios(const Reach& pairs, std::span<const double> supply, std::span<const double> demand,
+                                Decay decay, double catchment) {
+    std::vector<double> r(pairs.sites(), 0.0);
+    for (std::size_t j = 0; j < r.size(); ++j) {
+        double reached = 0;
+        for (std::uint32_t p = pairs.offset[j]; p < pairs.offset[j + 1]; ++p)
+            reached += decay_weight(decay, pairs.cost[p], catchment) * demand[pairs.demand[p]];
+        r[j] = reached > 0 ? supply[j] / reached : 0.0;
+    }
+    return r;
+}
+
+std::vector<double> accessibility(const Reach& pairs, std::span<const double> ratios, std::size_t demand_points,
+                                  Decay decay, double catchment) {
+    std::vector<double> a(demand_points, 0.0);
+    for (std::size_t j = 0; j < pairs.sites(); ++j)
+        for (std::uint32_t p = pairs.offset[j]; p < pairs.offset[j + 1]; ++p)
+            a[pairs.demand[p]] += decay_weight(decay, pairs.cost[p], catchment) * ratios[j];
+    return a;
+}
+
+}  // namespace tisheng::coverage
