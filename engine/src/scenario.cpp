@@ -501,6 +501,65 @@ struct Loader {
         }
     }
 
+    void coverage(MapReader& top, CoverageSettings& c) {
+        if (!top.has("coverage")) return;
+        MapReader m(ctx, top.child("coverage"), "coverage");
+        if (m.has("radii")) {
+            c.radii.clear();
+            const std::string rp = m.path("radii");
+            auto items = detail::sequence(ctx, m.child("radii"), rp);
+            for (std::size_t i = 0; i < items.size(); ++i) {
+                const std::string ip = rp + "[" + std::to_string(i) + "]";
+                auto v = detail::read_number(ctx, items[i], ip);
+                if (v && !(*v > 0)) ctx.error(items[i], ip, "a radius must be > 0, got " + items[i].Scalar());
+                else if (v && !c.radii.empty() && *v <= c.radii.back())
+                    ctx.error(items[i], ip, "radii must ascend, got " + items[i].Scalar() + " after " + detail::shown_number(c.radii.back()));
+                else if (v) c.radii.push_back(*v);
+            }
+            if (items.empty()) m.error("radii", "expected at least one radius, e.g. [1000, 3000, 5000]");
+        }
+        if (auto v = m.boolean("match_industry")) c.match_industry = *v;
+        if (auto v = m.number("cell_m")) {
+            if (*v > 0) c.cell_m = *v;
+            else m.error("cell_m", "the cell size must be > 0 metres, got " + detail::shown_number(*v));
+        }
+        if (m.has("access")) {
+            MapReader a(ctx, m.child("access"), m.path("access"));
+            if (auto v = a.number("catchment")) {
+                if (*v > 0) c.catchment = *v;
+                else a.error("catchment", "the catchment must be > 0, got " + detail::shown_number(*v));
+            }
+            if (auto d = a.choice("decay", {"none", "step", "linear", "gaussian"}))
+                c.decay = *d == "none" ? coverage::Decay::none : *d == "step" ? coverage::Decay::step
+                        : *d == "linear" ? coverage::Decay::linear : coverage::Decay::gaussian;
+        }
+        if (m.has("cost_matrix")) {
+            MapReader a(ctx, m.child("cost_matrix"), m.path("cost_matrix"));
+            CostMatrixSpec spec;
+            spec.shown = a.string("path", true).value_or("");
+            spec.unit = a.choice("unit", {"metres", "minutes"}, true).value_or("metres");
+            matrix_path = spec.shown;
+            c.cost_matrix = spec;
+        }
+    }
+
+    void siting(MapReader& top, SitingSettings& st) {
+        if (!top.has("siting")) return;
+        MapReader m(ctx, top.child("siting"), "siting");
+        if (auto o = m.choice("objective", {"max_cover", "p_median"}))
+            st.objective = *o == "max_cover" ? siting::Objective::max_cover : siting::Objective::p_median;
+        if (auto v = m.number("radius")) {
+            if (*v > 0) st.radius = *v;
+            else m.error("radius", "the radius must be > 0, got " + detail::shown_number(*v));
+        }
+        if (auto v = m.integer("p", 1, 1000000)) st.p = static_cast<int>(*v);
+        if (auto v = m.integer("budget_years", 1, 100)) st.budget_years = static_cast<int>(*v);
+        if (auto v = m.string("unit_minimums")) st.unit_minimums = *v;
+        if (auto v = detail::string_list(m, "required")) st.required = *v;
+        if (auto v = m.number_in("time_limit_s", 0.1, 86400)) st.time_limit_s = *v;
+        if (auto v = m.integer("exact_up_to", 0, 1000000)) st.exact_up_to = static_cast<std::size_t>(*v);
+    }
+
     void budgets(MapReader& top, Budgets& b) {
         if (!top.has("budgets")) return;
         MapReader m(ctx, top.child("budgets"), "budgets");
@@ -559,6 +618,7 @@ struct Loader {
     std::map<std::string, YAML::Node> payer_nodes;                          // payer id -> its id node
     std::map<std::string, YAML::Node> key_nodes;                            // field path -> key node (for later checks)
     std::vector<std::pair<std::string, YAML::Node>> unit_refs;              // field path -> unit id key
+    std::string matrix_path;                                                // coverage.cost_matrix.path as written
 };
 
 }  // namespace
@@ -737,9 +797,30 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
     L.programme(top, s.programme);
     L.budgets(top, s.budgets);
     L.behaviour(top, s.behaviour);
+    L.coverage(top, s.coverage);
+    L.siting(top, s.siting);
     top.finish();
 
     check_behaviour(s, L, root, diag);
+    if (s.coverage.cost_matrix) {
+        const fs::path mp(L.matrix_path);
+        s.coverage.cost_matrix->path = mp.is_absolute() ? mp : L.data_dir / mp;
+        s.coverage.cost_matrix->shown = mp.is_absolute() ? L.matrix_path : (fs::path(L.data_dir_shown) / mp).string();
+    }
+    if (!s.siting.unit_minimums.empty()) {
+        const auto& ts = s.programme.targets;
+        const auto it = std::find_if(ts.begin(), ts.end(), [&](const Target& t) { return t.id == s.siting.unit_minimums; });
+        std::vector<std::string> ids;
+        for (const auto& t : ts) ids.push_back(t.id);
+        const std::string hint = closest_match(s.siting.unit_minimums, ids);
+        if (it == ts.end())
+            diag.error(L.ctx.at(static_cast<const YAML::Node&>(root)["siting"]["unit_minimums"], "siting.unit_minimums"),
+                       "unknown target '" + s.siting.unit_minimums + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                           ": expected the id of a per-unit count target");
+        else if (it->city_wide || (it->measure != Measure::stations_built && it->measure != Measure::bases_named))
+            diag.error(L.ctx.at(static_cast<const YAML::Node&>(root)["siting"]["unit_minimums"], "siting.unit_minimums"),
+                       "target '" + it->id + "' is not a per-unit count of stations or bases");
+    }
 
     const auto& prog = s.programme;
     if (prog.kind == ProgrammeKind::stations && top.has("programme") && !top.has("projects"))

@@ -12,6 +12,7 @@
 #include "tisheng/calendar.hpp"
 #include "tisheng/error.hpp"
 #include "tisheng/io.hpp"
+#include "tisheng/planning.hpp"
 #include "tisheng/programme.hpp"
 #include "tisheng/region.hpp"
 #include "tisheng/sites.hpp"
@@ -38,6 +39,8 @@ struct Scenario {
     Programme programme;
     Budgets budgets;
     Behaviour behaviour;
+    CoverageSettings coverage;
+    SitingSettings siting;
     std::vector<std::string> overrides;  ///< --set lines applied, in order
 };
 

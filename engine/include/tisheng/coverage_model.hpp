@@ -1,0 +1,49 @@
+// The scenario's demand and sites as coverage and siting see them: points in
+// the region's metric CRS, workers, units, industries, and the pairs within
+// a radius (Euclidean, or from the scenario's cost matrix).
+//
+// Stations programme: demand = workers on the register's projects; sites =
+// the projects themselves (an on-site station reaches its own workers at
+// distance 0), then the off-project candidate sites. Bases programme:
+// demand = the demand points (workers by industry); sites = candidate bases.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tisheng/coverage.hpp"
+
+namespace tisheng {
+
+struct Scenario;
+
+struct CoverageModel {
+    std::vector<std::string> demand_ids;
+    std::vector<MetricPoint> demand;
+    std::vector<double> workers;
+    std::vector<std::uint32_t> demand_unit, demand_industry;
+    std::vector<std::string> industries;  ///< "construction" for the stations programme
+
+    std::vector<std::string> site_ids;
+    std::vector<MetricPoint> sites;
+    std::vector<std::uint32_t> site_unit;
+    std::vector<std::int32_t> site_industry;  ///< -1: serves every industry
+    std::vector<double> capacity;             ///< 2SFCA supply: annual trainees (bases) or 1 a station
+    std::size_t project_sites = 0;            ///< stations: sites [0, project_sites) are the register's projects
+
+    std::optional<coverage::CostMatrix> matrix;
+    bool match_industry = false;
+
+    /// Reads the cost matrix if the scenario names one (errors name its file and line).
+    explicit CoverageModel(const Scenario& s);
+
+    /// Pairs within `radius` (the matrix's unit if there is one), keeping
+    /// only same-industry pairs when match_industry is set.
+    [[nodiscard]] coverage::Reach reach(double radius, int threads = 0) const;
+    /// Cost from every site to every demand point, site-major; pairs the
+    /// matrix does not list cost `unlisted` (for p-median).
+    [[nodiscard]] std::vector<float> dense_costs(float unlisted) const;
+};
+
+}  // namespace tisheng

@@ -1,0 +1,106 @@
+#include "tisheng/coverage_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "tisheng/scenario.hpp"
+
+namespace tisheng {
+
+CoverageModel::CoverageModel(const Scenario& s) : match_industry(s.coverage.match_industry) {
+    const MetricCrs& crs = s.region.crs();
+    const auto& sites_in = s.sites;
+    if (s.programme.kind == ProgrammeKind::stations) {
+        industries = {"construction"};
+        for (const Project& p : sites_in.projects) {
+            demand_ids.push_back(p.id);
+            demand.push_back(crs.forward(p.pos));
+            workers.push_back(p.workforce);
+            demand_unit.push_back(p.unit);
+            demand_industry.push_back(0);
+            site_ids.push_back(p.id);
+            sites.push_back(demand.back());
+            site_unit.push_back(p.unit);
+            site_industry.push_back(-1);
+            capacity.push_back(1);
+        }
+        project_sites = sites_in.projects.size();
+        for (const CandidateSite& c : sites_in.stations) {
+            site_ids.push_back(c.id);
+            sites.push_back(crs.forward(c.pos));
+            site_unit.push_back(c.unit);
+            site_industry.push_back(-1);
+            capacity.push_back(1);
+        }
+    } else {
+        std::map<std::string, std::uint32_t> index;
+        auto industry = [&](const std::string& name) {
+            auto [it, added] = index.emplace(name, static_cast<std::uint32_t>(industries.size()));
+            if (added) industries.push_back(name);
+            return it->second;
+        };
+        for (const DemandPoint& d : sites_in.demand) {
+            demand_ids.push_back(d.id);
+            demand.push_back(crs.forward(d.pos));
+            workers.push_back(d.workers);
+            demand_unit.push_back(d.unit);
+            demand_industry.push_back(industry(d.industry));
+        }
+        for (const CandidateBase& b : sites_in.bases) {
+            site_ids.push_back(b.id);
+            sites.push_back(crs.forward(b.pos));
+            site_unit.push_back(b.unit);
+            site_industry.push_back(static_cast<std::int32_t>(industry(b.industry)));
+            capacity.push_back(b.annual_trainees);
+        }
+    }
+    if (s.coverage.cost_matrix) {
+        const auto& spec = *s.coverage.cost_matrix;
+        matrix = coverage::CostMatrix::read(spec.path, spec.unit, demand_ids, site_ids);
+        // An on-site station serves its own project at no cost, listed or not.
+        for (std::uint32_t j = 0; j < project_sites; ++j) {
+            matrix->origin.push_back(j);
+            matrix->destination.push_back(j);
+            matrix->cost.push_back(0);
+        }
+    }
+}
+
+coverage::Reach CoverageModel::reach(double radius, int threads) const {
+    coverage::Reach r = matrix ? matrix->reach(radius) : coverage::reach(demand, sites, radius, threads);
+    if (!match_industry) return r;
+    coverage::Reach kept;
+    kept.offset.assign(r.offset.size(), 0);
+    for (std::size_t j = 0; j + 1 < r.offset.size(); ++j) {
+        for (std::uint32_t p = r.offset[j]; p < r.offset[j + 1]; ++p)
+            if (site_industry[j] < 0 || static_cast<std::uint32_t>(site_industry[j]) == demand_industry[r.demand[p]]) {
+                kept.demand.push_back(r.demand[p]);
+                kept.cost.push_back(r.cost[p]);
+            }
+        kept.offset[j + 1] = static_cast<std::uint32_t>(kept.demand.size());
+    }
+    return kept;
+}
+
+std::vector<float> CoverageModel::dense_costs(float unlisted) const {
+    const std::size_t n = demand.size();
+    std::vector<float> d(sites.size() * n, unlisted);
+    auto serves = [&](std::size_t j, std::size_t i) {
+        return !match_industry || site_industry[j] < 0 || static_cast<std::uint32_t>(site_industry[j]) == demand_industry[i];
+    };
+    if (matrix) {
+        for (std::size_t k = 0; k < matrix->cost.size(); ++k) {
+            if (!serves(matrix->destination[k], matrix->origin[k])) continue;
+            float& c = d[matrix->destination[k] * n + matrix->origin[k]];
+            c = std::min(c, matrix->cost[k]);
+        }
+        return d;
+    }
+    for (std::size_t j = 0; j < sites.size(); ++j)
+        for (std::size_t i = 0; i < n; ++i)
+            if (serves(j, i)) d[j * n + i] = static_cast<float>(std::hypot(sites[j].x - demand[i].x, sites[j].y - demand[i].y));
+    return d;
+}
+
+}  // namespace tisheng
