@@ -325,22 +325,28 @@ Reach CostMatrix::reach(double radius) const {
 // ---------------------------------------------------------------------------
 // ReachTracker
 
+RadiusPairs::RadiusPairs(Reach pairs_, std::vector<double> radii_) : pairs(std::move(pairs_)), radii(std::move(radii_)) {
+    if (radii.empty() || radii.size() > 254 || !std::is_sorted(radii.begin(), radii.end()))
+        throw Error("coverage: expected 1 to 254 radii in ascending order");
+    first_radius.resize(pairs.cost.size());
+    for (std::size_t p = 0; p < pairs.cost.size(); ++p)
+        first_radius[p] = static_cast<std::uint8_t>(std::lower_bound(radii.begin(), radii.end(), static_cast<double>(pairs.cost[p])) - radii.begin());
+}
+
 ReachTracker::ReachTracker(Reach pairs, std::vector<double> radii, std::vector<double> weight, std::vector<std::uint32_t> unit,
                            std::size_t units, std::vector<std::uint32_t> industry, std::size_t industries)
-    : m_pairs(std::move(pairs)), m_radii(std::move(radii)), m_weight(std::move(weight)), m_unit(std::move(unit)),
+    : ReachTracker(std::make_shared<const RadiusPairs>(std::move(pairs), std::move(radii)), std::move(weight), std::move(unit), units,
+                   std::move(industry), industries) {}
+
+ReachTracker::ReachTracker(std::shared_ptr<const RadiusPairs> pairs, std::vector<double> weight, std::vector<std::uint32_t> unit,
+                           std::size_t units, std::vector<std::uint32_t> industry, std::size_t industries)
+    : m_pairs(std::move(pairs)), m_radii(m_pairs->radii.size()), m_weight(std::move(weight)), m_unit(std::move(unit)),
       m_industry(std::move(industry)) {
-    if (m_radii.empty() || m_radii.size() > 255 || !std::is_sorted(m_radii.begin(), m_radii.end()))
-        throw Error("coverage: expected 1 to 255 radii in ascending order");
     if (m_unit.size() != m_weight.size() || (!m_industry.empty() && m_industry.size() != m_weight.size()))
         throw Error("coverage: one unit (and industry, if any) per demand point expected");
-    const std::size_t K = m_radii.size();
-    m_first_radius.resize(m_pairs.cost.size());
-    for (std::size_t p = 0; p < m_pairs.cost.size(); ++p) {
-        const auto k = std::lower_bound(m_radii.begin(), m_radii.end(), static_cast<double>(m_pairs.cost[p])) - m_radii.begin();
-        m_first_radius[p] = static_cast<std::uint8_t>(std::min<std::ptrdiff_t>(k, 255));  // 255 beyond every radius
-    }
+    const std::size_t K = m_radii;
     m_count.assign(m_weight.size() * K, 0);
-    m_open.assign(m_pairs.sites(), 0);
+    m_open.assign(m_pairs->pairs.sites(), 0);
     m_all.assign(K, 0);
     m_by_unit.assign(units * K, 0);
     m_by_industry.assign(industries * K, 0);
@@ -354,7 +360,7 @@ ReachTracker::ReachTracker(Reach pairs, std::vector<double> radii, std::vector<d
 }
 
 void ReachTracker::add(std::uint32_t i, std::size_t k, double sign) {
-    const std::size_t K = m_radii.size();
+    const std::size_t K = m_radii;
     const double w = sign * m_weight[i];
     m_all[k] += w;
     m_by_unit[m_unit[i] * K + k] += w;
@@ -364,10 +370,11 @@ void ReachTracker::add(std::uint32_t i, std::size_t k, double sign) {
 void ReachTracker::open(std::uint32_t site) {
     if (m_open[site]) return;
     m_open[site] = 1;
-    const std::size_t K = m_radii.size();
-    for (std::uint32_t p = m_pairs.offset[site]; p < m_pairs.offset[site + 1]; ++p) {
-        const std::uint32_t i = m_pairs.demand[p];
-        for (std::size_t k = m_first_radius[p]; k < K; ++k)
+    const std::size_t K = m_radii;
+    const Reach& r = m_pairs->pairs;
+    for (std::uint32_t p = r.offset[site]; p < r.offset[site + 1]; ++p) {
+        const std::uint32_t i = r.demand[p];
+        for (std::size_t k = m_pairs->first_radius[p]; k < K; ++k)
             if (m_count[i * K + k]++ == 0) add(i, k, +1);
     }
 }
@@ -375,16 +382,17 @@ void ReachTracker::open(std::uint32_t site) {
 void ReachTracker::close(std::uint32_t site) {
     if (!m_open[site]) return;
     m_open[site] = 0;
-    const std::size_t K = m_radii.size();
-    for (std::uint32_t p = m_pairs.offset[site]; p < m_pairs.offset[site + 1]; ++p) {
-        const std::uint32_t i = m_pairs.demand[p];
-        for (std::size_t k = m_first_radius[p]; k < K; ++k)
+    const std::size_t K = m_radii;
+    const Reach& r = m_pairs->pairs;
+    for (std::uint32_t p = r.offset[site]; p < r.offset[site + 1]; ++p) {
+        const std::uint32_t i = r.demand[p];
+        for (std::size_t k = m_pairs->first_radius[p]; k < K; ++k)
             if (--m_count[i * K + k] == 0) add(i, k, -1);
     }
 }
 
 void ReachTracker::set_weight(std::uint32_t demand, double weight) {
-    const std::size_t K = m_radii.size();
+    const std::size_t K = m_radii;
     const double delta = weight - m_weight[demand];
     if (delta == 0) return;
     for (std::size_t k = 0; k < K; ++k)
@@ -400,6 +408,11 @@ void ReachTracker::set_weight(std::uint32_t demand, double weight) {
 double ReachTracker::share_in_unit(std::size_t k, std::uint32_t unit) const {
     const double t = m_unit_total[unit];
     return t > 0 ? covered_in_unit(k, unit) / t : 1.0;
+}
+
+double ReachTracker::share_in_industry(std::size_t k, std::uint32_t ind) const {
+    const double t = m_industry_total[ind];
+    return t > 0 ? covered_in_industry(k, ind) / t : 1.0;
 }
 
 // ---------------------------------------------------------------------------

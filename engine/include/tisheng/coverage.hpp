@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -89,12 +90,23 @@ struct CostMatrix {
     [[nodiscard]] Reach reach(double radius) const;
 };
 
+/// Pairs within the largest of several ascending radii, each tagged with
+/// the smallest radius that holds it. Prepared once, shared by trackers.
+struct RadiusPairs {
+    RadiusPairs(Reach pairs, std::vector<double> radii);
+    Reach pairs;
+    std::vector<double> radii;
+    std::vector<std::uint8_t> first_radius;  ///< per pair; radii.size() if beyond every radius
+};
+
 /// Shares of demand within reach, updated incrementally. Demand point i has
-/// a weight, a unit and an industry; radii ascend. Opening site j adds its
-/// pairs, closing removes them: O(pairs of j). A point counts as covered
-/// at radius r when some open site reaches it at cost <= r.
+/// a weight, a unit and an industry. Opening site j adds its pairs, closing
+/// removes them: O(pairs of j x radii). A point counts as covered at radius
+/// r when some open site reaches it at cost <= r.
 class ReachTracker {
 public:
+    ReachTracker(std::shared_ptr<const RadiusPairs> pairs, std::vector<double> weight, std::vector<std::uint32_t> unit,
+                 std::size_t units, std::vector<std::uint32_t> industry = {}, std::size_t industries = 0);
     /// `pairs` must be built at the largest radius.
     ReachTracker(Reach pairs, std::vector<double> radii, std::vector<double> weight, std::vector<std::uint32_t> unit,
                  std::size_t units, std::vector<std::uint32_t> industry = {}, std::size_t industries = 0);
@@ -104,25 +116,27 @@ public:
     [[nodiscard]] bool is_open(std::uint32_t site) const { return m_open[site] != 0; }
     /// Changes a demand point's weight (workers arrive or leave).
     void set_weight(std::uint32_t demand, double weight);
+    [[nodiscard]] double weight(std::uint32_t demand) const { return m_weight[demand]; }
 
-    [[nodiscard]] std::size_t radii() const { return m_radii.size(); }
-    [[nodiscard]] double radius(std::size_t k) const { return m_radii[k]; }
+    [[nodiscard]] std::size_t radii() const { return m_radii; }
+    [[nodiscard]] double radius(std::size_t k) const { return m_pairs->radii[k]; }
     /// Covered weight at radius k: city-wide, in a unit, in an industry.
     [[nodiscard]] double covered(std::size_t k) const { return m_all[k]; }
-    [[nodiscard]] double covered_in_unit(std::size_t k, std::uint32_t unit) const { return m_by_unit[unit * m_radii.size() + k]; }
-    [[nodiscard]] double covered_in_industry(std::size_t k, std::uint32_t ind) const { return m_by_industry[ind * m_radii.size() + k]; }
+    [[nodiscard]] double covered_in_unit(std::size_t k, std::uint32_t unit) const { return m_by_unit[unit * m_radii + k]; }
+    [[nodiscard]] double covered_in_industry(std::size_t k, std::uint32_t ind) const { return m_by_industry[ind * m_radii + k]; }
     [[nodiscard]] double total() const { return m_total; }
     [[nodiscard]] double total_in_unit(std::uint32_t unit) const { return m_unit_total[unit]; }
     [[nodiscard]] double total_in_industry(std::uint32_t ind) const { return m_industry_total[ind]; }
-    /// Share (0..1; 1 when there is no demand).
+    /// Shares (0..1; 1 when there is no demand).
     [[nodiscard]] double share(std::size_t k) const { return m_total > 0 ? m_all[k] / m_total : 1.0; }
     [[nodiscard]] double share_in_unit(std::size_t k, std::uint32_t unit) const;
+    [[nodiscard]] double share_in_industry(std::size_t k, std::uint32_t ind) const;
 
 private:
     void add(std::uint32_t i, std::size_t k, double sign);
-    Reach m_pairs;
-    std::vector<std::uint8_t> m_first_radius;  // per pair: smallest radius class that holds it
-    std::vector<double> m_radii, m_weight;
+    std::shared_ptr<const RadiusPairs> m_pairs;
+    std::size_t m_radii = 0;
+    std::vector<double> m_weight;
     std::vector<std::uint32_t> m_unit, m_industry;
     std::vector<std::uint32_t> m_count;  // [demand * radii + k]: open sites within radius k
     std::vector<std::uint8_t> m_open;
