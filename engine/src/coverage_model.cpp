@@ -67,6 +67,10 @@ CoverageModel::CoverageModel(const Scenario& s) : match_industry(s.coverage.matc
     }
 }
 
+std::size_t CoverageModel::site_count(const Scenario& s) {
+    return s.programme.kind == ProgrammeKind::stations ? s.sites.projects.size() + s.sites.stations.size() : s.sites.bases.size();
+}
+
 coverage::Reach CoverageModel::reach(double radius, int threads) const {
     coverage::Reach r = matrix ? matrix->reach(radius) : coverage::reach(demand, sites, radius, threads);
     if (!match_industry) return r;

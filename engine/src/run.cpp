@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "tisheng/coverage_model.hpp"
 #include "tisheng/io.hpp"
 
 namespace tisheng {
@@ -46,7 +47,64 @@ std::string csv_number(double v) {
     return buf;
 }
 
-void write_map(const Scenario& s, const Results& r, const std::vector<UnitSummary>& summary, const fs::path& file) {
+// Coverage at the end date of the run, on the sites most likely open then
+// (P(open) >= 0.5): distance to the nearest and 2SFCA accessibility per
+// demand point, and the two surfaces.
+struct EndCoverage {
+    CoverageModel model;
+    std::vector<std::uint32_t> open;   // coverage-model sites
+    std::vector<double> nearest;       // per demand point (metres, or the matrix's unit); inf = none
+    std::vector<double> ratios;        // 2SFCA supply-to-demand ratio per site (0 if not open)
+    std::vector<double> access;        // per demand point
+};
+
+EndCoverage end_coverage(const Scenario& s, const Results& r) {
+    EndCoverage c{CoverageModel(s), {}, {}, {}, {}};
+    const CoverageModel& m = c.model;
+    for (std::uint32_t j = 0; j < r.site_p_open_at_end.size(); ++j)
+        if (r.site_p_open_at_end[j] >= 0.5f) c.open.push_back(j);
+    const std::size_t n = m.demand.size();
+    c.nearest.assign(n, coverage::unreachable);
+    const coverage::Reach pairs = m.reach(s.coverage.catchment, 0);
+    std::vector<double> supply(m.sites.size(), 0.0);
+    for (std::uint32_t j : c.open) supply[j] = m.capacity[j];
+    if (m.matrix || m.match_industry) {
+        // Costs from the matrix, or only to sites of the point's own industry.
+        const std::vector<float> d = m.dense_costs(std::numeric_limits<float>::infinity());
+        for (std::uint32_t j : c.open)
+            for (std::size_t i = 0; i < n; ++i) c.nearest[i] = std::min(c.nearest[i], double(d[j * n + i]));
+    } else {
+        std::vector<MetricPoint> pts;
+        for (std::uint32_t j : c.open) pts.push_back(m.sites[j]);
+        const coverage::NearestIndex index(pts);
+        std::vector<coverage::NearestIndex::Hit> hits(n);
+        index.nearest(m.demand, hits, 0);
+        for (std::size_t i = 0; i < n; ++i) c.nearest[i] = hits[i].distance;
+    }
+    c.ratios = coverage::site_ratios(pairs, supply, m.workers, s.coverage.decay, s.coverage.catchment);
+    c.access = coverage::accessibility(pairs, c.ratios, n, s.coverage.decay, s.coverage.catchment);
+    return c;
+}
+
+void write_surfaces(const Scenario& s, const EndCoverage& c, const fs::path& dir) {
+    const coverage::Grid grid = coverage::region_grid(s.region, s.coverage.cell_m, "coverage.cell_m");
+    const std::vector<std::uint8_t> mask = coverage::region_mask(s.region, grid);
+    std::vector<MetricPoint> open;
+    std::vector<double> ratios;
+    for (std::uint32_t j : c.open) {
+        open.push_back(c.model.sites[j]);
+        ratios.push_back(c.ratios[j]);
+    }
+    const std::string wkt = s.region.crs().wkt();
+    coverage::write_geotiff(dir / "coverage.tif", grid, coverage::distance_surface(grid, open, 0), mask, wkt,
+                            "distance to the nearest open site at " + s.run.end.iso() + " (m)");
+    coverage::write_geotiff(dir / "access.tif", grid,
+                            coverage::access_surface(grid, open, ratios, s.coverage.decay, s.coverage.catchment, 0), mask, wkt,
+                            "2SFCA accessibility at " + s.run.end.iso() + " (" + std::string(to_string(s.coverage.decay)) + " decay)");
+}
+
+void write_map(const Scenario& s, const Results& r, const EndCoverage& cov, const std::vector<UnitSummary>& summary,
+               const fs::path& file) {
     const auto& units = s.region.units();
     const auto& L = r.layout;
     VectorWriter w(file, "GPKG");
@@ -75,6 +133,7 @@ void write_map(const Scenario& s, const Results& r, const std::vector<UnitSummar
                                          {"unit_id", T::text}, {"address", T::text}, {"start", T::date}, {"planned_end", T::date},
                                          {"workforce", T::integer}, {"contract_cny", T::real}, {"eligible", T::integer}};
     for (const Date& d : r.project_deadlines) project_fields.push_back({p_built_column(d), T::real});
+    project_fields.push_back({"p_open_at_end", T::real});
     w.begin_layer("projects", GeomKind::point, project_fields);
     for (std::size_t i = 0; i < s.sites.projects.size(); ++i) {
         const auto& p = s.sites.projects[i];
@@ -82,6 +141,7 @@ void write_map(const Scenario& s, const Results& r, const std::vector<UnitSummar
                                   p.start.iso(), p.planned_end.iso(), std::int64_t(p.workforce), p.contract_cny,
                                   std::int64_t(is_eligible(p, s.programme.eligibility))};
         for (const auto& col : r.project_p_built) v.emplace_back(double(col[i]));
+        v.emplace_back(double(r.site_p_open_at_end[i]));
         w.add(p.pos, v);
     }
     w.begin_layer("stations", GeomKind::point,
@@ -95,24 +155,26 @@ void write_map(const Scenario& s, const Results& r, const std::vector<UnitSummar
                    {"industry", T::text}, {"unit_id", T::text}, {"address", T::text}, {"annual_trainees", T::integer},
                    {"senior_share", T::real}, {"equipment_sets", T::integer}, {"recognised", T::integer},
                    {"track", T::text}, {"eligible", T::integer}, {"p_named", T::real}, {"p_demonstration", T::real},
-                   {"median_grant_cny", T::real}});
+                   {"median_grant_cny", T::real}, {"p_open_at_end", T::real}});
     for (std::size_t i = 0; i < s.sites.bases.size(); ++i) {
         const auto& b = s.sites.bases[i];
         w.add(b.pos, {b.id, b.name, std::string(to_string(b.attribute)), std::string(1, b.category), b.industry,
                       units[b.unit].id, b.address, std::int64_t(b.annual_trainees), b.senior_share,
                       std::int64_t(b.equipment_sets), std::int64_t(b.recognised), std::string(b.existing ? "existing" : "new"),
                       std::int64_t(is_eligible(b, s.programme.base_eligibility)), double(r.base_p_named[i]),
-                      double(r.base_p_demonstration[i]), double(r.base_median_grant_cny[i])});
+                      double(r.base_p_demonstration[i]), double(r.base_median_grant_cny[i]), double(r.site_p_open_at_end[i])});
     }
+    // Demand as coverage sees it (the projects' workforce, or the demand
+    // points), with its reach at the end date.
     w.begin_layer("demand", GeomKind::point,
-                  {{"demand_id", T::text}, {"industry", T::text}, {"unit_id", T::text}, {"workers", T::integer}});
-    if (s.sites.demand.empty() && s.programme.kind == ProgrammeKind::stations) {
-        // Jiangmen's demand is the workforce on the projects themselves.
-        for (const auto& p : s.sites.projects)
-            w.add(p.pos, {p.id, std::string("construction"), units[p.unit].id, std::int64_t(p.workforce)});
-    } else {
-        for (const auto& d : s.sites.demand)
-            w.add(d.pos, {d.id, d.industry, units[d.unit].id, std::int64_t(d.workers)});
+                  {{"demand_id", T::text}, {"industry", T::text}, {"unit_id", T::text}, {"workers", T::integer},
+                   {"nearest_open_" + r.layout.radius_unit, T::real}, {"access", T::real}});
+    const CoverageModel& m = cov.model;
+    for (std::size_t i = 0; i < m.demand.size(); ++i) {
+        const LonLat pos = s.programme.kind == ProgrammeKind::stations ? s.sites.projects[i].pos : s.sites.demand[i].pos;
+        const FieldValue nearest = std::isfinite(cov.nearest[i]) ? FieldValue(cov.nearest[i]) : FieldValue();
+        w.add(pos, {m.demand_ids[i], m.industries[m.demand_industry[i]], units[m.demand_unit[i]].id, std::int64_t(m.workers[i]),
+                    nearest, cov.access[i]});
     }
     w.commit();
 }
@@ -139,6 +201,79 @@ nlohmann::ordered_json money(double v) {
     return std::isfinite(v) ? nlohmann::ordered_json(std::round(v)) : nlohmann::ordered_json("unlimited");
 }
 
+nlohmann::ordered_json quantiles_json(const Quantiles& q) { return {{"p05", q.p05}, {"p50", q.p50}, {"p95", q.p95}}; }
+
+// Shares within each radius at the end date (over replications), by unit,
+// by industry and city-wide; distance and accessibility on the likely-open
+// sites, worker-weighted.
+nlohmann::ordered_json coverage_json(const Scenario& s, const Results& r, const EndCoverage& cov) {
+    const auto& L = r.layout;
+    const CoverageModel& m = cov.model;
+    const std::size_t last = L.months.size() - 1, K = L.radii.size();
+    nlohmann::ordered_json j;
+    j["date"] = L.months[last].iso();
+    j["radius_unit"] = L.radius_unit;
+    j["radii"] = L.radii;
+    j["cost_matrix"] = s.coverage.cost_matrix ? nlohmann::ordered_json(s.coverage.cost_matrix->shown) : nlohmann::ordered_json(nullptr);
+    j["match_industry"] = s.coverage.match_industry;
+    // The DESIGN.md headline: the radius closest to 3 km and its median share.
+    std::size_t head = 0;
+    for (std::size_t k = 0; k < K; ++k)
+        if (std::abs(L.radii[k] - 3000) < std::abs(L.radii[head] - 3000)) head = k;
+    j["radius_m"] = L.radii[head];
+    j["share_workers_p50"] = r.series[L.series_index(L.first_coverage_metric + head, L.all_row(), last)].p50;
+    nlohmann::ordered_json within = nlohmann::ordered_json::array();
+    for (std::size_t k = 0; k < K; ++k) {
+        nlohmann::ordered_json rk{{"radius", L.radii[k]}};
+        rk["all"] = quantiles_json(r.series[L.series_index(L.first_coverage_metric + k, L.all_row(), last)]);
+        nlohmann::ordered_json by_unit = nlohmann::ordered_json::array();
+        if (L.per_unit_series())
+            for (std::size_t u = 0; u < L.units; ++u) {
+                nlohmann::ordered_json uj{{"unit", s.region.units()[u].id}, {"name", s.region.units()[u].name}};
+                uj.update(quantiles_json(r.series[L.series_index(L.first_coverage_metric + k, u, last)]));
+                by_unit.push_back(uj);
+            }
+        rk["by_unit"] = by_unit;
+        nlohmann::ordered_json by_industry = nlohmann::ordered_json::array();
+        for (std::size_t i = 0; i < L.industries.size(); ++i) {
+            nlohmann::ordered_json ij{{"industry", L.industries[i]}};
+            ij.update(quantiles_json(r.covered_by_industry[i * K + k]));
+            by_industry.push_back(ij);
+        }
+        rk["by_industry"] = by_industry;
+        within.push_back(rk);
+    }
+    j["share_within"] = within;
+
+    // Worker-weighted means over the demand of each unit, on the likely-open sites.
+    std::vector<double> w(L.units + 1, 0), dist(L.units + 1, 0), acc(L.units + 1, 0), unreached(L.units + 1, 0);
+    for (std::size_t i = 0; i < m.demand.size(); ++i)
+        for (std::size_t u : {static_cast<std::size_t>(m.demand_unit[i]), L.units}) {
+            w[u] += m.workers[i];
+            acc[u] += m.workers[i] * cov.access[i];
+            if (std::isfinite(cov.nearest[i])) dist[u] += m.workers[i] * cov.nearest[i];
+            else unreached[u] += m.workers[i];
+        }
+    auto mean = [](double sum, double weight) { return weight > 0 ? nlohmann::ordered_json(sum / weight) : nlohmann::ordered_json(nullptr); };
+    nlohmann::ordered_json units = nlohmann::ordered_json::array();
+    for (std::size_t u = 0; u <= L.units; ++u)
+        units.push_back({{"unit", u < L.units ? s.region.units()[u].id : std::string("all")},
+                         {"workers", w[u]},
+                         {"mean_nearest", mean(dist[u], w[u] - unreached[u])},
+                         {"workers_without_site", unreached[u]},
+                         {"mean_access", mean(acc[u], w[u])}});
+    j["open_sites_at_end"] = cov.open.size();
+    j["access"] = {{"method", s.coverage.decay == coverage::Decay::none ? "2SFCA" : "E2SFCA"},
+                   {"decay", to_string(s.coverage.decay)},
+                   {"catchment", s.coverage.catchment},
+                   {"supply", s.programme.kind == ProgrammeKind::stations ? "stations" : "annual trainees"}};
+    j["at_end_by_unit"] = units;
+    j["surfaces"] = {{"coverage.tif", "distance to the nearest likely-open site (m), Euclidean"},
+                     {"access.tif", "2SFCA accessibility, Euclidean catchment"},
+                     {"cell_m", s.coverage.cell_m}};
+    return j;
+}
+
 }  // namespace
 
 std::string p_built_column(Date d) {
@@ -152,7 +287,9 @@ void write_run_directory(const Scenario& s, const Results& r, const fs::path& di
     fs::create_directories(dir, ec);
     if (ec) throw Error(dir.string() + ": cannot create the run directory: " + ec.message());
     auto summary = summarise(s);
-    write_map(s, r, summary, dir / "map.gpkg");
+    const EndCoverage cov = end_coverage(s, r);
+    write_surfaces(s, cov, dir);
+    write_map(s, r, cov, summary, dir / "map.gpkg");
     write_timeseries(s, r, dir / "timeseries.csv");
     const auto& L = r.layout;
 
@@ -233,7 +370,7 @@ void write_run_directory(const Scenario& s, const Results& r, const fs::path& di
         payers.push_back(pj);
     }
     j["budget"] = payers;
-    j["coverage"] = nullptr;  // written by the coverage step
+    j["coverage"] = coverage_json(s, r, cov);
     write_file_atomic(dir / "run.json", j.dump(2) + "\n");
 }
 

@@ -5,9 +5,11 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "detail/sim.hpp"
+#include "tisheng/coverage_model.hpp"
 
 namespace tisheng {
 
@@ -75,6 +77,33 @@ std::vector<Checkpoint> checkpoints(const Scenario& s, const Layout& layout) {
     return out;
 }
 
+CoveragePrep prepare_coverage(const Scenario& s, const CoverageModel& model) {
+    CoveragePrep c;
+    c.pairs = std::make_shared<const coverage::RadiusPairs>(model.reach(s.coverage.radii.back()), s.coverage.radii);
+    c.workers = model.workers;
+    c.unit = model.demand_unit;
+    c.industry = model.demand_industry;
+    c.units = s.region.units().size();
+    c.industries = model.industries.size();
+    return c;
+}
+
+void record_coverage(const coverage::ReachTracker& t, const Layout& layout, std::size_t month, Trajectory& out) {
+    for (std::size_t k = 0; k < t.radii(); ++k) {
+        const std::size_t metric = layout.first_coverage_metric + k;
+        if (layout.per_unit_series())
+            for (std::uint32_t u = 0; u < layout.units; ++u)
+                out.series[layout.series_index(metric, u, month)] = static_cast<float>(t.share_in_unit(k, u));
+        out.series[layout.series_index(metric, layout.all_row(), month)] = static_cast<float>(t.share(k));
+    }
+}
+
+void finish_coverage(const coverage::ReachTracker& t, std::size_t industries, Trajectory& out) {
+    out.covered_by_industry.resize(industries * t.radii());
+    for (std::uint32_t i = 0; i < industries; ++i)
+        for (std::size_t k = 0; k < t.radii(); ++k) out.covered_by_industry[i * t.radii() + k] = static_cast<float>(t.share_in_industry(k, i));
+}
+
 }  // namespace detail
 
 namespace {
@@ -89,6 +118,14 @@ Layout make_layout(const Scenario& s) {
     else
         l.metrics = {"bases_named", "demo_bases_named", "bases_in_review", "trainees_per_year",
                      "senior_trainees_per_year", "grants_cny", "matches_cny", "focus_industries_covered"};
+    l.radii = s.coverage.radii;
+    l.radius_unit = s.coverage.cost_matrix && s.coverage.cost_matrix->unit == "minutes" ? "min" : "m";
+    l.first_coverage_metric = l.metrics.size();
+    for (double r : l.radii) {
+        std::ostringstream name;
+        name << "covered_" << r << l.radius_unit;
+        l.metrics.push_back(name.str());
+    }
     l.units = s.region.units().size();
     l.rows = l.units <= Layout::max_unit_rows ? l.units + 1 : 1;
     for (std::size_t t = 0; t < s.programme.targets.size(); ++t) {
@@ -127,10 +164,14 @@ struct Simulator::Model {
     Layout layout;
     std::vector<detail::Checkpoint> checkpoints;
     std::optional<detail::StationsPrep> stations;
+    detail::CoveragePrep coverage;
 };
 
-Simulator::Simulator(const Scenario& s) : m(std::make_unique<Model>(Model{s, make_layout(s), {}, std::nullopt})) {
+Simulator::Simulator(const Scenario& s) : m(std::make_unique<Model>(Model{s, make_layout(s), {}, std::nullopt, {}})) {
     m->checkpoints = detail::checkpoints(s, m->layout);
+    const CoverageModel model(s);
+    m->coverage = detail::prepare_coverage(s, model);
+    m->layout.industries = model.industries;
     if (s.programme.kind == ProgrammeKind::stations) m->stations = detail::prepare_stations(s);
 }
 Simulator::~Simulator() = default;
@@ -140,9 +181,9 @@ const Layout& Simulator::layout() const { return m->layout; }
 Trajectory Simulator::run(std::uint64_t replication, std::vector<StatusChange>* log) const {
     Trajectory t;
     if (m->stations)
-        detail::run_stations(m->s, m->layout, m->checkpoints, *m->stations, replication, t, log);
+        detail::run_stations(m->s, m->layout, m->checkpoints, *m->stations, m->coverage, replication, t, log);
     else
-        detail::run_bases(m->s, m->layout, m->checkpoints, replication, t, log);
+        detail::run_bases(m->s, m->layout, m->checkpoints, m->coverage, replication, t, log);
     return t;
 }
 
@@ -162,6 +203,8 @@ Results simulate(const Scenario& s, const MonteCarloOptions& options) {
     std::vector<CheckOutcome> checks(reps * C);
     std::vector<double> spent(reps * PY), shorts(reps * PY), allocated;
     std::vector<float> grants(reps * B);
+    const std::size_t SITES = CoverageModel::site_count(s), IK = L.industries.size() * L.radii.size();
+    std::vector<float> covered(reps * IK);
 
     Results r;
     r.layout = L;
@@ -175,6 +218,7 @@ Results simulate(const Scenario& s, const MonteCarloOptions& options) {
     struct Counts {
         std::vector<std::uint32_t> built_by;  // [deadline * N + project]
         std::vector<std::uint32_t> named, demo;
+        std::vector<std::uint32_t> open_end;  // per coverage site
     };
     std::vector<Counts> counts(static_cast<std::size_t>(threads));
     std::atomic<std::size_t> next{0}, done{0};
@@ -183,6 +227,7 @@ Results simulate(const Scenario& s, const MonteCarloOptions& options) {
         c.built_by.assign(D * N, 0);
         c.named.assign(B, 0);
         c.demo.assign(B, 0);
+        c.open_end.assign(SITES, 0);
         for (std::size_t k; (k = next.fetch_add(1)) < reps; done.fetch_add(1)) {
             Trajectory t = sim.run(k);
             std::copy(t.series.begin(), t.series.end(), series.begin() + static_cast<std::ptrdiff_t>(k * S));
@@ -199,6 +244,8 @@ Results simulate(const Scenario& s, const MonteCarloOptions& options) {
                 c.demo[b] += named && t.base_demonstration[b];
                 grants[k * B + b] = named ? t.base_grant_cny[b] : -1.0f;
             }
+            for (std::size_t j = 0; j < t.site_open_at_end.size(); ++j) c.open_end[j] += t.site_open_at_end[j];
+            std::copy(t.covered_by_industry.begin(), t.covered_by_industry.end(), covered.begin() + static_cast<std::ptrdiff_t>(k * IK));
         }
     };
     {
@@ -276,6 +323,15 @@ Results simulate(const Scenario& s, const MonteCarloOptions& options) {
             r.base_p_named[b] += static_cast<float>(c.named[b]);
             r.base_p_demonstration[b] += static_cast<float>(c.demo[b]);
         }
+    }
+    r.site_p_open_at_end.assign(SITES, 0);
+    for (const auto& c : counts)
+        for (std::size_t j = 0; j < SITES; ++j) r.site_p_open_at_end[j] += static_cast<float>(c.open_end[j]);
+    for (auto& x : r.site_p_open_at_end) x /= static_cast<float>(n);
+    r.covered_by_industry.resize(IK);
+    for (std::size_t i = 0; i < IK; ++i) {
+        for (std::size_t k = 0; k < reps; ++k) col[k] = covered[k * IK + i];
+        r.covered_by_industry[i] = quantiles(col);
     }
     for (auto& v : r.project_p_built)
         for (auto& x : v) x /= static_cast<float>(n);

@@ -26,9 +26,10 @@ struct Base {
 
 class BasesRun {
 public:
-    BasesRun(const Scenario& s, const Layout& layout, const std::vector<Checkpoint>& cps, std::uint64_t replication, Trajectory& out,
-             std::vector<StatusChange>* log)
-        : m_s(s), m_p(s.programme), m_b(s.behaviour.bases), m_layout(layout), m_cps(cps), m_rng(s.run.seed, replication), m_out(out),
+    BasesRun(const Scenario& s, const Layout& layout, const std::vector<Checkpoint>& cps, const CoveragePrep& cov,
+             std::uint64_t replication, Trajectory& out, std::vector<StatusChange>* log)
+        : m_s(s), m_p(s.programme), m_b(s.behaviour.bases), m_layout(layout), m_cps(cps), m_cov_prep(cov), m_cov(cov.tracker(true)),
+          m_rng(s.run.seed, replication), m_out(out),
           m_log(log), m_ledger(layout, s.budgets, out), m_cal(WorkCalendar::china()), m_q(s.run.start.days(), s.run.end.days()) {
         const auto& sites = s.sites.bases;
         m_bases.resize(sites.size());
@@ -67,12 +68,16 @@ public:
             m_out.base_grant_cny[i] = static_cast<float>(m_bases[i].grant);
             m_out.base_demonstration[i] = m_bases[i].demonstration;
         }
+        m_out.site_open_at_end.resize(m_bases.size());
+        for (std::size_t i = 0; i < m_bases.size(); ++i) m_out.site_open_at_end[i] = m_bases[i].status == BaseStatus::named;
+        finish_coverage(m_cov, m_cov_prep.industries, m_out);
     }
 
 private:
     void set_status(std::uint32_t i, BaseStatus to) {
         if (m_log) m_log->push_back({Date::from_days(m_today), i, static_cast<std::uint8_t>(m_bases[i].status), static_cast<std::uint8_t>(to)});
         m_bases[i].status = to;
+        if (to == BaseStatus::named) m_cov.open(i);
     }
 
     // The last day of a stage of `n` days starting on `start`.
@@ -316,9 +321,10 @@ private:
                 v[MATCHES * rows + sites[i].unit] += m_bases[i].grant * m_p.grants.county_match_ratio;
             }
         for (std::size_t row = 0; row < rows; ++row) v[FOCUS * rows + row] = static_cast<double>(industries[row].size());
-        for (std::size_t m = 0; m < m_layout.metrics.size(); ++m)
+        for (std::size_t m = 0; m < m_layout.first_coverage_metric; ++m)
             for (std::size_t row = 0; row < rows; ++row)
                 m_out.series[m_layout.series_index(m, row, month)] = static_cast<float>(v[m * rows + row]);
+        record_coverage(m_cov, m_layout, month, m_out);
     }
 
     const Scenario& m_s;
@@ -326,6 +332,8 @@ private:
     const BaseBehaviour& m_b;
     const Layout& m_layout;
     const std::vector<Checkpoint>& m_cps;
+    const CoveragePrep& m_cov_prep;
+    coverage::ReachTracker m_cov;  // named bases reach the demand points
     Rng m_rng;
     Trajectory& m_out;
     std::vector<StatusChange>* m_log;
@@ -341,9 +349,9 @@ private:
 
 }  // namespace
 
-void run_bases(const Scenario& s, const Layout& layout, const std::vector<Checkpoint>& cps, std::uint64_t replication,
-               Trajectory& out, std::vector<StatusChange>* log) {
-    BasesRun(s, layout, cps, replication, out, log).run();
+void run_bases(const Scenario& s, const Layout& layout, const std::vector<Checkpoint>& cps, const CoveragePrep& cov,
+               std::uint64_t replication, Trajectory& out, std::vector<StatusChange>* log) {
+    BasesRun(s, layout, cps, cov, replication, out, log).run();
 }
 
 }  // namespace tisheng::detail

@@ -110,6 +110,7 @@ enum Metric : std::size_t { BUILT_CUM, OPEN, PLANNED, UNDER_CONSTRUCTION, ELIGIB
 struct Proj {
     std::int32_t start = 0, end = 0;
     std::uint32_t unit = 0, enterprise = 0;
+    std::uint32_t slot = 0;  // the register project it is (or copies): its place and workforce
     std::uint32_t gen = 0;
     float area = 0;
     StationStatus status = StationStatus::none;
@@ -121,8 +122,9 @@ struct Proj {
 class StationsRun {
 public:
     StationsRun(const Scenario& s, const Layout& layout, const std::vector<Checkpoint>& cps, const StationsPrep& prep,
-                std::uint64_t replication, Trajectory& out, std::vector<StatusChange>* log)
-        : m_s(s), m_b(s.behaviour.stations), m_layout(layout), m_cps(cps), m_prep(prep), m_rng(s.run.seed, replication), m_out(out),
+                const CoveragePrep& cov, std::uint64_t replication, Trajectory& out, std::vector<StatusChange>* log)
+        : m_s(s), m_b(s.behaviour.stations), m_layout(layout), m_cps(cps), m_prep(prep), m_cov_prep(cov), m_cov(cov.tracker(false)),
+          m_rng(s.run.seed, replication), m_out(out),
           m_log(log), m_ledger(layout, s.budgets, out), m_units(s.region.units().size()), m_payers(s.budgets.payers.size()),
           m_q(s.run.start.days(), s.run.end.days()) {
         m_u.resize(m_units);
@@ -131,6 +133,7 @@ public:
         m_money_lost.assign(m_units * m_shares, 0);
         m_ent_open.assign(prep.enterprises, 0);
         m_ent_waiting.resize(prep.enterprises);
+        m_slot_stations.assign(s.sites.projects.size(), 0);
     }
 
     void run() {
@@ -143,6 +146,9 @@ public:
                 handle(e);
             },
             [&](const Checkpoint& cp) { checkpoint(cp); });
+        m_out.site_open_at_end.assign(CoverageModel::site_count(m_s), 0);
+        for (std::size_t i = 0; i < m_slot_stations.size(); ++i) m_out.site_open_at_end[i] = m_slot_stations[i] > 0;
+        finish_coverage(m_cov, m_cov_prep.industries, m_out);
     }
 
 private:
@@ -163,6 +169,7 @@ private:
             p.unit = reg[i].unit;
             p.enterprise = m_prep.enterprise[i];
             p.eligible = m_prep.eligible[i];
+            p.slot = i;
             m_p.push_back(p);
         }
         // Projects not in the register: Poisson arrivals per unit, each a
@@ -180,8 +187,9 @@ private:
                 p.start = static_cast<std::int32_t>(std::ceil(t));
                 p.end = p.start + (tpl.planned_end - tpl.start) + draw_days(m_rng, delay);
                 p.unit = u;
-                p.enterprise = m_prep.enterprise[static_cast<std::size_t>(&tpl - reg.data())];
-                p.eligible = m_prep.eligible[static_cast<std::size_t>(&tpl - reg.data())];
+                p.slot = static_cast<std::uint32_t>(&tpl - reg.data());
+                p.enterprise = m_prep.enterprise[p.slot];
+                p.eligible = m_prep.eligible[p.slot];
                 m_p.push_back(p);
             }
         }
@@ -199,6 +207,7 @@ private:
         if (p.status == StationStatus::failed_standard) --u.failed;
         if (p.status == StationStatus::built) {
             --u.open;
+            if (--m_slot_stations[p.slot] == 0) m_cov.close(p.slot);
             if (p.due) --u.due_with;
             if (--m_ent_open[p.enterprise] == 0) redraw_enterprise(p.enterprise);
         }
@@ -209,10 +218,16 @@ private:
         if (to == StationStatus::built) {
             ++u.built_cum;
             ++u.open;
+            if (m_slot_stations[p.slot]++ == 0) m_cov.open(p.slot);
             if (p.due) ++u.due_with;
             if (i < m_out.project_built_on.size() && m_out.project_built_on[i] == never) m_out.project_built_on[i] = m_today;
             if (m_ent_open[p.enterprise]++ == 0) redraw_enterprise(p.enterprise);
         }
+    }
+
+    // Workers on active projects are the demand of coverage, at their project's place.
+    void add_workers(const Proj& p, double sign) {
+        m_cov.set_weight(p.slot, m_cov.weight(p.slot) + sign * m_cov_prep.workers[p.slot]);
     }
 
     void decide(std::uint32_t i, bool undecided) {
@@ -359,6 +374,7 @@ private:
             case START:
                 if (p.end < m_today) return;  // ended before the horizon
                 p.active = true;
+                add_workers(p, +1);
                 m_q.push(p.end, END, i);
                 if (!p.eligible) return;
                 ++u.eligible_active;
@@ -385,6 +401,7 @@ private:
                 if (p.waiting_share >= 0) --m_money_wait[p.unit * m_shares + static_cast<std::size_t>(p.waiting_share)];
                 p.waiting_share = -1;
                 p.active = false;
+                add_workers(p, -1);
                 decide(i, false);
                 if (p.status != StationStatus::none && p.status != StationStatus::abandoned && p.status != StationStatus::closed)
                     set_status(i, StationStatus::closed);
@@ -522,6 +539,7 @@ private:
             put(SHARE, row, x.due == 0 ? 1.0 : double(x.due_with) / x.due);
             put(COST, row, x.cost);
         }
+        record_coverage(m_cov, m_layout, month, m_out);
     }
 
     const Scenario& m_s;
@@ -529,6 +547,9 @@ private:
     const Layout& m_layout;
     const std::vector<Checkpoint>& m_cps;
     const StationsPrep& m_prep;
+    const CoveragePrep& m_cov_prep;
+    coverage::ReachTracker m_cov;
+    std::vector<std::uint16_t> m_slot_stations;  // open stations at each register project's place
     Rng m_rng;
     Trajectory& m_out;
     std::vector<StatusChange>* m_log;
@@ -547,9 +568,9 @@ private:
 }  // namespace
 
 void run_stations(const Scenario& s, const Layout& layout, const std::vector<Checkpoint>& cps, const StationsPrep& prep,
-                  std::uint64_t replication, Trajectory& out, std::vector<StatusChange>* log) {
+                  const CoveragePrep& cov, std::uint64_t replication, Trajectory& out, std::vector<StatusChange>* log) {
     out.project_built_on.assign(s.sites.projects.size(), never);
-    StationsRun(s, layout, cps, prep, replication, out, log).run();
+    StationsRun(s, layout, cps, prep, cov, replication, out, log).run();
 }
 
 }  // namespace tisheng::detail

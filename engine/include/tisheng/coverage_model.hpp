@@ -38,6 +38,9 @@ struct CoverageModel {
     /// Reads the cost matrix if the scenario names one (errors name its file and line).
     explicit CoverageModel(const Scenario& s);
 
+    /// Sites a scenario's coverage model holds, without building it.
+    static std::size_t site_count(const Scenario& s);
+
     /// Pairs within `radius` (the matrix's unit if there is one), keeping
     /// only same-industry pairs when match_industry is set.
     [[nodiscard]] coverage::Reach reach(double radius, int threads = 0) const;

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "tisheng/coverage.hpp"
 #include "tisheng/scenario.hpp"
 
 namespace tisheng {
@@ -58,6 +59,10 @@ struct Layout {
     static constexpr std::size_t max_unit_rows = 500;
     std::vector<Check> checks;
     std::vector<std::string> payers;    ///< expanded payer ids
+    std::vector<double> radii;          ///< coverage radii (metres or the cost matrix's unit)
+    std::string radius_unit;            ///< "m" or "min"
+    std::size_t first_coverage_metric = 0;  ///< metrics[first + k]: share of workers within radii[k]
+    std::vector<std::string> industries;    ///< of the demand, as the coverage model numbers them
     int first_year = 0;                 ///< budgets per calendar year of the horizon
     int years = 0;
 
@@ -90,6 +95,11 @@ struct Trajectory {
     std::vector<std::int32_t> base_named_on;     ///< candidate bases: day named, or `never`
     std::vector<float> base_grant_cny;           ///< city grant of a named base (0 otherwise)
     std::vector<std::uint8_t> base_demonstration;
+    /// Coverage at the end date: per site of the coverage model (see
+    /// coverage_model.hpp), whether one is open; covered share per
+    /// [industry * radii + radius].
+    std::vector<std::uint8_t> site_open_at_end;
+    std::vector<float> covered_by_industry;
 };
 
 /// A status change, for tests and audits (see Simulator::run).
@@ -149,6 +159,8 @@ struct Results {
     std::vector<float> base_p_named;
     std::vector<float> base_p_demonstration;
     std::vector<float> base_median_grant_cny;  ///< over replications where the base is named
+    std::vector<float> site_p_open_at_end;     ///< per site of the coverage model
+    std::vector<Quantiles> covered_by_industry;  ///< at the end date, [industry * radii + radius]
 };
 
 struct MonteCarloOptions {

@@ -7,7 +7,11 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <vector>
+
+#include "tisheng/coverage.hpp"
+#include "tisheng/coverage_model.hpp"
 
 #include "tisheng/random.hpp"
 #include "tisheng/simulate.hpp"
@@ -216,12 +220,31 @@ struct StationsPrep {
 };
 StationsPrep prepare_stations(const Scenario& s);
 
+/// Coverage shares kept up to date during a replication: the scenario's
+/// site-demand pairs within its radii, and the demand's workers and places.
+/// Stations: demand i is register project i (arrivals add to the project
+/// they copy); bases: the demand points.
+struct CoveragePrep {
+    std::shared_ptr<const coverage::RadiusPairs> pairs;
+    std::vector<double> workers;
+    std::vector<std::uint32_t> unit, industry;
+    std::size_t units = 0, industries = 0;
+    [[nodiscard]] coverage::ReachTracker tracker(bool with_workers) const {
+        return {pairs, with_workers ? workers : std::vector<double>(workers.size(), 0.0), unit, units, industry, industries};
+    }
+};
+CoveragePrep prepare_coverage(const Scenario& s, const CoverageModel& model);
+/// The month's covered shares into the series (per unit rows, then 'all').
+void record_coverage(const coverage::ReachTracker& t, const Layout& layout, std::size_t month, Trajectory& out);
+/// The end date's coverage outcomes.
+void finish_coverage(const coverage::ReachTracker& t, std::size_t industries, Trajectory& out);
+
 /// One replication of each model; `cps` are checkpoints(s, layout),
 /// computed once per scenario.
 void run_stations(const Scenario& s, const Layout& layout, const std::vector<Checkpoint>& cps, const StationsPrep& prep,
-                  std::uint64_t replication, Trajectory& out, std::vector<StatusChange>* log);
-void run_bases(const Scenario& s, const Layout& layout, const std::vector<Checkpoint>& cps, std::uint64_t replication,
-               Trajectory& out, std::vector<StatusChange>* log);
+                  const CoveragePrep& cov, std::uint64_t replication, Trajectory& out, std::vector<StatusChange>* log);
+void run_bases(const Scenario& s, const Layout& layout, const std::vector<Checkpoint>& cps, const CoveragePrep& cov,
+               std::uint64_t replication, Trajectory& out, std::vector<StatusChange>* log);
 
 
 }  // namespace tisheng::detail
