@@ -26,6 +26,14 @@ double max_dist2(MetricPoint p, const Box& b) {
     return sq(std::max(p.x - b.min_x, b.max_x - p.x)) + sq(std::max(p.y - b.min_y, b.max_y - p.y));
 }
 
+// Costs are kept as float, rounded down: a cost <= r then stays <= r for any
+// radius r (rounding to nearest lifts 700.2 m or 7.3 minutes above themselves,
+// dropping a pair exactly at the radius).
+float cost_float(double c) {
+    const auto f = static_cast<float>(c);
+    return static_cast<double>(f) > c ? std::nextafter(f, 0.0f) : f;
+}
+
 Box bounding_box(std::span<const MetricPoint> pts) {
     Box b{unreachable, unreachable, -unreachable, -unreachable};
     for (const auto& p : pts) {
@@ -179,7 +187,7 @@ Reach reach(std::span<const MetricPoint> demand, std::span<const MetricPoint> si
                     for (std::uint32_t k = start[c]; k < start[c + 1]; ++k) {
                         const MetricPoint p = demand[order[k]];
                         const double d2 = sq(p.x - s.x) + sq(p.y - s.y);
-                        if (d2 <= r2) list.emplace_back(order[k], static_cast<float>(std::sqrt(d2)));
+                        if (d2 <= r2) list.emplace_back(order[k], cost_float(std::sqrt(d2)));
                     }
                 }
             std::sort(list.begin(), list.end());
@@ -294,7 +302,7 @@ CostMatrix CostMatrix::read(const std::filesystem::path& path, const std::string
         if (o == origin_at.end() || d == destination_at.end()) continue;
         m.origin.push_back(o->second);
         m.destination.push_back(d->second);
-        m.cost.push_back(static_cast<float>(cost));
+        m.cost.push_back(cost_float(cost));
     }
     if (col_origin < 0) throw InputError(where(1, 1, "header"), "the cost matrix is empty: expected a header and one row per pair");
     diag.throw_if_errors();
