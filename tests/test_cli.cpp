@@ -149,7 +149,7 @@ TEST(Cli, Run_resultsAreConsistentAcrossFiles) {
         EXPECT_LE(b["spent_p95_cny"].get<double>(), b["allocated_cny"].get<double>() + 1) << b.dump();
     }
 
-    // timeseries.csv: every month end x (7 districts + all) x 7 metrics.
+    // timeseries.csv: every month end x (7 districts + all) x (7 metrics + 3 coverage radii).
     std::istringstream ts(slurp(dir / "timeseries.csv"));
     std::string line;
     std::getline(ts, line);
@@ -164,7 +164,7 @@ TEST(Cli, Run_resultsAreConsistentAcrossFiles) {
         EXPECT_LE(std::stod(f[3]), std::stod(f[4])) << line;
         EXPECT_LE(std::stod(f[4]), std::stod(f[5])) << line;
     }
-    EXPECT_EQ(rows, 54 * 8 * 7);  // 2023-07 .. 2027-12
+    EXPECT_EQ(rows, 54 * 8 * 10);  // 2023-07 .. 2027-12
 
     GDALAllRegister();
     std::unique_ptr<GDALDataset> ds(GDALDataset::Open((dir / "map.gpkg").c_str(), GDAL_OF_VECTOR));
