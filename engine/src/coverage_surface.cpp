@@ -225,10 +225,9 @@ void write_geotiff(const std::filesystem::path& path, const Grid& g, const std::
             band->SetDescription(description.c_str());
             ok = band->RasterIO(GF_Write, 0, 0, static_cast<int>(g.width), static_cast<int>(g.height), data.data(),
                                 static_cast<int>(g.width), static_cast<int>(g.height), GDT_Float32, 0, 0) == CE_None;
-            ds->FlushCache();
         }
-        ok = ok && CPLGetLastErrorType() != CE_Failure;
-    }
+    }  // closing the dataset writes the last tiles: check for errors after it
+    ok = ok && CPLGetLastErrorType() != CE_Failure;
     std::error_code ec;
     if (!ok) {
         const std::string why = detail::last_gdal_error();
