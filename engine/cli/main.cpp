@@ -4,11 +4,13 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <unistd.h>
 
 #include "tisheng/error.hpp"
+#include "tisheng/plan.hpp"
 #include "tisheng/run.hpp"
 #include "tisheng/scenario.hpp"
 #include "tisheng/simulate.hpp"
@@ -123,6 +125,42 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
     return 0;
 }
 
+int cmd_site(const std::string& file, std::string out, const std::vector<std::string>& sets, bool exact,
+             std::optional<double> time_limit, std::optional<std::int64_t> seed, int threads) {
+    if (threads < 0) throw UsageError("--threads must be 0 (all cores) or more, got " + std::to_string(threads));
+    if (time_limit && !(*time_limit > 0)) throw UsageError("--time-limit must be > 0 seconds");
+    Scenario s = load(file, sets);
+    if (out.empty()) out = (fs::path("runs") / (s.name + "-plan")).string();
+    const SitingModel model(s);
+    const auto& P = model.problem;
+    fmt::print(stderr, "tisheng: siting {} candidates for {} demand points ({}{}); solving{}...\n", P.candidates.size(), P.demand(),
+               P.objective == siting::Objective::max_cover ? "max_cover within " : "p_median",
+               P.objective == siting::Objective::max_cover ? fmt::format("{:g}", s.siting.radius) : std::string(),
+               exact ? " with CBC" : "");
+    SitingOptions so;
+    so.exact = exact;
+    so.seed = seed ? static_cast<std::uint64_t>(*seed) : 0;
+    so.threads = threads;
+    so.time_limit_s = time_limit.value_or(0);
+    const Plan plan = make_plan(s, model, so);
+    write_plan(s, model, plan, out);
+    double total = 0;
+    for (double w : P.weight) total += w;
+    auto line = [&](const char* what, const siting::Solution& x) {
+        const bool cover = P.objective == siting::Objective::max_cover;
+        fmt::print("  {:<10} {} sites, objective {:.6g}{}", what, x.chosen.size(), x.objective,
+                   cover && total > 0 ? fmt::format(" ({:.2f} % of workers covered)", 100 * x.objective / total) : std::string());
+        if (std::isfinite(x.gap)) fmt::print(", bound {:.6g}, gap {:.3f} %{}", x.bound, 100 * x.gap, x.optimal ? " (optimal)" : x.timed_out ? " (time limit)" : "");
+        fmt::print(", {:.2f} s\n", x.seconds);
+    };
+    line(plan.solution.solver.c_str(), plan.solution);
+    if (plan.check) line("cbc check", *plan.check);
+    for (std::size_t b = 0; b < P.budgets.size(); ++b)
+        fmt::print("  budget {:<24} {:>14.0f} of {:>14.0f} CNY\n", P.budgets[b].name, plan.solution.spent.at(b), P.budgets[b].limit);
+    fmt::print("plan: {}\n", fs::absolute(out).lexically_normal().string());
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -147,6 +185,17 @@ int main(int argc, char** argv) try {
     run->add_option("--seed", seed, "random seed (overrides run.seed)");
     run->add_option("--threads", threads, "worker threads (default: all cores)");
 
+    bool exact = false;
+    std::optional<double> time_limit;
+    auto* site = app.add_subcommand("site", "Choose sites to fund next (coverage, budgets, quotas); write the plan");
+    site->add_option("SCENARIO", scenario, "scenario YAML file")->required();
+    site->add_option("--out", out, "plan directory (default: runs/<scenario name>-plan)");
+    site->add_option("--set", sets, "override a value: path.to.key=value (repeatable)");
+    site->add_flag("--exact", exact, "solve the MIP with CBC (the heuristic's plan is its first incumbent)");
+    site->add_option("--time-limit", time_limit, "seconds for the MIP (overrides siting.time_limit_s)");
+    site->add_option("--seed", seed, "seed of the heuristic's restarts (default: run.seed)");
+    site->add_option("--threads", threads, "threads (default: all cores)");
+
     SynthOptions so;
     auto* synth = app.add_subcommand("synth", "Generate plausible synthetic data for a region");
     synth->add_option("REGION", so.region, "jiangmen | quanzhou | national")->required();
@@ -162,6 +211,7 @@ int main(int argc, char** argv) try {
 
     if (*validate) return cmd_validate(scenario, sets);
     if (*run) return cmd_run(scenario, out, sets, replications, seed, threads);
+    if (*site) return cmd_site(scenario, out, sets, exact, time_limit, seed, threads);
     if (*synth) {
         auto t0 = std::chrono::steady_clock::now();
         auto files = synthesize(so, out, [](const std::string& what) { fmt::print(stderr, "synth: writing {}\n", what); });
@@ -177,9 +227,15 @@ int main(int argc, char** argv) try {
 } catch (const InputError& e) {
     print_problems({e.problem()});
     return 1;
+} catch (const Infeasible& e) {
+    fmt::print(stderr, "tisheng: {}\n", e.what());
+    return 1;
 } catch (const UsageError& e) {
     fmt::print(stderr, "tisheng: {}\n", e.what());
     return 2;
+} catch (const Error& e) {
+    fmt::print(stderr, "tisheng: error: {}\n", e.what());
+    return 1;
 } catch (const std::exception& e) {
     fmt::print(stderr, "tisheng: internal error: {}\n", e.what());
     return 3;
