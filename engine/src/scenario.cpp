@@ -7,6 +7,7 @@
 #include <set>
 
 #include "detail/loaders.hpp"
+#include "tisheng/plan.hpp"
 #include "detail/yaml_reader.hpp"
 
 namespace tisheng {
@@ -477,6 +478,7 @@ struct Loader {
                 if (auto v = a.probability("recognised")) bb.apply_recognised = *v;
             }
             if (auto v = m.probability("reapply")) bb.reapply = *v;
+            if (auto v = m.string("selection_plan")) selection_plan = *v;
             if (m.has("ramp_up")) {
                 bb.ramp_up.clear();
                 auto items = detail::sequence(ctx, m.child("ramp_up"), m.path("ramp_up"));
@@ -619,6 +621,7 @@ struct Loader {
     std::map<std::string, YAML::Node> key_nodes;                            // field path -> key node (for later checks)
     std::vector<std::pair<std::string, YAML::Node>> unit_refs;              // field path -> unit id key
     std::string matrix_path;                                                // coverage.cost_matrix.path as written
+    std::string selection_plan;                                             // behaviour.selection_plan as written
 };
 
 }  // namespace
@@ -873,6 +876,23 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
         if (stations_spec) read_guarded([&] { s.sites.stations = detail::load_stations(*stations_spec, s.region, diag); });
         if (bases_spec) read_guarded([&] { s.sites.bases = detail::load_bases(*bases_spec, s.region, diag); });
         if (demand_spec) read_guarded([&] { s.sites.demand = detail::load_demand(*demand_spec, s.region, diag); });
+        if (!L.selection_plan.empty()) {
+            const Location where = L.ctx.at(static_cast<const YAML::Node&>(root)["behaviour"]["selection_plan"], "behaviour.selection_plan");
+            if (prog.kind != ProgrammeKind::bases) {
+                diag.error(where, "a selection plan orders the naming of bases; a stations programme has no such choice");
+            } else {
+                const fs::path rel(L.selection_plan);
+                const fs::path path = rel.is_absolute() ? rel : file.parent_path() / rel;
+                read_guarded([&] {
+                    auto order = read_plan_order(path, (rel.is_absolute() ? rel : fs::path(shown).parent_path() / rel).string());
+                    for (const auto& [id, tier] : order) {
+                        const bool known = std::any_of(s.sites.bases.begin(), s.sites.bases.end(), [&](const CandidateBase& b) { return b.id == id; });
+                        if (!known) diag.error(where, "the plan names '" + id + "', which is not a candidate base of this scenario");
+                    }
+                    s.behaviour.bases.selection_plan = std::move(order);
+                });
+            }
+        }
 
         // Unit ids named in targets and budgets must exist.
         std::vector<std::string> ids;

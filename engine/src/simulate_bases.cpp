@@ -38,6 +38,16 @@ public:
             m_bases[i].focus = std::find(m_p.focus_industries.begin(), m_p.focus_industries.end(), sites[i].industry) !=
                                m_p.focus_industries.end();
         }
+        // A plan as the selection policy: its rank and tier per base.
+        m_plan_rank.assign(sites.size(), -1);
+        m_plan_demo.assign(sites.size(), 0);
+        const auto& plan = m_b.selection_plan;
+        for (std::size_t k = 0; k < plan.size(); ++k)
+            for (std::size_t i = 0; i < sites.size(); ++i)
+                if (sites[i].id == plan[k].first && m_plan_rank[i] < 0) {
+                    m_plan_rank[i] = static_cast<int>(k);
+                    m_plan_demo[i] = plan[k].second == "demonstration";
+                }
         m_county_of_unit.assign(s.region.units().size(), 0);
         for (std::size_t i = 0; i < s.budgets.payers.size(); ++i) {
             const Payer& p = s.budgets.payers[i];
@@ -193,14 +203,20 @@ private:
         return n;
     }
 
-    // The round's survivors: recognised first, then by trainees; named up to
-    // what is left of the quota spread over the rounds left.
+    // The round's survivors: recognised first, then by trainees (or in the
+    // selection plan's order, leaving out those it does not name); named up
+    // to what is left of the quota spread over the rounds left.
     void plaque(int round) {
         const auto& sites = m_s.sites.bases;
+        const bool planned = !m_b.selection_plan.empty();
         std::vector<std::uint32_t> pass;
-        for (std::uint32_t i = 0; i < m_bases.size(); ++i)
-            if (m_bases[i].round == round && m_bases[i].status == BaseStatus::in_review) pass.push_back(i);
+        for (std::uint32_t i = 0; i < m_bases.size(); ++i) {
+            if (m_bases[i].round != round || m_bases[i].status != BaseStatus::in_review) continue;
+            if (planned && m_plan_rank[i] < 0) set_status(i, BaseStatus::not_selected);
+            else pass.push_back(i);
+        }
         std::stable_sort(pass.begin(), pass.end(), [&](std::uint32_t a, std::uint32_t b) {
+            if (planned) return m_plan_rank[a] < m_plan_rank[b];
             if (sites[a].recognised != sites[b].recognised) return sites[a].recognised;
             return sites[a].annual_trainees > sites[b].annual_trainees;
         });
@@ -211,12 +227,15 @@ private:
             return b.demonstration && (b.status == BaseStatus::named || b.status == BaseStatus::awaiting_funds);
         });
         const int n = cap(m_p.quota_bases, taken), n_demo = cap(m_p.quota_demonstration, demo_taken);
+        int demos = 0;
         for (std::size_t k = 0; k < pass.size(); ++k) {
             if (static_cast<int>(k) >= n) {
                 set_status(pass[k], BaseStatus::not_selected);
                 continue;
             }
-            m_bases[pass[k]].demonstration = static_cast<int>(k) < n_demo;
+            const bool wants_demo = planned ? m_plan_demo[pass[k]] != 0 : true;
+            m_bases[pass[k]].demonstration = wants_demo && demos < n_demo;
+            demos += m_bases[pass[k]].demonstration;
             fund(pass[k]);
         }
     }
@@ -343,6 +362,8 @@ private:
     std::vector<Base> m_bases;
     std::size_t m_city = 0;
     std::vector<std::size_t> m_county_of_unit;
+    std::vector<int> m_plan_rank;               // selection plan: position per base, -1 if not in it
+    std::vector<std::uint8_t> m_plan_demo;      // planned as a demonstration base
     std::int32_t m_today = 0;
     double m_grants = 0, m_matches = 0;
 };

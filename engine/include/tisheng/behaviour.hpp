@@ -50,6 +50,11 @@ struct BaseBehaviour {
     double apply_recognised = 0.9;  ///< a recognised site (ranked first) applies with this
     double reapply = 0.5;         ///< multiplier for one rejected in an earlier round
     std::vector<double> ramp_up{0.5, 0.8, 1.0};  ///< share of annual trainees in year 1, 2, 3+ after naming
+    /// A plan from `tisheng site` as the selection policy ("fund in this
+    /// order"): surviving candidates are named in plan order, as the tier
+    /// the plan gives them; candidates not in the plan are not named.
+    /// Empty: the notice's ranking (recognised first, then by trainees).
+    std::vector<std::pair<std::string, std::string>> selection_plan;  ///< (base id, tier) in plan order
 };
 
 /// A share of a cost, paid from one payer's budget.
