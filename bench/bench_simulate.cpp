@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "tisheng/coverage_model.hpp"
 #include "tisheng/scenario.hpp"
 #include "tisheng/simulate.hpp"
 #include "tisheng/synth.hpp"
@@ -187,6 +188,35 @@ void BM_JiangmenMonteCarlo(benchmark::State& state) {
     });
 }
 
+/// One site toggled on the Jiangmen default data (the viewer's live
+/// toggle): open or close one site, then read the city-wide and per-unit
+/// shares at every radius. Starts from every third site open.
+void BM_JiangmenCoverageToggle(benchmark::State& state) {
+    guarded(state, [&] {
+        const tisheng::Scenario& s = scenario(jiangmen()).scenario;
+        const tisheng::CoverageModel model(s);
+        auto pairs = std::make_shared<const tisheng::coverage::RadiusPairs>(model.reach(s.coverage.radii.back()), s.coverage.radii);
+        tisheng::coverage::ReachTracker t(pairs, model.workers, model.demand_unit, s.region.units().size(), model.demand_industry,
+                                          model.industries.size());
+        const auto sites = static_cast<std::uint32_t>(model.sites.size());
+        for (std::uint32_t j = 0; j < sites; j += 3) t.open(j);
+        std::uint32_t j = 0;
+        double sum = 0;
+        for (auto _ : state) {
+            if (t.is_open(j)) t.close(j);
+            else t.open(j);
+            for (std::size_t k = 0; k < t.radii(); ++k) {
+                sum += t.share(k);
+                for (std::uint32_t u = 0; u < s.region.units().size(); ++u) sum += t.share_in_unit(k, u);
+            }
+            j = (j + 7) % sites;
+        }
+        benchmark::DoNotOptimize(sum);
+        state.counters["sites"] = sites;
+        state.counters["pairs"] = static_cast<double>(pairs->pairs.demand.size());
+    });
+}
+
 void BM_JiangmenScale(benchmark::State& state, const std::string& scale) {
     replications(state, [&] { return jiangmen_synth(scale); });
 }
@@ -261,6 +291,7 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("jiangmen/monte_carlo", BM_JiangmenMonteCarlo)
         ->ArgNames({"reps", "threads"})->Args({10000, 2})
         ->Iterations(1)->UseRealTime()->Unit(kSecond);
+    benchmark::RegisterBenchmark("jiangmen/coverage_toggle", BM_JiangmenCoverageToggle)->Unit(kMicrosecond);
     benchmark::RegisterBenchmark("quanzhou/replication", BM_QuanzhouReplication)
         ->Unit(kMicrosecond)->Repetitions(10)->ReportAggregatesOnly(true);
 

@@ -375,39 +375,60 @@ void ReachTracker::add(std::uint32_t i, std::size_t k, double sign) {
     if (!m_industry.empty()) m_by_industry[m_industry[i] * K + k] += w;
 }
 
+// m_count[i * K + k] counts the open sites whose nearest radius class for
+// demand i is k, so a toggle touches one counter per pair. Demand i is
+// covered at radius k from its smallest non-empty class on; only when the
+// smallest class changes do the covered sums change.
+std::size_t ReachTracker::smallest_class(std::uint32_t i) const {
+    const std::uint32_t* c = &m_count[i * m_radii];
+    std::size_t k = 0;
+    while (k < m_radii && c[k] == 0) ++k;
+    return k;
+}
+
 void ReachTracker::open(std::uint32_t site) {
     if (m_open[site]) return;
     m_open[site] = 1;
-    const std::size_t K = m_radii;
     const Reach& r = m_pairs->pairs;
     for (std::uint32_t p = r.offset[site]; p < r.offset[site + 1]; ++p) {
+        const std::size_t k0 = m_pairs->first_radius[p];
+        if (k0 >= m_radii) continue;
         const std::uint32_t i = r.demand[p];
-        for (std::size_t k = m_pairs->first_radius[p]; k < K; ++k)
-            if (m_count[i * K + k]++ == 0) add(i, k, +1);
+        std::uint32_t* c = &m_count[i * m_radii];
+        if (c[k0]++ > 0) continue;
+        // Class k0 was empty: radii from k0 up to the next non-empty class become covered,
+        // unless a smaller class already covers them.
+        bool nearer = false;
+        for (std::size_t k = 0; k < k0 && !nearer; ++k) nearer = c[k] > 0;
+        if (nearer) continue;
+        for (std::size_t k = k0; k < m_radii && (k == k0 || c[k] == 0); ++k) add(i, k, +1);
     }
 }
 
 void ReachTracker::close(std::uint32_t site) {
     if (!m_open[site]) return;
     m_open[site] = 0;
-    const std::size_t K = m_radii;
     const Reach& r = m_pairs->pairs;
     for (std::uint32_t p = r.offset[site]; p < r.offset[site + 1]; ++p) {
+        const std::size_t k0 = m_pairs->first_radius[p];
+        if (k0 >= m_radii) continue;
         const std::uint32_t i = r.demand[p];
-        for (std::size_t k = m_pairs->first_radius[p]; k < K; ++k)
-            if (--m_count[i * K + k] == 0) add(i, k, -1);
+        std::uint32_t* c = &m_count[i * m_radii];
+        if (--c[k0] > 0) continue;
+        bool nearer = false;
+        for (std::size_t k = 0; k < k0 && !nearer; ++k) nearer = c[k] > 0;
+        if (nearer) continue;
+        for (std::size_t k = k0; k < m_radii && (k == k0 || c[k] == 0); ++k) add(i, k, -1);
     }
 }
 
 void ReachTracker::set_weight(std::uint32_t demand, double weight) {
-    const std::size_t K = m_radii;
     const double delta = weight - m_weight[demand];
     if (delta == 0) return;
-    for (std::size_t k = 0; k < K; ++k)
-        if (m_count[demand * K + k] > 0) add(demand, k, -1);
+    const std::size_t from = smallest_class(demand);
+    for (std::size_t k = from; k < m_radii; ++k) add(demand, k, -1);
     m_weight[demand] = weight;
-    for (std::size_t k = 0; k < K; ++k)
-        if (m_count[demand * K + k] > 0) add(demand, k, +1);
+    for (std::size_t k = from; k < m_radii; ++k) add(demand, k, +1);
     m_total += delta;
     m_unit_total[m_unit[demand]] += delta;
     if (!m_industry.empty()) m_industry_total[m_industry[demand]] += delta;

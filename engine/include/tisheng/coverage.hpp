@@ -134,11 +134,12 @@ public:
 
 private:
     void add(std::uint32_t i, std::size_t k, double sign);
+    [[nodiscard]] std::size_t smallest_class(std::uint32_t i) const;
     std::shared_ptr<const RadiusPairs> m_pairs;
     std::size_t m_radii = 0;
     std::vector<double> m_weight;
     std::vector<std::uint32_t> m_unit, m_industry;
-    std::vector<std::uint32_t> m_count;  // [demand * radii + k]: open sites within radius k
+    std::vector<std::uint32_t> m_count;  // [demand * radii + k]: open sites whose radius class for the demand is k
     std::vector<std::uint8_t> m_open;
     std::vector<double> m_all, m_by_unit, m_by_industry, m_unit_total, m_industry_total;
     double m_total = 0;
