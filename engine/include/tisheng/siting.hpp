@@ -11,8 +11,9 @@
 //   candidates that are fixed open (they exist, or are required).
 //
 // Two solvers: a heuristic (lazy greedy, then swap local search with fast
-// interchange evaluation) and an exact MIP through COIN-OR CBC with a time
-// limit, reporting objective, bound and gap. Both are deterministic.
+// interchange evaluation, then iterated perturbation and local search) and
+// an exact MIP through COIN-OR CBC with a time limit, reporting objective,
+// bound and gap. Both are deterministic.
 #pragma once
 
 #include <cstdint>
@@ -62,9 +63,13 @@ struct Problem {
     [[nodiscard]] std::size_t demand() const { return weight.size(); }
 };
 
-/// A candidate in the plan, in the order the heuristic chose it (fixed
-/// candidates first). `gain`: what it added when chosen (covered weight, or
-/// the reduction of total weighted distance).
+/// A candidate in the plan, in the order the heuristic chose it: fixed
+/// candidates first, then the greedy's choices that survived local search,
+/// then those local search swapped in (CBC: fixed, then by index). `gain`:
+/// what it adds when the plan is opened in this order (recomputed for the
+/// final plan, so for max_cover the gains sum to the objective; for p_median
+/// the first site's gain counts from every demand point at its farthest
+/// candidate).
 struct Choice {
     std::uint32_t candidate = 0;
     double gain = 0;
@@ -83,11 +88,17 @@ struct Solution {
     std::vector<double> spent;  ///< per budget
 };
 
-/// For a chosen candidate: what the objective loses if it alone is dropped,
-/// and the best single replacement (another candidate that keeps every
-/// constraint) with the objective change of that swap (>= -loss).
-/// For a candidate not chosen: `loss` is minus its gain if added (when
-/// adding keeps every constraint; NaN otherwise), replacement = -1.
+/// For a chosen candidate: what the objective loses if it alone is dropped
+/// (whatever p and the group minimums say: the value of one site less), and
+/// the best single replacement (another candidate that keeps every
+/// constraint) with the objective change of that swap (>= -loss); fixed
+/// candidates, and those with no replacement, get replacement = -1 and
+/// swap_delta = NaN.
+/// For a candidate not chosen: `loss` is minus its gain if added (when that
+/// keeps the budgets and group maximums, p aside: the value of one site
+/// more; NaN otherwise), replacement = -1, swap_delta = NaN.
+/// Losses and deltas are in the objective's unit, positive = worse for loss
+/// and better for swap_delta, for both objectives.
 struct DropEffect {
     std::uint32_t candidate = 0;
     double loss = 0;
@@ -95,15 +106,20 @@ struct DropEffect {
     double swap_delta = 0;  ///< objective change of dropping `candidate` and opening `replacement`, in the objective's sense (+ = better)
 };
 
+/// The heuristic's result depends only on the problem, `seed` and
+/// `time_limit_s`: the perturbation rounds stop after a number of rounds
+/// without improvement or a budget of work (counted steps, proportional to
+/// time_limit_s and spent in about a third of it on a 2.6 GHz core), not on
+/// the clock; the clock stops them only on a machine several times slower.
 struct HeuristicOptions {
-    std::uint64_t seed = 1;      ///< for the perturbation restarts
+    std::uint64_t seed = 1;      ///< for the perturbation rounds
     double time_limit_s = 2.0;   ///< local search stops improving after this
-    int threads = 1;
+    int threads = 1;             ///< reserved: the search runs on one thread (its moves are sequential)
 };
 
 struct ExactOptions {
-    double time_limit_s = 60;
-    int threads = 1;
+    double time_limit_s = 60;  ///< wall clock, model building included
+    int threads = 1;           ///< CBC threads, in its repeatable mode
     /// Warm start: a feasible solution to give CBC as its first incumbent.
     const Solution* start = nullptr;
 };
