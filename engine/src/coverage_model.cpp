@@ -71,14 +71,26 @@ std::size_t CoverageModel::site_count(const Scenario& s) {
     return s.programme.kind == ProgrammeKind::stations ? s.sites.projects.size() + s.sites.stations.size() : s.sites.bases.size();
 }
 
-coverage::Reach CoverageModel::reach(double radius, int threads) const {
-    coverage::Reach r = matrix ? matrix->reach(radius) : coverage::reach(demand, sites, radius, threads);
-    if (!match_industry) return r;
+coverage::Reach CoverageModel::reach(double radius, int threads, const std::vector<std::uint32_t>* only) const {
+    // Euclidean pairs of the chosen sites only, numbered by their place in `only`.
+    std::vector<MetricPoint> chosen;
+    if (only && !matrix)
+        for (std::uint32_t j : *only) chosen.push_back(sites[j]);
+    const coverage::Reach r = matrix ? matrix->reach(radius) : coverage::reach(demand, only ? chosen : sites, radius, threads);
+    if (!only && !match_industry) return r;
+    // The model's site -> its row in r (-1: left out).
+    std::vector<std::int64_t> row(sites.size(), -1);
+    if (!only)
+        for (std::uint32_t j = 0; j < sites.size(); ++j) row[j] = j;
+    else
+        for (std::uint32_t k = 0; k < only->size(); ++k) row[(*only)[k]] = matrix ? (*only)[k] : k;
     coverage::Reach kept;
-    kept.offset.assign(r.offset.size(), 0);
-    for (std::size_t j = 0; j + 1 < r.offset.size(); ++j) {
-        for (std::uint32_t p = r.offset[j]; p < r.offset[j + 1]; ++p)
-            if (site_industry[j] < 0 || static_cast<std::uint32_t>(site_industry[j]) == demand_industry[r.demand[p]]) {
+    kept.offset.assign(sites.size() + 1, 0);
+    for (std::size_t j = 0; j < sites.size(); ++j) {
+        if (row[j] >= 0)
+            for (std::uint32_t p = r.offset[static_cast<std::size_t>(row[j])]; p < r.offset[static_cast<std::size_t>(row[j]) + 1]; ++p) {
+                if (match_industry && site_industry[j] >= 0 && static_cast<std::uint32_t>(site_industry[j]) != demand_industry[r.demand[p]])
+                    continue;
                 kept.demand.push_back(r.demand[p]);
                 kept.cost.push_back(r.cost[p]);
             }

@@ -65,7 +65,7 @@ EndCoverage end_coverage(const Scenario& s, const Results& r) {
         if (r.site_p_open_at_end[j] >= 0.5f) c.open.push_back(j);
     const std::size_t n = m.demand.size();
     c.nearest.assign(n, coverage::unreachable);
-    const coverage::Reach pairs = m.reach(s.coverage.catchment, 0);
+    const coverage::Reach pairs = m.reach(s.coverage.catchment, 0, &c.open);
     std::vector<double> supply(m.sites.size(), 0.0);
     for (std::uint32_t j : c.open) supply[j] = m.capacity[j];
     if (m.matrix || m.match_industry) {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "detail/loaders.hpp"
+#include "tisheng/coverage_model.hpp"
 #include "tisheng/plan.hpp"
 #include "detail/yaml_reader.hpp"
 
@@ -861,6 +862,8 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
             fn();
         } catch (const InputError& e) {
             diag.add(e.problem());
+        } catch (const InvalidInput& e) {
+            for (const auto& p : e.problems()) diag.add(p);
         }
     };
     std::vector<Unit> units;
@@ -876,6 +879,15 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
         if (stations_spec) read_guarded([&] { s.sites.stations = detail::load_stations(*stations_spec, s.region, diag); });
         if (bases_spec) read_guarded([&] { s.sites.bases = detail::load_bases(*bases_spec, s.region, diag); });
         if (demand_spec) read_guarded([&] { s.sites.demand = detail::load_demand(*demand_spec, s.region, diag); });
+        // The surfaces' size and the cost matrix are checked now, not after a long run.
+        try {
+            (void)coverage::region_grid(s.region, s.coverage.cell_m, "coverage.cell_m");
+        } catch (const InputError& e) {
+            auto cov = static_cast<const YAML::Node&>(root)["coverage"];
+            diag.error(L.ctx.at(cov && cov.IsMap() ? static_cast<const YAML::Node&>(cov)["cell_m"] : YAML::Node(), "coverage.cell_m"),
+                       e.problem().message);
+        }
+        if (s.coverage.cost_matrix) read_guarded([&] { (void)CoverageModel(s); });
         if (!L.selection_plan.empty()) {
             const Location where = L.ctx.at(static_cast<const YAML::Node&>(root)["behaviour"]["selection_plan"], "behaviour.selection_plan");
             if (prog.kind != ProgrammeKind::bases) {

@@ -593,6 +593,8 @@ budgets:
   payers:
     - {id: enterprise, name: 企业, annual_cny: unlimited}
     - {id: county_fund, name: 专项资金, per_unit: true, annual_cny: 300000}
+coverage:
+  cell_m: 2000   # the whole country: 100 m cells would make 1.7e9 cells
 )";
 
 }  // namespace

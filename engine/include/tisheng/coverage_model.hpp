@@ -42,8 +42,9 @@ struct CoverageModel {
     static std::size_t site_count(const Scenario& s);
 
     /// Pairs within `radius` (the matrix's unit if there is one), keeping
-    /// only same-industry pairs when match_industry is set.
-    [[nodiscard]] coverage::Reach reach(double radius, int threads = 0) const;
+    /// only same-industry pairs when match_industry is set. With `only`,
+    /// the other sites get no pairs (site indices stay those of the model).
+    [[nodiscard]] coverage::Reach reach(double radius, int threads = 0, const std::vector<std::uint32_t>* only = nullptr) const;
     /// Cost from every site to every demand point, site-major; pairs the
     /// matrix does not list cost `unlisted` (for p-median).
     [[nodiscard]] std::vector<float> dense_costs(float unlisted) const;
