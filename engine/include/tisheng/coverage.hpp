@@ -187,8 +187,8 @@ std::vector<float> distance_surface(const Grid& grid, std::span<const MetricPoin
 std::vector<float> access_surface(const Grid& grid, std::span<const MetricPoint> sites, std::span<const double> ratios,
                                   Decay decay, double catchment, int threads = 1);
 
-/// Writes a one-band Float32 GeoTIFF (tiled 256, DEFLATE with the floating
-/// point predictor), cells where mask == 0 set to nodata (-9999), with the
+/// Writes a one-band Float32 GeoTIFF (tiled 256, DEFLATE level 1 with the
+/// floating point predictor), cells where mask == 0 set to nodata (-9999), with the
 /// CRS given as WKT. Atomic: a temporary file, then a rename.
 void write_geotiff(const std::filesystem::path& path, const Grid& grid, const std::vector<float>& values,
                    const std::vector<std::uint8_t>& mask, const std::string& crs_wkt, const std::string& description);
