@@ -1188,9 +1188,11 @@ std::vector<std::uint32_t> heuristic_order(const Problem& pr, Model model, const
     return s.order();
 }
 
-/// Work per second of time limit: the search spends its budget in about a
-/// third of the limit on a 2.6 GHz core (measured on the pmed and clustered
-/// cover benchmarks), so the clock normally never stops it.
+/// Work per second of time limit. A 2.6 GHz core spends the budget in a
+/// third (pmed, 10,000 demand points) to two thirds (100,000, more cache
+/// misses per step) of the limit: see bench/README.md, "Siting". So the
+/// clock stops the search, and the result depends on timing, only on a
+/// machine 1.5 to 3 times slower.
 constexpr double work_per_second = 1.5e8;
 
 Solution finish(const Problem& pr, const std::vector<std::uint32_t>& order, std::string solver,

@@ -282,7 +282,9 @@ Solution solve_exact(const Problem& problem, const ExactOptions& options) {
         sol.bound = out.bound;
     } else {
         const Nearest near(problem);
-        const std::size_t first = problem.p > 0 ? 2 * near.m / static_cast<std::size_t>(problem.p) + 8 : 16;
+        // With p of m candidates open, the nearest open one is typically among
+        // a demand point's m / p nearest: the lists start there and grow where needed.
+        const std::size_t first = problem.p > 0 ? near.m / static_cast<std::size_t>(problem.p) + 8 : 16;
         std::vector<std::size_t> depth(near.n);
         for (std::size_t i = 0; i < near.n; ++i) depth[i] = std::min(first, near.cap[i]);
         double best_cost = inf;

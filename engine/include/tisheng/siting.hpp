@@ -109,8 +109,9 @@ struct DropEffect {
 /// The heuristic's result depends only on the problem, `seed` and
 /// `time_limit_s`: the perturbation rounds stop after a number of rounds
 /// without improvement or a budget of work (counted steps, proportional to
-/// time_limit_s and spent in about a third of it on a 2.6 GHz core), not on
-/// the clock; the clock stops them only on a machine several times slower.
+/// time_limit_s and spent in a third to two thirds of it on a 2.6 GHz
+/// core), not on the clock; the clock stops them only on a machine (or
+/// under a load) 1.5 to 3 times slower.
 struct HeuristicOptions {
     std::uint64_t seed = 1;      ///< for the perturbation rounds
     double time_limit_s = 2.0;   ///< local search stops improving after this
