@@ -119,7 +119,9 @@ struct HeuristicOptions {
 };
 
 struct ExactOptions {
-    double time_limit_s = 60;  ///< wall clock, model building included
+    /// Wall clock, model building included. CBC checks it between
+    /// branch-and-bound nodes: a slow root (a large p-median) can overrun it.
+    double time_limit_s = 60;
     int threads = 1;           ///< CBC threads, in its repeatable mode
     /// Warm start: a feasible solution to give CBC as its first incumbent.
     const Solution* start = nullptr;
@@ -127,17 +129,23 @@ struct ExactOptions {
 
 /// Problems that make the model infeasible before any search, each naming
 /// the constraints in conflict ("groups 'unit 蓬江区' (min 3) and
-/// 'unit 江海区' (min 2) need 5 sites but p = 4"). Empty: none found.
+/// 'unit 江海区' (min 2) need 5 sites but p = 4"). Empty: none found (the
+/// checks are necessary conditions; overlapping groups can still conflict).
+/// Throws tisheng::Error if the problem is malformed.
 std::vector<std::string> infeasibility(const Problem& problem);
 
 /// Throws tisheng::Error if the problem is malformed (sizes, indices,
 /// negative weights or costs, p larger than the candidates) and
 /// tisheng::Infeasible (see below) if `infeasibility` finds conflicts or the
-/// search finds no feasible plan.
+/// search finds no feasible plan (the heuristic names what it could not
+/// meet; CBC, when it proves infeasibility, the constraint families). The
+/// exact solver throws tisheng::Error if CBC finds no plan within its time.
 Solution solve_heuristic(const Problem& problem, const HeuristicOptions& options = {});
 Solution solve_exact(const Problem& problem, const ExactOptions& options = {});
 
-/// Objective of a set of open candidates (fixed ones need not be listed).
+/// Objective of a set of open candidates (fixed ones need not be listed;
+/// repeats count once); p_median with none open: infinity. Throws
+/// tisheng::Error on a malformed problem or an index out of range.
 double evaluate(const Problem& problem, const std::vector<std::uint32_t>& open);
 
 /// One entry per candidate, in candidate order.
