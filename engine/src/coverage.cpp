@@ -389,36 +389,31 @@ std::size_t ReachTracker::smallest_class(std::uint32_t i) const {
 void ReachTracker::open(std::uint32_t site) {
     if (m_open[site]) return;
     m_open[site] = 1;
-    const Reach& r = m_pairs->pairs;
-    for (std::uint32_t p = r.offset[site]; p < r.offset[site + 1]; ++p) {
-        const std::size_t k0 = m_pairs->first_radius[p];
-        if (k0 >= m_radii) continue;
-        const std::uint32_t i = r.demand[p];
-        std::uint32_t* c = &m_count[i * m_radii];
-        if (c[k0]++ > 0) continue;
-        // Class k0 was empty: radii from k0 up to the next non-empty class become covered,
-        // unless a smaller class already covers them.
-        bool nearer = false;
-        for (std::size_t k = 0; k < k0 && !nearer; ++k) nearer = c[k] > 0;
-        if (nearer) continue;
-        for (std::size_t k = k0; k < m_radii && (k == k0 || c[k] == 0); ++k) add(i, k, +1);
-    }
+    toggle(site, +1);
 }
 
 void ReachTracker::close(std::uint32_t site) {
     if (!m_open[site]) return;
     m_open[site] = 0;
+    toggle(site, -1);
+}
+
+void ReachTracker::toggle(std::uint32_t site, int sign) {
     const Reach& r = m_pairs->pairs;
     for (std::uint32_t p = r.offset[site]; p < r.offset[site + 1]; ++p) {
         const std::size_t k0 = m_pairs->first_radius[p];
         if (k0 >= m_radii) continue;
         const std::uint32_t i = r.demand[p];
         std::uint32_t* c = &m_count[i * m_radii];
-        if (--c[k0] > 0) continue;
-        bool nearer = false;
+        // Only a class that turns empty or non-empty can move the smallest one.
+        const bool was_empty = c[k0] == 0;
+        c[k0] += static_cast<std::uint32_t>(sign);
+        if (was_empty == (c[k0] == 0)) continue;
+        bool nearer = false;  // a smaller class covers radii k0.. already
         for (std::size_t k = 0; k < k0 && !nearer; ++k) nearer = c[k] > 0;
         if (nearer) continue;
-        for (std::size_t k = k0; k < m_radii && (k == k0 || c[k] == 0); ++k) add(i, k, -1);
+        // Radii from k0 up to the next non-empty class gain or lose the point.
+        for (std::size_t k = k0; k < m_radii && (k == k0 || c[k] == 0); ++k) add(i, k, sign);
     }
 }
 

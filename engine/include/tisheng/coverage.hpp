@@ -135,6 +135,7 @@ public:
 private:
     void add(std::uint32_t i, std::size_t k, double sign);
     [[nodiscard]] std::size_t smallest_class(std::uint32_t i) const;
+    void toggle(std::uint32_t site, int sign);  // counts a site in (+1) or out (-1)
     std::shared_ptr<const RadiusPairs> m_pairs;
     std::size_t m_radii = 0;
     std::vector<double> m_weight;
