@@ -213,7 +213,7 @@ void BM_JiangmenCoverageToggle(benchmark::State& state) {
         }
         benchmark::DoNotOptimize(sum);
         state.counters["sites"] = sites;
-        state.counters["pairs"] = static_cast<double>(pairs->pairs.demand.size());
+        state.counters["pairs"] = static_cast<double>(pairs->demand.size());
     });
 }
 

@@ -333,7 +333,8 @@ Reach CostMatrix::reach(double radius) const {
 // ---------------------------------------------------------------------------
 // ReachTracker
 
-RadiusPairs::RadiusPairs(Reach pairs_, std::vector<double> radii_) : pairs(std::move(pairs_)), radii(std::move(radii_)) {
+RadiusPairs::RadiusPairs(Reach pairs, std::vector<double> radii_)
+    : offset(std::move(pairs.offset)), demand(std::move(pairs.demand)), radii(std::move(radii_)) {
     if (radii.empty() || radii.size() > 254 || !std::is_sorted(radii.begin(), radii.end()))
         throw Error("coverage: expected 1 to 254 radii in ascending order");
     first_radius.resize(pairs.cost.size());
@@ -354,7 +355,7 @@ ReachTracker::ReachTracker(std::shared_ptr<const RadiusPairs> pairs, std::vector
         throw Error("coverage: one unit (and industry, if any) per demand point expected");
     const std::size_t K = m_radii;
     m_count.assign(m_weight.size() * K, 0);
-    m_open.assign(m_pairs->pairs.sites(), 0);
+    m_open.assign(m_pairs->sites(), 0);
     m_all.assign(K, 0);
     m_by_unit.assign(units * K, 0);
     m_by_industry.assign(industries * K, 0);
@@ -399,9 +400,9 @@ void ReachTracker::close(std::uint32_t site) {
 }
 
 void ReachTracker::toggle(std::uint32_t site, int sign) {
-    const Reach& r = m_pairs->pairs;
+    const RadiusPairs& r = *m_pairs;
     for (std::uint32_t p = r.offset[site]; p < r.offset[site + 1]; ++p) {
-        const std::size_t k0 = m_pairs->first_radius[p];
+        const std::size_t k0 = r.first_radius[p];
         if (k0 >= m_radii) continue;
         const std::uint32_t i = r.demand[p];
         std::uint32_t* c = &m_count[i * m_radii];

@@ -91,12 +91,15 @@ struct CostMatrix {
 };
 
 /// Pairs within the largest of several ascending radii, each tagged with
-/// the smallest radius that holds it. Prepared once, shared by trackers.
+/// the smallest radius that holds it (the costs themselves are dropped:
+/// a national register has ~10^8 pairs). Prepared once, shared by trackers.
 struct RadiusPairs {
     RadiusPairs(Reach pairs, std::vector<double> radii);
-    Reach pairs;
-    std::vector<double> radii;
+    std::vector<std::uint32_t> offset;       ///< as Reach::offset
+    std::vector<std::uint32_t> demand;       ///< as Reach::demand
     std::vector<std::uint8_t> first_radius;  ///< per pair; radii.size() if beyond every radius
+    std::vector<double> radii;
+    [[nodiscard]] std::size_t sites() const { return offset.empty() ? 0 : offset.size() - 1; }
 };
 
 /// Shares of demand within reach, updated incrementally. Demand point i has
