@@ -209,34 +209,6 @@ Reach reach(std::span<const MetricPoint> demand, std::span<const MetricPoint> si
 // ---------------------------------------------------------------------------
 // Cost matrix
 
-namespace {
-
-// Splits one CSV line on commas (the matrix holds ids and numbers only; a
-// quoted field keeps its commas).
-std::vector<std::string_view> split_csv(std::string_view line) {
-    std::vector<std::string_view> out;
-    std::size_t i = 0;
-    while (true) {
-        if (i < line.size() && line[i] == '"') {
-            const std::size_t close = line.find('"', i + 1);
-            const std::size_t end = close == std::string_view::npos ? line.size() : close;
-            out.push_back(line.substr(i + 1, end - i - 1));
-            i = line.find(',', end);
-        } else {
-            const std::size_t comma = line.find(',', i);
-            out.push_back(line.substr(i, comma == std::string_view::npos ? std::string_view::npos : comma - i));
-            i = comma;
-        }
-        if (i == std::string_view::npos) break;
-        ++i;
-    }
-    for (auto& f : out)
-        while (!f.empty() && (f.front() == ' ' || f.back() == ' ' || f.back() == '\r'))
-            f = f.front() == ' ' ? f.substr(1) : f.substr(0, f.size() - 1);
-    return out;
-}
-
-}  // namespace
 
 CostMatrix CostMatrix::read(const std::filesystem::path& path, const std::string& unit,
                             const std::vector<std::string>& origin_ids, const std::vector<std::string>& destination_ids) {
@@ -264,8 +236,12 @@ CostMatrix CostMatrix::read(const std::filesystem::path& path, const std::string
         pos = eol + 1;
         ++line_no;
         if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // UTF-8 BOM
-        if (line.empty() || line == "\r") continue;
-        const auto f = split_csv(line);
+        if (trim(line).empty()) continue;
+        std::vector<std::string> f;
+        if (!split_csv(line, f)) {
+            diag.error(where(line_no, 1, {}), "unterminated quote");
+            continue;
+        }
         if (col_origin < 0) {  // the header
             for (std::size_t c = 0; c < f.size(); ++c) {
                 if (f[c] == "origin_id" || f[c] == "origin") col_origin = static_cast<int>(c);

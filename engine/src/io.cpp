@@ -106,6 +106,54 @@ void write_file_atomic(const fs::path& target, const std::string& bytes) {
     }
 }
 
+std::string_view trim(std::string_view s) {
+    auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+    while (!s.empty() && ws(s.front())) s.remove_prefix(1);
+    while (!s.empty() && ws(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+bool split_csv(std::string_view line, std::vector<std::string>& out) {
+    out.clear();
+    std::size_t i = 0;
+    for (;;) {
+        std::string field;
+        std::size_t lead = i;
+        while (lead < line.size() && (line[lead] == ' ' || line[lead] == '\t')) ++lead;
+        if (lead < line.size() && line[lead] == '"') {
+            std::size_t j = lead + 1;
+            bool closed = false;
+            while (j < line.size()) {
+                if (line[j] == '"') {
+                    if (j + 1 < line.size() && line[j + 1] == '"') {
+                        field += '"';
+                        j += 2;
+                        continue;
+                    }
+                    closed = true;
+                    ++j;
+                    break;
+                }
+                field += line[j++];
+            }
+            if (!closed) return false;
+            std::size_t comma = line.find(',', j);
+            // Anything but blanks between the closing quote and the comma is
+            // kept, so a malformed field fails validation instead of vanishing.
+            field += std::string(trim(line.substr(j, comma == std::string_view::npos ? std::string_view::npos : comma - j)));
+            out.push_back(std::move(field));
+            if (comma == std::string_view::npos) return true;
+            i = comma + 1;
+        } else {
+            std::size_t comma = line.find(',', i);
+            std::string_view f = line.substr(i, comma == std::string_view::npos ? std::string_view::npos : comma - i);
+            out.emplace_back(trim(f));
+            if (comma == std::string_view::npos) return true;
+            i = comma + 1;
+        }
+    }
+}
+
 std::string FeatureRow::where(const std::string& id) const {
     std::string s = line > 0 ? "line " + std::to_string(line) : "feature " + std::to_string(index + 1);
     if (!id.empty()) s += " (id " + id + ")";

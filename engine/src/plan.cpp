@@ -346,15 +346,9 @@ std::vector<std::pair<std::string, std::string>> read_plan_order(const fs::path&
         std::string row = text.substr(pos, eol - pos);
         pos = eol + 1;
         ++line;
-        if (!row.empty() && row.back() == '\r') row.pop_back();
-        if (row.empty()) continue;
+        if (trim(row).empty()) continue;
         std::vector<std::string> f;
-        for (std::size_t a = 0;;) {
-            const std::size_t b = row.find(',', a);
-            f.push_back(row.substr(a, b == std::string::npos ? std::string::npos : b - a));
-            if (b == std::string::npos) break;
-            a = b + 1;
-        }
+        if (!split_csv(row, f)) throw InputError(Location{name, line, 1, {}, {}}, "unterminated quote");
         if (column < 0) {
             const auto it = std::find(f.begin(), f.end(), "candidate_id"), vt = std::find(f.begin(), f.end(), "variant");
             if (it == f.end() || vt == f.end())

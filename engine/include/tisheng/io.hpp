@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -93,6 +94,12 @@ void write_file_atomic(const std::filesystem::path& target, const std::string& b
 
 /// Reads a whole file; throws InputError naming it if unreadable.
 std::string read_file(const std::filesystem::path& path, const std::string& display = {});
+
+/// `s` without leading and trailing blanks (space, tab, CR, LF).
+std::string_view trim(std::string_view s);
+/// Splits one CSV record (RFC 4180 quoting, no embedded newlines), each
+/// field trimmed. Returns false on an unterminated quote.
+bool split_csv(std::string_view line, std::vector<std::string>& out);
 
 /// True if `s` is well-formed UTF-8.
 bool is_utf8(std::string_view s);
