@@ -8,7 +8,7 @@
 
 namespace tisheng {
 
-CoverageModel::CoverageModel(const Scenario& s) : match_industry(s.coverage.match_industry) {
+CoverageModel::CoverageModel(const Scenario& s) : matrix(s.cost_matrix), match_industry(s.coverage.match_industry) {
     const MetricCrs& crs = s.region.crs();
     const auto& sites_in = s.sites;
     if (s.programme.kind == ProgrammeKind::stations) {
@@ -55,16 +55,19 @@ CoverageModel::CoverageModel(const Scenario& s) : match_industry(s.coverage.matc
             capacity.push_back(b.annual_trainees);
         }
     }
-    if (s.coverage.cost_matrix) {
-        const auto& spec = *s.coverage.cost_matrix;
-        matrix = coverage::CostMatrix::read(spec.path, spec.unit, demand_ids, site_ids);
-        // An on-site station serves its own project at no cost, listed or not.
-        for (std::uint32_t j = 0; j < project_sites; ++j) {
-            matrix->origin.push_back(j);
-            matrix->destination.push_back(j);
-            matrix->cost.push_back(0);
-        }
+}
+
+std::shared_ptr<const coverage::CostMatrix> CoverageModel::read_cost_matrix(const Scenario& s) {
+    const CoverageModel ids(s);
+    const auto& spec = *s.coverage.cost_matrix;
+    auto m = std::make_shared<coverage::CostMatrix>(coverage::CostMatrix::read(spec.path, spec.unit, ids.demand_ids, ids.site_ids));
+    // An on-site station serves its own project at no cost, listed or not.
+    for (std::uint32_t j = 0; j < ids.project_sites; ++j) {
+        m->origin.push_back(j);
+        m->destination.push_back(j);
+        m->cost.push_back(0);
     }
+    return m;
 }
 
 std::size_t CoverageModel::site_count(const Scenario& s) {

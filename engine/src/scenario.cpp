@@ -887,7 +887,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
             diag.error(L.ctx.at(cov && cov.IsMap() ? static_cast<const YAML::Node&>(cov)["cell_m"] : YAML::Node(), "coverage.cell_m"),
                        e.problem().message);
         }
-        if (s.coverage.cost_matrix) read_guarded([&] { (void)CoverageModel(s); });
+        if (s.coverage.cost_matrix) read_guarded([&] { s.cost_matrix = CoverageModel::read_cost_matrix(s); });
         if (!L.selection_plan.empty()) {
             const Location where = L.ctx.at(static_cast<const YAML::Node&>(root)["behaviour"]["selection_plan"], "behaviour.selection_plan");
             if (prog.kind != ProgrammeKind::bases) {

@@ -8,7 +8,7 @@
 // demand = the demand points (workers by industry); sites = candidate bases.
 #pragma once
 
-#include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,11 +32,15 @@ struct CoverageModel {
     std::vector<double> capacity;             ///< 2SFCA supply: annual trainees (bases) or 1 a station
     std::size_t project_sites = 0;            ///< stations: sites [0, project_sites) are the register's projects
 
-    std::optional<coverage::CostMatrix> matrix;
+    std::shared_ptr<const coverage::CostMatrix> matrix;  ///< the scenario's, read once when it was loaded
     bool match_industry = false;
 
-    /// Reads the cost matrix if the scenario names one (errors name its file and line).
     explicit CoverageModel(const Scenario& s);
+
+    /// Reads the cost matrix the scenario names (errors name its file and
+    /// line), adding that an on-site station serves its own project at 0.
+    /// The scenario loader calls it once.
+    static std::shared_ptr<const coverage::CostMatrix> read_cost_matrix(const Scenario& s);
 
     /// Sites a scenario's coverage model holds, without building it.
     static std::size_t site_count(const Scenario& s);

@@ -40,6 +40,7 @@ struct Scenario {
     Budgets budgets;
     Behaviour behaviour;
     CoverageSettings coverage;
+    std::shared_ptr<const coverage::CostMatrix> cost_matrix;  ///< read from coverage.cost_matrix, if set
     SitingSettings siting;
     std::vector<std::string> overrides;  ///< --set lines applied, in order
 };

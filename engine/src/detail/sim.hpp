@@ -12,7 +12,6 @@
 
 #include "tisheng/coverage.hpp"
 #include "tisheng/coverage_model.hpp"
-
 #include "tisheng/random.hpp"
 #include "tisheng/simulate.hpp"
 
