@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -1227,4 +1229,73 @@ TEST(Simulate, Seeds_sameSeedSameNumbersOtherReplicationOrSeedOtherNumbers) {
         const Scenario other = load_scenario(baseline(name), o);
         EXPECT_NE(t5.series, Simulator(other).run(5).series) << "another seed must give other numbers";
     }
+}
+
+// The state at a date, as the viewer shows it: a replication's history
+// replays its log; the kept days give the probabilities at every deadline;
+// the median replication is the one nearest the headline's median.
+TEST(Simulate, StateAtDate_historyReplaysTheLogAndKeptDaysMatchTheDeadlines) {
+    for (const char* name : {"jiangmen", "quanzhou"}) {
+        SCOPED_TRACE(name);
+        const Scenario s = load_scenario(baseline(name));
+        const bool stations = std::string(name) == "jiangmen";
+        const std::size_t sites = stations ? s.sites.projects.size() : s.sites.bases.size();
+        const Simulator sim(s);
+        std::vector<StatusChange> log;
+        const Trajectory t = sim.run(3, &log);
+        const StatusHistory h(sites, log);
+        ASSERT_EQ(h.size(), sites);
+        // Replay by hand at a few dates and compare.
+        for (const Date d : {s.run.start, s.run.start.add_months(7), s.run.report_date, s.run.end}) {
+            std::vector<std::uint8_t> expect(sites, 0);
+            for (const auto& c : log)
+                if (c.site < sites && c.date <= d) expect[c.site] = c.to;
+            for (std::size_t i = 0; i < sites; ++i) ASSERT_EQ(h.at(i, d), expect[i]) << "site " << i << " at " << d.iso();
+        }
+        // Built (named) in the history exactly when the trajectory says so.
+        for (std::size_t i = 0; i < sites; ++i) {
+            const std::int32_t day = stations ? t.project_built_on[i] : t.base_named_on[i];
+            if (day == never) continue;
+            const auto target = stations ? static_cast<std::uint8_t>(StationStatus::built) : static_cast<std::uint8_t>(BaseStatus::named);
+            EXPECT_EQ(h.at(i, Date::from_days(day)), target) << "site " << i;
+            EXPECT_NE(h.at(i, Date::from_days(day - 1)), target) << "site " << i;
+        }
+
+        MonteCarloOptions o;
+        o.replications = 40;
+        o.threads = 2;
+        o.keep_days = true;
+        const Results r = simulate(s, o);
+        if (stations) {
+            ASSERT_EQ(r.project_days.size(), 40 * sites);
+            for (std::size_t d = 0; d < r.project_deadlines.size(); ++d) {
+                const auto share = share_by(r.project_days, sites, r.project_deadlines[d]);
+                for (std::size_t i = 0; i < sites; ++i) ASSERT_FLOAT_EQ(share[i], r.project_p_built[d][i]) << "project " << i;
+            }
+        } else {
+            ASSERT_EQ(r.base_days.size(), 40 * sites);
+            const auto share = share_by(r.base_days, sites, s.run.end);
+            for (std::size_t i = 0; i < sites; ++i) ASSERT_FLOAT_EQ(share[i], r.base_p_named[i]) << "base " << i;
+        }
+        // The median replication's headline is the nearest to the median.
+        const Layout& L = r.layout;
+        const std::size_t head = L.series_index(0, L.all_row(), L.months.size() - 1);
+        const double gap = std::abs(sim.run(static_cast<std::uint64_t>(r.median_replication)).series[head] - r.series[head].p50);
+        for (std::uint64_t k = 0; k < 40; ++k) EXPECT_LE(gap, std::abs(sim.run(k).series[head] - r.series[head].p50)) << "replication " << k;
+    }
+}
+
+TEST(Simulate, Cancel_stopsTheRunAndThrows) {
+    const Scenario s = load_scenario(baseline("jiangmen"));
+    std::atomic<bool> cancel{false};
+    MonteCarloOptions o;
+    o.replications = 100000;  // minutes, were it not cancelled
+    o.threads = 2;
+    o.cancel = &cancel;
+    o.progress = [&](int done, int) {
+        if (done > 0) cancel = true;
+    };
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_THROW(simulate(s, o), Cancelled);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }

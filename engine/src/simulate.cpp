@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -187,6 +189,33 @@ Trajectory Simulator::run(std::uint64_t replication, std::vector<StatusChange>* 
     return t;
 }
 
+StatusHistory::StatusHistory(std::size_t sites, const std::vector<StatusChange>& log) : m_first(sites + 1, 0) {
+    for (const auto& c : log)
+        if (c.site < sites) ++m_first[c.site + 1];
+    for (std::size_t i = 0; i < sites; ++i) m_first[i + 1] += m_first[i];
+    m_changes.resize(m_first.back());
+    std::vector<std::uint32_t> fill(m_first.begin(), m_first.end() - 1);
+    for (const auto& c : log)  // the log is in date order, so each site's run is too
+        if (c.site < sites) m_changes[fill[c.site]++] = {c.date.days(), c.to};
+}
+
+std::uint8_t StatusHistory::at(std::size_t site, Date d) const {
+    const auto begin = m_changes.begin() + m_first.at(site), end = m_changes.begin() + m_first.at(site + 1);
+    // The last change on or before d.
+    auto it = std::upper_bound(begin, end, d.days(), [](std::int32_t day, const auto& c) { return day < c.first; });
+    return it == begin ? 0 : std::prev(it)->second;
+}
+
+std::vector<float> share_by(const std::vector<std::int32_t>& days, std::size_t sites, Date d) {
+    std::vector<float> share(sites, 0.0f);
+    if (sites == 0 || days.empty()) return share;
+    const std::size_t reps = days.size() / sites;
+    for (std::size_t k = 0; k < reps; ++k)
+        for (std::size_t i = 0; i < sites; ++i) share[i] += days[k * sites + i] <= d.days() ? 1.0f : 0.0f;
+    for (auto& x : share) x /= static_cast<float>(reps);
+    return share;
+}
+
 Results simulate(const Scenario& s, const MonteCarloOptions& options) {
     const Simulator sim(s);
     const Layout& L = sim.layout();
@@ -205,6 +234,7 @@ Results simulate(const Scenario& s, const MonteCarloOptions& options) {
     std::vector<float> grants(reps * B);
     const std::size_t SITES = CoverageModel::site_count(s), IK = L.industries.size() * L.radii.size();
     std::vector<float> covered(reps * IK);
+    std::vector<std::int32_t> project_days(options.keep_days ? reps * N : 0), base_days(options.keep_days ? reps * B : 0);
 
     Results r;
     r.layout = L;
@@ -229,7 +259,16 @@ Results simulate(const Scenario& s, const MonteCarloOptions& options) {
         c.demo.assign(B, 0);
         c.open_end.assign(SITES, 0);
         for (std::size_t k; (k = next.fetch_add(1)) < reps; done.fetch_add(1)) {
+            if (options.cancel && options.cancel->load(std::memory_order_relaxed)) {
+                next.store(reps);
+                done.store(reps);
+                return;
+            }
             Trajectory t = sim.run(k);
+            if (options.keep_days) {
+                std::copy_n(t.project_built_on.begin(), std::min(N, t.project_built_on.size()), project_days.begin() + static_cast<std::ptrdiff_t>(k * N));
+                std::copy_n(t.base_named_on.begin(), std::min(B, t.base_named_on.size()), base_days.begin() + static_cast<std::ptrdiff_t>(k * B));
+            }
             std::copy(t.series.begin(), t.series.end(), series.begin() + static_cast<std::ptrdiff_t>(k * S));
             std::copy(t.checks.begin(), t.checks.end(), checks.begin() + static_cast<std::ptrdiff_t>(k * C));
             std::copy(t.spent.begin(), t.spent.end(), spent.begin() + static_cast<std::ptrdiff_t>(k * PY));
@@ -262,6 +301,9 @@ Results simulate(const Scenario& s, const MonteCarloOptions& options) {
             options.progress(n, n);
         }
     }
+    if (options.cancel && options.cancel->load()) throw Cancelled();
+    r.project_days = std::move(project_days);
+    r.base_days = std::move(base_days);
 
     // Aggregates.
     std::vector<double> col(reps);
@@ -311,6 +353,17 @@ Results simulate(const Scenario& s, const MonteCarloOptions& options) {
         pr.spent = quantiles(total);
         pr.short_cny = quantiles(total_short);
         r.payers.push_back(std::move(pr));
+    }
+    // The median replication: its headline nearest the headline's median.
+    if (S > 0) {
+        const std::size_t head = L.series_index(0, L.all_row(), L.months.size() - 1);
+        const double median = r.series[head].p50;
+        double best = std::numeric_limits<double>::infinity();
+        for (std::size_t k = 0; k < reps; ++k)
+            if (const double gap = std::abs(series[k * S + head] - median); gap < best) {
+                best = gap;
+                r.median_replication = static_cast<int>(k);
+            }
     }
     r.project_p_built.assign(D, std::vector<float>(N, 0));
     r.base_p_named.assign(B, 0);

@@ -11,7 +11,9 @@
 // calendar, a quota per round, city grants matched by the county unions.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <stdexcept>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -130,6 +132,25 @@ private:
     std::unique_ptr<Model> m;
 };
 
+/// Where every site stands at any date of one replication, rebuilt from the
+/// status log of Simulator::run: the state a viewer shows at a date.
+class StatusHistory {
+public:
+    StatusHistory() = default;
+    /// `sites`: register projects (Jiangmen) or candidate bases (Quanzhou);
+    /// log entries for other sites (projects that arrived during the
+    /// replication) are kept out.
+    StatusHistory(std::size_t sites, const std::vector<StatusChange>& log);
+    /// The status (a StationStatus or BaseStatus value) at the end of day
+    /// `d`; 0 (none / candidate) before the site's first change.
+    [[nodiscard]] std::uint8_t at(std::size_t site, Date d) const;
+    [[nodiscard]] std::size_t size() const { return m_first.empty() ? 0 : m_first.size() - 1; }
+
+private:
+    std::vector<std::uint32_t> m_first;  ///< site -> first change in m_changes (CSR)
+    std::vector<std::pair<std::int32_t, std::uint8_t>> m_changes;  ///< (day, status), by site then date
+};
+
 struct Quantiles {
     double p05 = 0, p50 = 0, p95 = 0;
 };
@@ -161,13 +182,34 @@ struct Results {
     std::vector<float> base_median_grant_cny;  ///< over replications where the base is named
     std::vector<float> site_p_open_at_end;     ///< per site of the coverage model
     std::vector<Quantiles> covered_by_industry;  ///< at the end date, [industry * radii + radius]
+    /// The replication whose headline (the first metric, city-wide, at the
+    /// end date) is nearest its median; the lowest index on ties.
+    int median_replication = 0;
+    /// With MonteCarloOptions::keep_days: per replication, the day each
+    /// register project first had a compliant station ([k * projects + p])
+    /// and each base was named ([k * bases + b]); `never` otherwise.
+    std::vector<std::int32_t> project_days, base_days;
 };
+
+/// The share of replications in which each site's day (Results::project_days
+/// or base_days) is on or before `d`.
+std::vector<float> share_by(const std::vector<std::int32_t>& days, std::size_t sites, Date d);
 
 struct MonteCarloOptions {
     int replications = 0;  ///< 0: the scenario's run.replications
     int threads = 0;       ///< 0: all cores
     /// Called on the calling thread about ten times a second: (done, total).
     std::function<void(int, int)> progress;
+    /// Keep every replication's project and base days (Results::project_days).
+    bool keep_days = false;
+    /// Polled by the workers between replications: true stops the run, and
+    /// simulate() throws Cancelled.
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+/// Thrown by simulate() when MonteCarloOptions::cancel was set.
+struct Cancelled : std::runtime_error {
+    Cancelled() : std::runtime_error("cancelled") {}
 };
 
 /// Runs the replications in parallel and aggregates them. The results are
