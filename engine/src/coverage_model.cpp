@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include "tisheng/scenario.hpp"
@@ -120,6 +121,32 @@ std::vector<float> CoverageModel::dense_costs(float unlisted) const {
         for (std::size_t i = 0; i < n; ++i)
             if (serves(j, i)) d[j * n + i] = static_cast<float>(std::hypot(sites[j].x - demand[i].x, sites[j].y - demand[i].y));
     return d;
+}
+
+OpenSitesCoverage CoverageModel::assess(std::vector<std::uint32_t> open, coverage::Decay decay, double catchment) const {
+    OpenSitesCoverage c;
+    c.open = std::move(open);
+    const std::size_t n = demand.size();
+    c.nearest.assign(n, coverage::unreachable);
+    const coverage::Reach pairs = reach(catchment, 0, &c.open);
+    std::vector<double> supply(sites.size(), 0.0);
+    for (std::uint32_t j : c.open) supply[j] = capacity[j];
+    if (matrix || match_industry) {
+        // Costs from the matrix, or only to sites of the point's own industry.
+        const std::vector<float> d = dense_costs(std::numeric_limits<float>::infinity());
+        for (std::uint32_t j : c.open)
+            for (std::size_t i = 0; i < n; ++i) c.nearest[i] = std::min(c.nearest[i], double(d[j * n + i]));
+    } else if (!c.open.empty()) {
+        std::vector<MetricPoint> pts;
+        for (std::uint32_t j : c.open) pts.push_back(sites[j]);
+        const coverage::NearestIndex index(pts);
+        std::vector<coverage::NearestIndex::Hit> hits(n);
+        index.nearest(demand, hits, 0);
+        for (std::size_t i = 0; i < n; ++i) c.nearest[i] = hits[i].distance;
+    }
+    c.ratios = coverage::site_ratios(pairs, supply, workers, decay, catchment);
+    c.access = coverage::accessibility(pairs, c.ratios, n, decay, catchment);
+    return c;
 }
 
 }  // namespace tisheng

@@ -50,39 +50,16 @@ std::string csv_number(double v) {
 // Coverage at the end date of the run, on the sites most likely open then
 // (P(open) >= 0.5): distance to the nearest and 2SFCA accessibility per
 // demand point, and the two surfaces.
-struct EndCoverage {
+struct EndCoverage : OpenSitesCoverage {
     CoverageModel model;
-    std::vector<std::uint32_t> open;   // coverage-model sites
-    std::vector<double> nearest;       // per demand point (metres, or the matrix's unit); inf = none
-    std::vector<double> ratios;        // 2SFCA supply-to-demand ratio per site (0 if not open)
-    std::vector<double> access;        // per demand point
 };
 
 EndCoverage end_coverage(const Scenario& s, const Results& r) {
-    EndCoverage c{CoverageModel(s), {}, {}, {}, {}};
-    const CoverageModel& m = c.model;
+    EndCoverage c{{}, CoverageModel(s)};
+    std::vector<std::uint32_t> open;
     for (std::uint32_t j = 0; j < r.site_p_open_at_end.size(); ++j)
-        if (r.site_p_open_at_end[j] >= 0.5f) c.open.push_back(j);
-    const std::size_t n = m.demand.size();
-    c.nearest.assign(n, coverage::unreachable);
-    const coverage::Reach pairs = m.reach(s.coverage.catchment, 0, &c.open);
-    std::vector<double> supply(m.sites.size(), 0.0);
-    for (std::uint32_t j : c.open) supply[j] = m.capacity[j];
-    if (m.matrix || m.match_industry) {
-        // Costs from the matrix, or only to sites of the point's own industry.
-        const std::vector<float> d = m.dense_costs(std::numeric_limits<float>::infinity());
-        for (std::uint32_t j : c.open)
-            for (std::size_t i = 0; i < n; ++i) c.nearest[i] = std::min(c.nearest[i], double(d[j * n + i]));
-    } else {
-        std::vector<MetricPoint> pts;
-        for (std::uint32_t j : c.open) pts.push_back(m.sites[j]);
-        const coverage::NearestIndex index(pts);
-        std::vector<coverage::NearestIndex::Hit> hits(n);
-        index.nearest(m.demand, hits, 0);
-        for (std::size_t i = 0; i < n; ++i) c.nearest[i] = hits[i].distance;
-    }
-    c.ratios = coverage::site_ratios(pairs, supply, m.workers, s.coverage.decay, s.coverage.catchment);
-    c.access = coverage::accessibility(pairs, c.ratios, n, s.coverage.decay, s.coverage.catchment);
+        if (r.site_p_open_at_end[j] >= 0.5f) open.push_back(j);
+    static_cast<OpenSitesCoverage&>(c) = c.model.assess(std::move(open), s.coverage.decay, s.coverage.catchment);
     return c;
 }
 

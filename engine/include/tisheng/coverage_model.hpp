@@ -18,6 +18,14 @@ namespace tisheng {
 
 struct Scenario;
 
+/// What a set of open sites gives the demand.
+struct OpenSitesCoverage {
+    std::vector<std::uint32_t> open;  ///< coverage-model sites
+    std::vector<double> nearest;      ///< per demand point: cost to the nearest open site; inf = none
+    std::vector<double> ratios;       ///< per site: 2SFCA supply-to-demand ratio (0 if not open)
+    std::vector<double> access;       ///< per demand point: 2SFCA accessibility
+};
+
 struct CoverageModel {
     std::vector<std::string> demand_ids;
     std::vector<MetricPoint> demand;
@@ -52,6 +60,9 @@ struct CoverageModel {
     /// Cost from every site to every demand point, site-major; pairs the
     /// matrix does not list cost `unlisted` (for p-median).
     [[nodiscard]] std::vector<float> dense_costs(float unlisted) const;
+    /// Distance to the nearest open site and 2SFCA accessibility (within
+    /// `catchment`, with `decay`) per demand point, for the sites `open`.
+    [[nodiscard]] OpenSitesCoverage assess(std::vector<std::uint32_t> open, coverage::Decay decay, double catchment) const;
 };
 
 }  // namespace tisheng
