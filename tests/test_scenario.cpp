@@ -151,3 +151,41 @@ TEST(Scenario, Eligibility_followsTheRule) {
     p.planned_end = Date::from_ymd(2024, 7, 1);
     EXPECT_TRUE(is_eligible(p, s.programme.eligibility));
 }
+
+// The viewer's File → Save: the edits land, the data still loads from the
+// new folder, and a bad edit leaves the target untouched.
+TEST(Scenario, Save_appliesEditsRewritesDataDirAndNeverHalfWrites) {
+    TempDir dir;
+    const fs::path target = dir / "edited.yaml";
+    save_scenario(baseline("jiangmen"), {"budgets.payers.union.annual_cny=1234567", "run.seed=77"}, target);
+    const Scenario s = load_scenario(target);
+    EXPECT_EQ(s.run.seed, 77u);
+    bool found = false;
+    for (const auto& p : s.budgets.payers)
+        if (p.id == "union") {
+            found = true;
+            EXPECT_DOUBLE_EQ(p.annual_cny.value_or(0), 1234567);
+        }
+    EXPECT_TRUE(found);
+    EXPECT_EQ(s.sites.projects.size(), load_scenario(baseline("jiangmen")).sites.projects.size());
+    EXPECT_NE(slurp(target).find("--set run.seed=77"), std::string::npos);
+
+    // Unchanged and in place: byte for byte, comments kept.
+    const fs::path copy = source_dir() / "scenarios" / ".save-test-copy.yaml";
+    save_scenario(baseline("quanzhou"), {}, copy);
+    EXPECT_EQ(slurp(copy), slurp(baseline("quanzhou")));
+    fs::remove(copy);
+
+    // A bad edit: an error naming it, and the earlier file intact.
+    const std::string before = slurp(target);
+    try {
+        save_scenario(baseline("jiangmen"), {"budgets.payers.nobody.annual_cny=1"}, target);
+        FAIL() << "expected InvalidInput";
+    } catch (const InvalidInput& e) {
+        EXPECT_NE(std::string(e.what()).find("nobody"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(slurp(target), before);
+    std::size_t files = 0;
+    for ([[maybe_unused]] const auto& f : fs::directory_iterator(dir.path)) ++files;
+    EXPECT_EQ(files, 1u) << "no temporary file left behind";
+}

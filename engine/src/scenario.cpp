@@ -738,6 +738,36 @@ void check_behaviour(Scenario& s, Loader& L, const YAML::Node& root, Diagnostics
 
 }  // namespace
 
+void save_scenario(const fs::path& file, const std::vector<std::string>& overrides, const fs::path& target) {
+    const std::string shown = file.string();
+    std::string bytes = read_file(file, shown);
+    const fs::path from_dir = fs::absolute(file).parent_path(), to_dir = fs::absolute(target).parent_path();
+    if (overrides.empty() && from_dir == to_dir) {
+        write_file_atomic(target, bytes);
+        return;
+    }
+    YAML::Node root;
+    try {
+        root = YAML::Load(bytes);
+    } catch (const YAML::ParserException& e) {
+        throw InputError({shown, e.mark.line + 1, e.mark.column + 1}, "not valid YAML: " + e.msg);
+    }
+    Diagnostics diag;
+    for (const auto& o : overrides) apply_override(root, o, diag);
+    diag.throw_if_errors();
+    if (root.IsMap() && from_dir != to_dir) {
+        const std::string dd = root["data_dir"] && root["data_dir"].IsScalar() ? root["data_dir"].Scalar() : ".";
+        if (!fs::path(dd).is_absolute()) root["data_dir"] = (from_dir / dd).lexically_normal().lexically_relative(to_dir).generic_string();
+    }
+    std::string text = "# Saved from " + shown + "\n";
+    for (const auto& o : overrides) text += "#   --set " + o + "\n";
+    YAML::Emitter out;
+    out << root;
+    text += out.c_str();
+    text += "\n";
+    write_file_atomic(target, text);
+}
+
 Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnostics* warnings) {
     Diagnostics diag;
     const std::string shown = file.string();

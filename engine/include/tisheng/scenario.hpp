@@ -56,6 +56,15 @@ struct LoadOptions {
 Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options = {},
                        Diagnostics* warnings = nullptr);
 
+/// Writes the scenario `file` with `overrides` applied to `target`, through a
+/// temporary file and a rename (the target is untouched if anything fails).
+/// Without overrides the file is copied byte for byte, comments included;
+/// with them it is re-emitted (comments are lost; a header lists the
+/// changes). A relative data_dir is rewritten to point at the same folder
+/// from the target's folder. Throws InvalidInput if an override is bad.
+void save_scenario(const std::filesystem::path& file, const std::vector<std::string>& overrides,
+                   const std::filesystem::path& target);
+
 /// "did you mean" helper: the closest candidate within edit distance 2 (or
 /// a third of the word), or empty.
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
