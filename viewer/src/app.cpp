@@ -1,0 +1,509 @@
+#include "app.hpp"
+
+#include <fmt/format.h>
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+
+#include "core/layout.hpp"
+#include "labels.hpp"
+
+namespace tisheng::viewer {
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+/// Background threads leave one core to the UI (and to llvmpipe).
+int background_threads(int requested) {
+    if (requested > 0) return requested;
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency() - 1));
+}
+
+}  // namespace
+
+App::App(Options o) : options(std::move(o)) {
+    set_chinese(options.chinese);
+    m_glyphs = chinese_label_text();
+    if (!options.input.empty()) open(options.input, options.overrides);
+    m_pending_whatif = options.whatif;
+}
+
+App::~App() {
+    loading.stop();
+    runs.stop();
+    sitings.stop();
+}
+
+void App::message(std::string line) { messages.push_back(std::move(line)); }
+
+void App::open(const std::filesystem::path& input, std::vector<std::string> overrides) {
+    m_failed = false;
+    std::string note;
+    try {
+        std::vector<std::string> from_run;
+        scenario_file = resolve_input(input, from_run, note);
+        from_run.insert(from_run.end(), overrides.begin(), overrides.end());
+        load_overrides = std::move(from_run);
+    } catch (const std::exception& e) {
+        for (auto& m : messages_of(e)) message(m);
+        m_failed = true;
+        view.tab = Tab::messages;
+        view.tab_request = true;
+        return;
+    }
+    if (!note.empty()) message(note);
+    const auto file = scenario_file;
+    const auto sets = load_overrides;
+    loading.start(tr("Loading"), [file, sets](Progress& p) { return load_dataset(file, sets, p); });
+}
+
+void App::start_run(std::vector<std::string> overrides) {
+    if (!data) return;
+    const auto file = scenario_file;
+    std::vector<std::string> sets = load_overrides;
+    sets.insert(sets.end(), overrides.begin(), overrides.end());
+    const int threads = background_threads(options.threads);
+    runs.start(tr("Simulating"), [file, sets, threads](Progress& p) { return run_scenario(file, sets, threads, p); });
+}
+
+void App::start_siting() {
+    if (!data) return;
+    auto scenario = data->scenario;
+    const int threads = background_threads(options.threads);
+    sitings.start(tr("Siting"), [scenario, threads](Progress&) {
+        SitingResult r;
+        r.model = std::make_shared<const SitingModel>(*scenario);
+        SitingOptions o;
+        o.threads = threads;
+        r.plan = std::make_shared<const Plan>(make_plan(*scenario, *r.model, o));
+        return r;
+    });
+}
+
+bool App::idle() const { return !loading.running() && !runs.running() && !sitings.running() && m_pending_whatif.empty(); }
+
+void App::poll_tasks() {
+    std::string error;
+    std::optional<Dataset> loaded;
+    if (loading.poll(loaded, error)) {
+        if (loaded) {
+            data = std::make_shared<const Dataset>(std::move(*loaded));
+            m_glyphs = chinese_label_text() + data->glyphs;
+            run.reset();
+            previous.reset();
+            siting = {};
+            derived = {};
+            whatif.loaded = false;
+            view.fit_pending = true;
+            view.selected_point = view.selected_unit = -1;
+            if (renderer_ready) renderer.set_geometry(*data);
+            start_run({});
+        } else {
+            message(fmt::format("{}: could not be opened", scenario_file.string()));
+            message(error);
+            m_failed = true;
+            view.tab = Tab::messages;
+            view.tab_request = true;
+        }
+    }
+    std::optional<Run> done;
+    if (runs.poll(done, error)) {
+        if (done) {
+            // The run shown becomes A, the new one B.
+            if (run) {
+                auto a = std::make_shared<Run>(*run);
+                a->label = "A";
+                previous = std::move(a);
+            }
+            done->label = previous ? "B" : "A";
+            run = std::make_shared<const Run>(std::move(*done));
+            message(fmt::format("run {}: {} replications in {:.2f} s{}", run->label, run->results.replications, run->seconds,
+                                run->overrides.empty() ? "" : " with " + fmt::format("{}", fmt::join(run->overrides, ", "))));
+            if (!whatif.loaded) load_whatif_defaults();
+            if (view.month == 0 && options.date.empty()) view.month = static_cast<int>(month_count()) - 1;
+            if (!options.date.empty()) set_month_from_date(options.date);
+            if (!options.fill.empty()) {
+                const std::string& f = options.fill;
+                view.fill = f == "built" ? FillMetric::built : f == "coverage" ? FillMetric::coverage
+                          : f == "access" ? FillMetric::accessibility : FillMetric::p_target;
+            }
+            if (options.mode == "probability") view.mode = StateMode::probability;
+            if (options.mode == "replication") view.mode = StateMode::replication;
+            derived.key.clear();
+            if (!m_pending_whatif.empty()) {
+                auto sets = std::move(m_pending_whatif);
+                m_pending_whatif.clear();
+                view.compare = true;
+                start_run(sets);
+                m_pending_whatif.clear();
+            }
+        } else if (error != "cancelled") {
+            message("the run failed:");
+            message(error);
+            m_pending_whatif.clear();
+            view.tab = Tab::messages;
+            view.tab_request = true;
+        } else {
+            message("what-if run cancelled; the previous run is kept");
+        }
+    }
+    std::optional<SitingResult> sited;
+    if (sitings.poll(sited, error)) {
+        if (sited) {
+            siting.model = sited->model;
+            siting.plan = sited->plan;
+            const SitingModel& m = *siting.model;
+            const double radius = data->scenario->siting.radius;
+            siting.tracker = std::make_unique<coverage::ReachTracker>(m.coverage.reach(radius), std::vector<double>{radius},
+                                                                      m.coverage.workers, m.coverage.demand_unit,
+                                                                      data->units.size());
+            siting.on.assign(m.problem.candidates.size(), 0);
+            siting.open_count.assign(m.coverage.sites.size(), 0);
+            for (const auto& ch : siting.plan->solution.chosen) siting.toggle(ch.candidate);
+            siting.objective_share = siting.tracker->share(0);
+        } else {
+            message("siting failed: " + error);
+            view.tab = Tab::messages;
+            view.tab_request = true;
+        }
+    }
+}
+
+void App::set_month_from_date(const std::string& iso) {
+    if (!run) return;
+    const auto d = Date::parse(iso);
+    if (!d) {
+        message("--date " + iso + ": expected YYYY-MM-DD");
+        return;
+    }
+    const auto& months = run->results.layout.months;
+    int m = 0;
+    while (m + 1 < static_cast<int>(months.size()) && months[static_cast<std::size_t>(m)] < *d) ++m;
+    view.month = m;
+}
+
+std::size_t App::month_count() const { return run ? run->results.layout.months.size() : 0; }
+Date App::month_date(int m) const { return run->results.layout.months.at(static_cast<std::size_t>(std::clamp(m, 0, static_cast<int>(month_count()) - 1))); }
+
+std::string App::unit_name(std::size_t u) const {
+    const Unit& unit = data->scenario->region.unit(static_cast<UnitIndex>(u));
+    return chinese() ? unit.name : unit.name_en.empty() ? unit.name : unit.name_en + " " + unit.name;
+}
+
+std::string App::status_name(std::uint8_t status) const {
+    if (data->stations) {
+        static const char* names[] = {"no station", "planned", "under construction", "failed standard", "built", "closed", "abandoned"};
+        return tr(names[std::min<std::size_t>(status, 6)]);
+    }
+    static const char* names[] = {"candidate", "in review", "rejected", "not selected", "awaiting funds", "named", "dropped"};
+    return tr(names[std::min<std::size_t>(status, 6)]);
+}
+
+std::string App::series_metric_name() const { return data && data->stations ? "stations_built" : "bases_named"; }
+
+std::optional<std::size_t> App::metric_index(const std::string& name) const {
+    if (!run) return std::nullopt;
+    const auto& m = run->results.layout.metrics;
+    auto it = std::find(m.begin(), m.end(), name);
+    if (it == m.end()) return std::nullopt;
+    return static_cast<std::size_t>(it - m.begin());
+}
+
+Quantiles App::series(const Run& r, std::size_t metric, std::size_t row, std::size_t month) const {
+    const Layout& L = r.results.layout;
+    return r.results.series.at(L.series_index(metric, row, month));
+}
+
+void App::load_whatif_defaults() {
+    const Scenario& s = *run->scenario;
+    whatif = {};
+    for (const Payer& p : s.budgets.payers) {
+        whatif.payer_ids.push_back(p.id);
+        whatif.payer_cny.push_back(p.annual_cny.value_or(0));
+        whatif.payer_unlimited.push_back(!p.annual_cny.has_value());
+    }
+    // Expanded per-unit payers ("county:350526") share one YAML entry.
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < whatif.payer_ids.size(); ++i) {
+        const std::string id = whatif.payer_ids[i].substr(0, whatif.payer_ids[i].find(':'));
+        if (std::find(ids.begin(), ids.end(), id) != ids.end()) continue;
+        ids.push_back(id);
+    }
+    std::vector<double> cny;
+    std::vector<bool> unlimited;
+    for (const auto& id : ids)
+        for (std::size_t i = 0; i < whatif.payer_ids.size(); ++i)
+            if (whatif.payer_ids[i].substr(0, whatif.payer_ids[i].find(':')) == id) {
+                cny.push_back(whatif.payer_cny[i]);
+                unlimited.push_back(whatif.payer_unlimited[i]);
+                break;
+            }
+    whatif.payer_ids = ids;
+    whatif.payer_cny = cny;
+    whatif.payer_unlimited = unlimited;
+    for (const auto& t : s.programme.grants.tiers) whatif.tier_cny.push_back(t.cny);
+    for (const auto& [phase, p] : s.behaviour.stations.adoption_by_phase) {
+        whatif.phase_names.push_back(phase);
+        whatif.phase_p.push_back(p);
+    }
+    whatif.replications = run->results.replications;
+    whatif.seed = static_cast<long long>(s.run.seed);
+    whatif.loaded = true;
+    whatif_base = whatif;
+}
+
+// [DERIVE] What the map shows at the chosen date, recomputed when the run,
+// the date, the mode or the fill changes (not every frame).
+std::vector<double> App::unit_values(const Run& r, const Trajectory* t) const {
+    const std::size_t units = data->units.size();
+    std::vector<double> v(units, nan);
+    const Layout& L = r.results.layout;
+    const auto month = static_cast<std::size_t>(std::clamp(view.month, 0, static_cast<int>(L.months.size()) - 1));
+    auto from_series = [&](std::size_t metric) {
+        if (!L.per_unit_series()) return;
+        for (std::size_t u = 0; u < units; ++u) {
+            const std::size_t i = L.series_index(metric, u, month);
+            v[u] = t ? t->series[i] : r.results.series[i].p50;
+        }
+    };
+    switch (view.fill) {
+        case FillMetric::p_target:
+            for (std::size_t c = 0; c < L.checks.size(); ++c)
+                if (L.checks[c].target == static_cast<std::size_t>(view.target) && L.checks[c].unit >= 0)
+                    v[static_cast<std::size_t>(L.checks[c].unit)] = r.results.checks[c].p_met;
+            break;
+        case FillMetric::built:
+            if (auto m = metric_index(series_metric_name())) from_series(*m);
+            break;
+        case FillMetric::coverage:
+            if (!L.radii.empty()) from_series(L.first_coverage_metric + static_cast<std::size_t>(std::clamp(view.radius, 0, static_cast<int>(L.radii.size()) - 1)));
+            break;
+        case FillMetric::accessibility: v = derived.unit_access; break;
+    }
+    return v;
+}
+
+void App::derive() {
+    if (!data || !run) return;
+    const Results& R = run->results;
+    const std::size_t n_points = data->points.size();
+    const Date date = month_date(view.month);
+    const int rep = view.mode == StateMode::replication ? std::clamp(view.replication, 0, R.replications - 1) : R.median_replication;
+
+    // The replication shown: its trajectory and status history.
+    const std::string tkey = fmt::format("{}|{}", static_cast<const void*>(run.get()), rep);
+    if (derived.trajectory_key != tkey) {
+        std::vector<StatusChange> log;
+        derived.trajectory = run->simulator->run(static_cast<std::uint64_t>(rep), &log);
+        const Sites& s = data->scenario->sites;
+        derived.history = StatusHistory(data->stations ? s.projects.size() : s.bases.size(), log);
+        derived.trajectory_key = tkey;
+    }
+
+    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", tkey, view.month, static_cast<int>(view.mode),
+                                        static_cast<int>(view.fill), view.target, view.radius, static_cast<int>(view.point_colour),
+                                        view.compare && previous ? static_cast<const void*>(previous.get()) : nullptr,
+                                        view.show_candidates, view.show_demand);
+    if (key == derived.key) return;
+    derived.key = key;
+
+    // Points: status at the date (or P(built by the date)), colour, size.
+    const bool probability = view.mode == StateMode::probability;
+    if (probability) {
+        const Sites& s = data->scenario->sites;
+        derived.probability = data->stations ? share_by(R.project_days, s.projects.size(), date) : share_by(R.base_days, s.bases.size(), date);
+    }
+    derived.status.assign(n_points, 0);
+    derived.point_colour.assign(n_points, {});
+    derived.point_size.assign(n_points, 0);
+    derived.open_sites.clear();
+    const view::Legend p_legend = view::make_legend(view::Measure::probability, "", {});
+    const auto built = static_cast<std::uint8_t>(data->stations ? static_cast<int>(StationStatus::built) : static_cast<int>(BaseStatus::named));
+    for (std::size_t i = 0; i < n_points; ++i) {
+        const PointKind k = data->kind[i];
+        const std::uint32_t idx = data->index[i];
+        float size = 5.0f;
+        view::Rgba colour{120, 120, 120, 255};
+        if (k == PointKind::project || k == PointKind::base) {
+            const std::uint8_t st = derived.history.at(idx, date);
+            derived.status[i] = st;
+            const bool open = probability ? derived.probability[idx] >= 0.5f : st == built;
+            if (open) derived.open_sites.push_back(static_cast<std::uint32_t>(data->site_of(i)));
+            if (view.point_colour == PointColour::industry && data->industry[i] >= 0)
+                colour = view::categorical(static_cast<std::size_t>(data->industry[i]));
+            else if (probability)
+                colour = p_legend.colour(derived.probability[idx]);
+            else if (st == 0)
+                colour = {150, 150, 150, 200};
+            else
+                colour = view::categorical(st - 1u);
+            // Sized by workers (or trainees): area grows with the number.
+            size = 4.0f + 1.6f * std::sqrt(std::max(0.0f, data->workers[i]) / 10.0f);
+            size = std::min(size, 22.0f);
+        } else if (k == PointKind::station) {
+            colour = view::Rgba{40, 40, 40, static_cast<std::uint8_t>(view.show_candidates ? 255 : 0)};
+            size = 7.0f;
+        } else {  // demand
+            colour = view::Rgba{70, 70, 90, static_cast<std::uint8_t>(view.show_demand ? 110 : 0)};
+            size = 2.5f + std::min(4.0f, std::sqrt(std::max(0.0f, data->workers[i])) / 20.0f);
+        }
+        derived.point_colour[i] = colour;
+        derived.point_size[i] = size;
+    }
+    std::sort(derived.open_sites.begin(), derived.open_sites.end());
+
+    // Accessibility per unit for the sites open at the date.
+    {
+        const Scenario& s = *data->scenario;
+        const OpenSitesCoverage c = data->coverage->assess(derived.open_sites, s.coverage.decay, s.coverage.catchment);
+        std::vector<double> sum(data->units.size(), 0), w(data->units.size(), 0);
+        for (std::size_t i = 0; i < c.access.size(); ++i) {
+            sum[data->coverage->demand_unit[i]] += data->coverage->workers[i] * c.access[i];
+            w[data->coverage->demand_unit[i]] += data->coverage->workers[i];
+        }
+        derived.unit_access.assign(data->units.size(), nan);
+        for (std::size_t u = 0; u < sum.size(); ++u)
+            if (w[u] > 0) derived.unit_access[u] = sum[u] / w[u] * 1000.0;  // per 1,000 workers
+    }
+
+    // Unit fills: the value, or B - A against the previous run.
+    derived.unit_value = unit_values(*run, view.mode == StateMode::replication ? &derived.trajectory : nullptr);
+    static const char* titles[] = {"P(target met)", "Stations built", "Coverage share", "Accessibility"};
+    std::string title = tr(view.fill == FillMetric::built && !data->stations ? "Bases named" : titles[static_cast<int>(view.fill)]);
+    const view::Measure measure = view.fill == FillMetric::p_target ? view::Measure::probability
+                                : view.fill == FillMetric::built      ? view::Measure::count
+                                : view.fill == FillMetric::coverage   ? view::Measure::share
+                                                                      : view::Measure::accessibility;
+    if (view.compare && previous && view.fill != FillMetric::accessibility) {
+        const std::vector<double> a = unit_values(*previous, nullptr);
+        for (std::size_t u = 0; u < a.size(); ++u) derived.unit_value[u] -= a[u];
+        derived.legend = view::make_legend(view::Measure::difference, title + " " + tr("Difference B - A"), derived.unit_value,
+                                           measure == view::Measure::probability || measure == view::Measure::share);
+    } else {
+        derived.legend = view::make_legend(measure, title, derived.unit_value);
+    }
+    derived.unit_colour.resize(derived.unit_value.size());
+    for (std::size_t u = 0; u < derived.unit_value.size(); ++u) derived.unit_colour[u] = derived.legend.colour(derived.unit_value[u]);
+    if (renderer_ready) {
+        renderer.set_unit_colours(derived.unit_colour);
+        renderer.set_point_style(derived.point_colour, derived.point_size);
+    }
+}
+
+// The surface overlay, when shown: distance to the nearest open site or
+// accessibility on the coarse grid, as a texture.
+void App::derive_surface() {
+    if (!data || !run || !view.show_surface || !renderer_ready) return;
+    const std::string key = derived.key + fmt::format("|s{}", view.surface);
+    if (key == derived.surface_key) return;
+    derived.surface_key = key;
+    const Scenario& s = *data->scenario;
+    std::vector<MetricPoint> open;
+    for (std::uint32_t j : derived.open_sites) open.push_back(data->coverage->sites[j]);
+    std::vector<float> v;
+    double hi = 1;
+    if (view.surface == 0) {
+        v = coverage::distance_surface(data->grid, open, 1);
+        hi = s.coverage.radii.empty() ? 10000.0 : s.coverage.radii.back() * 2;
+    } else {
+        const OpenSitesCoverage c = data->coverage->assess(derived.open_sites, s.coverage.decay, s.coverage.catchment);
+        std::vector<double> ratios;
+        for (std::uint32_t j : derived.open_sites) ratios.push_back(c.ratios[j]);
+        v = coverage::access_surface(data->grid, open, ratios, s.coverage.decay, s.coverage.catchment, 1);
+        for (std::size_t i = 0; i < v.size(); ++i)
+            if (data->mask[i]) hi = std::max(hi, double(v[i]));
+    }
+    std::vector<view::Rgba> rgba(v.size(), view::Rgba{0, 0, 0, 0});
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (!data->mask[i]) continue;
+        // Near (or accessible) is bright: t = 1 at the site, 0 far away.
+        const double t = view.surface == 0 ? 1.0 - std::min(1.0, v[i] / hi) : std::min(1.0, v[i] / hi);
+        rgba[i] = view::sample(view::Palette::sequential, t);
+    }
+    renderer.set_surface(data->grid, rgba);
+}
+
+void App::frame(double width, double height, double dt) {
+    poll_tasks();
+    if (renderer_ready && data && derived.key.empty() && !run) renderer.set_unit_colours(std::vector<view::Rgba>(data->units.size(), {205, 205, 205, 255}));
+    derive();
+    derive_surface();
+
+    const view::ScreenLayout layout = view::screen_layout(width, height);
+    view.camera.viewport = layout.map;
+    if (data && view.fit_pending) {
+        view.camera.fit(data->bounds);
+        view.fit_pending = false;
+    }
+    draw_menu(*this);
+    draw_map_overlay(*this, layout.map);
+    draw_time_bar(*this, layout.timebar, dt);
+
+    ImGui::SetNextWindowPos(ImVec2(static_cast<float>(layout.sidebar.x), static_cast<float>(layout.sidebar.y)));
+    ImGui::SetNextWindowSize(ImVec2(static_cast<float>(layout.sidebar.w), static_cast<float>(layout.sidebar.h)));
+    ImGui::Begin("##sidebar", nullptr, ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
+                                          ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoBringToFrontOnFocus);
+    auto busy = [&](const std::string& what, float f, bool can_cancel, auto cancel) {
+        ImGui::Text("%s", what.c_str());
+        ImGui::ProgressBar(f, ImVec2(can_cancel ? -80.0f : -1.0f, 0));
+        if (can_cancel) {
+            ImGui::SameLine();
+            if (ImGui::Button(tr("Cancel"))) cancel();
+        }
+    };
+    if (loading.running()) busy(loading.what(), loading.fraction(), false, [] {});
+    if (runs.running()) busy(runs.what(), runs.fraction(), true, [&] { runs.cancel(); });
+    if (sitings.running()) busy(sitings.what(), 0.0f, false, [] {});
+    if (ImGui::BeginTabBar("tabs")) {
+        struct T {
+            Tab tab;
+            const char* label;
+            void (*draw)(App&);
+        };
+        const T tabs[] = {{Tab::layers, "Layers", draw_layers_panel},       {Tab::inspector, "Inspector", draw_inspector_panel},
+                          {Tab::charts, "Charts", draw_charts_panel},       {Tab::whatif, "What-if", draw_whatif_panel},
+                          {Tab::siting, "Siting", draw_siting_panel},       {Tab::messages, "Messages", draw_messages_panel}};
+        for (const T& t : tabs) {
+            const bool select = view.tab_request && view.tab == t.tab;
+            if (ImGui::BeginTabItem(trid(t.label).c_str(), nullptr, select ? ImGuiTabItemFlags_SetSelected : 0)) {
+                if (!view.tab_request) view.tab = t.tab;
+                t.draw(*this);
+                ImGui::EndTabItem();
+            }
+        }
+        view.tab_request = false;
+        ImGui::EndTabBar();
+    }
+    ImGui::End();
+}
+
+void App::render_map(int framebuffer_height) {
+    if (!renderer_ready || !data) return;
+    MapLayers layers;
+    layers.fill = view.show_fill;
+    layers.borders = view.show_borders;
+    layers.points = view.show_sites || view.show_demand || view.show_candidates;
+    layers.surface = view.show_surface;
+    layers.surface_opacity = view.surface_opacity;
+    renderer.draw(view.camera, layers, framebuffer_height);
+}
+
+}  // namespace tisheng::viewer
+
+namespace tisheng::viewer {
+
+void SitingView::toggle(std::uint32_t c) {
+    const std::uint32_t site = model->site[c];
+    if (on[c]) {
+        on[c] = 0;
+        if (--open_count[site] == 0) tracker->close(site);
+    } else {
+        on[c] = 1;
+        if (open_count[site]++ == 0) tracker->open(site);
+    }
+}
+
+}  // namespace tisheng::viewer

@@ -1,0 +1,195 @@
+// The viewer's state: the engine's data and results (model.hpp), the view
+// settings (ViewState, the only thing the UI owns), what is derived from
+// both for drawing (Derived, recomputed when its inputs change), and the
+// background tasks. One panel a file draws from it:
+//   [MENU]      menu.cpp            [MAP]    panel_map.cpp, map_renderer.cpp
+//   [LAYERS]    panel_layers.cpp    [TIME]   panel_time.cpp
+//   [INSPECTOR] panel_inspector.cpp [CHARTS] panel_charts.cpp
+//   [WHAT-IF]   panel_whatif.cpp    [SITING] panel_siting.cpp
+//   [MESSAGES]  panel_messages.cpp
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/camera.hpp"
+#include "core/legend.hpp"
+#include "jobs.hpp"
+#include "map_renderer.hpp"
+#include "model.hpp"
+#include "tisheng/plan.hpp"
+
+namespace tisheng::viewer {
+
+enum class FillMetric { p_target, built, coverage, accessibility };
+enum class StateMode { median, replication, probability };
+enum class PointColour { status, industry };
+enum class Tab { layers, inspector, charts, whatif, siting, messages };
+
+/// View settings only: what is shown and how; never data.
+struct ViewState {
+    view::Camera camera;
+    bool fit_pending = true;
+    FillMetric fill = FillMetric::p_target;
+    int target = 0;  ///< index into the programme's targets
+    int radius = 0;  ///< index into the coverage radii
+    int month = 0;   ///< index into the run's month ends
+    bool playing = false;
+    double play_clock = 0;
+    StateMode mode = StateMode::median;
+    int replication = 0;
+    PointColour point_colour = PointColour::status;
+    bool show_fill = true, show_borders = true, show_names = true, show_sites = true, show_candidates = true,
+         show_demand = true, show_surface = false;
+    int surface = 0;  ///< 0 distance to the nearest open site, 1 accessibility
+    float surface_opacity = 0.55f;
+    bool compare = false;  ///< colour by B - A when a previous run exists
+    std::int64_t hovered_point = -1, hovered_unit = -1, selected_point = -1, selected_unit = -1;
+    Tab tab = Tab::layers;
+    bool tab_request = false;  ///< select `tab` on the next frame
+};
+
+/// Drawn from the data, the run and the view; rebuilt when its key changes.
+struct Derived {
+    std::string key;
+    std::vector<double> unit_value;  ///< per unit, NaN = no data
+    view::Legend legend;
+    std::vector<view::Rgba> unit_colour;
+    std::vector<std::uint8_t> status;  ///< per point (StationStatus / BaseStatus value)
+    std::vector<float> probability;    ///< per point, probability mode
+    std::vector<view::Rgba> point_colour;
+    std::vector<float> point_size;
+    std::vector<std::uint32_t> open_sites;  ///< coverage-model sites open at the date
+    std::vector<double> unit_access;        ///< worker-weighted mean accessibility per unit
+    std::string surface_key;
+    std::string trajectory_key;
+    Trajectory trajectory;   ///< the replication shown (median or chosen)
+    StatusHistory history;
+};
+
+struct WhatIf {
+    std::vector<std::string> payer_ids;
+    std::vector<double> payer_cny;
+    std::vector<bool> payer_unlimited;
+    std::vector<double> tier_cny;
+    std::vector<std::string> phase_names;
+    std::vector<double> phase_p;
+    int replications = 1000;
+    long long seed = 1;
+    bool loaded = false;
+};
+
+struct SitingView {
+    std::shared_ptr<const SitingModel> model;
+    std::shared_ptr<const Plan> plan;
+    std::unique_ptr<coverage::ReachTracker> tracker;
+    std::vector<std::uint8_t> on;  ///< per candidate
+    std::vector<std::uint32_t> open_count;  ///< per coverage-model site: candidates on (a base has two tiers)
+    /// Turns a candidate on or off; its site opens with the first candidate
+    /// on and closes with the last (the engine's incremental coverage).
+    void toggle(std::uint32_t candidate);
+    double objective_share = 0;    ///< the plan's own share, for reference
+};
+
+struct SitingResult {
+    std::shared_ptr<const SitingModel> model;
+    std::shared_ptr<const Plan> plan;
+};
+
+struct Options {
+    std::filesystem::path input;
+    std::vector<std::string> overrides;  ///< --set
+    std::vector<std::string> whatif;     ///< --whatif: a second run to compare with
+    std::string date;                    ///< --date
+    std::string fill;                    ///< --fill
+    std::string mode;                    ///< --mode
+    bool chinese = true;
+    int threads = 0;                     ///< simulation threads (0: all cores but one)
+    bool batch = false;                  ///< --screenshot / --timing: no hover from a mouse nobody moves
+};
+
+class App {
+public:
+    explicit App(Options options);
+    ~App();
+
+    /// Polls the tasks, derives, and draws every panel (between ImGui's
+    /// NewFrame and Render); then render_map() draws the map with GL.
+    void frame(double width, double height, double dt);
+    void render_map(int framebuffer_height);
+
+    /// Opens a scenario or a run directory in the background.
+    void open(const std::filesystem::path& input, std::vector<std::string> overrides = {});
+    void start_run(std::vector<std::string> overrides);
+    void start_siting();
+    /// True when nothing runs in the background (a screenshot may be taken).
+    [[nodiscard]] bool idle() const;
+    [[nodiscard]] bool failed() const { return m_failed; }
+    [[nodiscard]] bool run_in_progress() const { return runs.running(); }
+    /// Glyphs the font atlas must hold (UI labels and every loaded name);
+    /// changes when a new scenario loads.
+    [[nodiscard]] const std::string& glyphs() const { return m_glyphs; }
+    void message(std::string line);
+    void set_month_from_date(const std::string& iso);
+
+    Options options;
+    ViewState view;
+    std::shared_ptr<const Dataset> data;
+    std::shared_ptr<const Run> run, previous;  ///< B (current) and A
+    Derived derived;
+    WhatIf whatif, whatif_base;  ///< the what-if panel's values, and the scenario's own
+    /// The edits of the what-if panel that differ from the scenario, as --set lines.
+    [[nodiscard]] std::vector<std::string> whatif_overrides() const;
+    SitingView siting;
+    std::vector<std::string> messages;
+    std::filesystem::path scenario_file;  ///< what File → Save writes from
+    std::vector<std::string> load_overrides;
+    MapRenderer renderer;
+    bool renderer_ready = false;
+    std::string export_png;  ///< set by the menu: write the map to this PNG after the frame
+    bool quit = false;
+
+    Task<Dataset> loading;
+    Task<Run> runs;
+    Task<SitingResult> sitings;
+
+    // Helpers the panels share.
+    [[nodiscard]] std::size_t month_count() const;
+    [[nodiscard]] Date month_date(int m) const;
+    [[nodiscard]] std::string unit_name(std::size_t u) const;
+    [[nodiscard]] std::string status_name(std::uint8_t status) const;
+    [[nodiscard]] std::string series_metric_name() const;  ///< stations_built or bases_named
+    /// p05/p50/p95 of a series metric in a row (unit or 'all') at a month.
+    [[nodiscard]] Quantiles series(const Run& r, std::size_t metric, std::size_t row, std::size_t month) const;
+    [[nodiscard]] std::optional<std::size_t> metric_index(const std::string& name) const;
+
+private:
+    void poll_tasks();
+    void derive();
+    void derive_surface();
+    void load_whatif_defaults();
+    std::vector<double> unit_values(const Run& r, const Trajectory* t) const;
+    std::string m_glyphs;
+    bool m_failed = false;
+    std::vector<std::string> m_pending_whatif;
+};
+
+/// A heading with a rule under it, for the side panel.
+void section(const char* title);
+
+// One function a panel (see the index above).
+void draw_menu(App& app);
+void draw_layers_panel(App& app);
+void draw_inspector_panel(App& app);
+void draw_tooltip(App& app);
+void draw_charts_panel(App& app);
+void draw_whatif_panel(App& app);
+void draw_siting_panel(App& app);
+void draw_messages_panel(App& app);
+void draw_time_bar(App& app, const view::Rect& area, double dt);
+void draw_map_overlay(App& app, const view::Rect& area);
+
+}  // namespace tisheng::viewer

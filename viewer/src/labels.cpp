@@ -1,0 +1,82 @@
+#include "labels.hpp"
+
+#include <cstring>
+#include <string_view>
+#include <unordered_map>
+
+namespace tisheng::viewer {
+namespace {
+
+bool g_chinese = false;
+
+struct Label {
+    const char* en;
+    const char* zh;
+};
+
+constexpr Label labels[] = {
+    {"File", "文件"}, {"Open scenario...", "打开情景..."}, {"Open run directory...", "打开运行目录..."},
+    {"Save scenario as...", "情景另存为..."}, {"Export map as PNG...", "导出地图 PNG..."}, {"Quit", "退出"},
+    {"View", "视图"}, {"Fit to region", "适配全域"}, {"Language", "语言"},
+    {"Layers", "图层"}, {"Inspector", "查看"}, {"Charts", "图表"}, {"What-if", "情景推演"}, {"Siting", "选址"},
+    {"Messages", "消息"},
+    {"Fill units by", "区县填色"}, {"P(target met)", "达标概率"}, {"Stations built", "已建站点数"},
+    {"Bases named", "已认定基地数"}, {"Coverage share", "覆盖率"}, {"Accessibility", "可达性"},
+    {"Target", "目标"}, {"Radius", "半径"}, {"State shown", "显示状态"}, {"Median replication", "中位数重复"},
+    {"One replication", "指定重复"}, {"Probabilities", "概率"}, {"Replication", "重复编号"},
+    {"Colour points by", "点位着色"}, {"Status", "状态"}, {"Industry", "行业"},
+    {"Unit fills", "区县填色"}, {"Borders", "边界"}, {"Names", "名称"}, {"Projects", "在建项目"},
+    {"Candidate sites", "候选站点"}, {"Bases", "培训基地"}, {"Demand", "需求点"}, {"Surface", "栅格面"},
+    {"Distance to nearest", "到最近站点距离"}, {"Opacity", "透明度"},
+    {"Compare with previous run", "与上次运行比较"}, {"Difference B - A", "差值 B - A"},
+    {"Play", "播放"}, {"Pause", "暂停"}, {"Date", "日期"}, {"Deadline", "截止日期"},
+    {"no station", "未建站"}, {"planned", "拟建"}, {"under construction", "在建"}, {"failed standard", "未达标"},
+    {"built", "已建"}, {"closed", "已关闭"}, {"abandoned", "已放弃"}, {"candidate", "候选"},
+    {"in review", "审核中"}, {"rejected", "未通过"}, {"not selected", "未入选"}, {"awaiting funds", "待拨款"},
+    {"named", "已认定"}, {"dropped", "已撤销"},
+    {"Name", "名称"}, {"Enterprise", "企业"}, {"Unit", "区县"}, {"Workers", "工人数"}, {"Start", "开工"},
+    {"Planned end", "计划完工"}, {"P(built by)", "建成概率"}, {"Address", "地址"}, {"Kind", "类型"},
+    {"Why targets are missed", "未达标原因"}, {"met in", "达标于"}, {"of replications", "的重复中"},
+    {"Nothing selected: click a unit or a site on the map.", "未选择：请在地图上点击区县或站点。"},
+    {"Built over time", "累计建成"}, {"Budget spent per payer and year", "各出资方年度支出"},
+    {"Named bases against the goal", "已认定基地与目标"}, {"allocated", "预算"}, {"spent (median)", "支出（中位数）"},
+    {"City", "全市"},
+    {"Budgets per payer (CNY a year)", "各出资方年度预算（元）"}, {"unlimited", "不限"},
+    {"Grant tiers (CNY)", "补助档次（元）"}, {"Adoption by phase (monthly)", "各阶段月建站概率"},
+    {"Replications", "重复次数"}, {"Seed", "随机种子"}, {"Run what-if", "运行推演"}, {"Cancel", "取消"},
+    {"Reset", "重置"}, {"Running", "运行中"}, {"Run A (previous)", "运行 A（上次）"}, {"Run B (current)", "运行 B（当前）"},
+    {"Run siting", "运行选址"}, {"Chosen sites in order", "选中站点（按顺序）"}, {"Covered", "覆盖"},
+    {"Toggle a site to see coverage change at once.", "勾选或取消站点，即时查看覆盖变化。"},
+    {"No problems.", "没有问题。"}, {"Loading", "加载中"}, {"Simulating", "模拟中"},
+    {"P(all met)", "全部达标概率"}, {"goal", "目标"}, {"replications", "次重复"},
+};
+
+const std::unordered_map<std::string_view, const char*>& table() {
+    static const auto t = [] {
+        std::unordered_map<std::string_view, const char*> m;
+        for (const auto& l : labels) m.emplace(l.en, l.zh);
+        return m;
+    }();
+    return t;
+}
+
+}  // namespace
+
+void set_chinese(bool on) { g_chinese = on; }
+bool chinese() { return g_chinese; }
+
+const char* tr(const char* english) {
+    if (!g_chinese) return english;
+    auto it = table().find(english);
+    return it == table().end() ? english : it->second;
+}
+
+std::string trid(const char* english) { return std::string(tr(english)) + "###" + english; }
+
+std::string chinese_label_text() {
+    std::string s = "中文";
+    for (const auto& l : labels) s += l.zh;
+    return s;
+}
+
+}  // namespace tisheng::viewer

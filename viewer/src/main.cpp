@@ -1,0 +1,234 @@
+// tisheng-viewer [SCENARIO | RUN_DIR] [--screenshot PNG --frames N] ...
+// A GLFW window with Dear ImGui on OpenGL 3.3 core; the engine does the
+// work (app.hpp). Exit codes: 0 ok, 1 the input could not be opened (with
+// --screenshot), 2 usage, 3 internal error, 4 no window (no display, or no
+// OpenGL 3.3).
+#include <CLI/CLI.hpp>
+#define GL_GLEXT_PROTOTYPES 1
+#include <GL/gl.h>
+#include <GLFW/glfw3.h>
+#include <fmt/format.h>
+#include <imgui.h>
+#include <imgui_impl_glfw.h>
+#include <imgui_impl_opengl3.h>
+#include <stb_image_write.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "app.hpp"
+#include "core/layout.hpp"
+#include "fonts.hpp"
+#include "tisheng/io.hpp"
+
+using namespace tisheng;
+using namespace tisheng::viewer;
+
+namespace {
+
+std::string g_glfw_error;
+
+/// Reads a rectangle of the back buffer (top-left origin) and writes it as
+/// PNG through a temporary file and a rename.
+void write_png(const std::string& file, int x, int y, int w, int h, int fb_height) {
+    std::vector<unsigned char> pixels(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 4);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadBuffer(GL_BACK);
+    glReadPixels(x, fb_height - y - h, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
+    // OpenGL's rows start at the bottom; PNG's at the top.
+    const std::size_t stride = static_cast<std::size_t>(w) * 4;
+    std::vector<unsigned char> flipped(pixels.size());
+    for (int r = 0; r < h; ++r)
+        std::copy_n(pixels.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(h - 1 - r) * stride), stride,
+                    flipped.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(r) * stride));
+    for (std::size_t i = 3; i < flipped.size(); i += 4) flipped[i] = 255;  // opaque
+    std::string png;
+    stbi_write_png_to_func([](void* ctx, void* data, int size) { static_cast<std::string*>(ctx)->append(static_cast<char*>(data), static_cast<std::size_t>(size)); },
+                           &png, w, h, 4, flipped.data(), static_cast<int>(stride));
+    write_file_atomic(file, png);
+}
+
+struct FrameTimes {
+    std::vector<double> all, during_run;
+    void print() const {
+        auto stats = [](std::vector<double> v) {
+            if (v.empty()) return std::string("none");
+            std::sort(v.begin(), v.end());
+            return fmt::format("{} frames, median {:.2f} ms, p95 {:.2f} ms, max {:.2f} ms", v.size(), v[v.size() / 2],
+                               v[std::min(v.size() - 1, v.size() * 95 / 100)], v.back());
+        };
+        fmt::print("frame time: {}\n", stats(all));
+        fmt::print("frame time while a run was in progress: {}\n", stats(during_run));
+    }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App cli{"tisheng-viewer: the Tisheng map viewer (Dear ImGui)"};
+    Options options;
+    std::string input, screenshot, size = "1600x1000", lang = "zh";
+    int frames = 0;
+    bool timing = false, rerun = false;
+    cli.add_option("INPUT", input, "a scenario YAML file or a run directory");
+    cli.add_option("--screenshot", screenshot, "render, write the window to this PNG, and exit");
+    cli.add_option("--frames", frames, "frames to render once loaded (with --screenshot or --timing; default 3)");
+    cli.add_option("--date", options.date, "the date shown (YYYY-MM-DD; default: the end of the horizon)");
+    cli.add_option("--size", size, "window size WxH (default 1600x1000)");
+    cli.add_option("--set", options.overrides, "override a scenario value: path.to.key=value (repeatable)");
+    cli.add_option("--whatif", options.whatif, "after the first run, a what-if run with this override (repeatable); the map shows B - A");
+    cli.add_option("--fill", options.fill, "unit fill: p_target | built | coverage | access")->check(CLI::IsMember({"p_target", "built", "coverage", "access"}));
+    cli.add_option("--mode", options.mode, "state shown: median | replication | probability")->check(CLI::IsMember({"median", "replication", "probability"}));
+    cli.add_option("--lang", lang, "UI language: zh | en (default zh)")->check(CLI::IsMember({"zh", "en"}));
+    cli.add_option("--threads", options.threads, "simulation threads (default: all cores but one)");
+    cli.add_flag("--timing", timing, "print frame times (median, p95, max) when done");
+    cli.add_flag("--rerun", rerun, "once loaded, re-run the scenario in the background (frame times while it runs)");
+    try {
+        cli.parse(argc, argv);
+        if (size.find('x') == std::string::npos) throw CLI::ValidationError("--size", "expected WxH, e.g. 1600x1000");
+    } catch (const CLI::ParseError& e) {
+        return cli.exit(e) == 0 ? 0 : 2;
+    }
+    int width = 1600, height = 1000;
+    try {
+        width = std::stoi(size.substr(0, size.find('x')));
+        height = std::stoi(size.substr(size.find('x') + 1));
+    } catch (const std::exception&) {
+        width = height = 0;
+    }
+    if (width < 320 || height < 240) {
+        fmt::print(stderr, "tisheng-viewer: --size {}: expected WxH of at least 320x240\n", size);
+        return 2;
+    }
+    options.input = input;
+    options.chinese = lang == "zh";
+    const bool batch = !screenshot.empty() || timing;
+    if (batch && frames <= 0) frames = 3;
+    options.batch = batch;
+
+    glfwSetErrorCallback([](int, const char* text) { g_glfw_error = text; });
+    if (!glfwInit()) {
+        fmt::print(stderr, "tisheng-viewer: cannot open a window: {}\n  (run it in a desktop session, or under xvfb-run for screenshots)\n",
+                   g_glfw_error);
+        return 4;
+    }
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+    glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GL_TRUE);
+    glfwWindowHint(GLFW_RESIZABLE, batch ? GLFW_FALSE : GLFW_TRUE);
+    GLFWwindow* window = glfwCreateWindow(width, height, "Tisheng 提升", nullptr, nullptr);
+    if (!window) {
+        fmt::print(stderr, "tisheng-viewer: cannot create an OpenGL 3.3 window: {}\n", g_glfw_error);
+        glfwTerminate();
+        return 4;
+    }
+    glfwMakeContextCurrent(window);
+    glfwSwapInterval(batch ? 0 : 1);
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;  // the layout is fixed; nothing to remember
+    ImGui::StyleColorsLight();
+    ImGui::GetStyle().WindowRounding = 0;
+    ImGui_ImplGlfw_InitForOpenGL(window, true);
+    ImGui_ImplOpenGL3_Init("#version 330 core");
+
+    int code = 0;
+    try {
+        App app(options);
+        std::string glyphs = app.glyphs();
+        if (auto warning = load_fonts(glyphs, 16.0f); !warning.empty()) {
+            fmt::print(stderr, "tisheng-viewer: warning: {}\n", warning);
+            app.message("warning: " + warning);
+        }
+        std::string error;
+        app.renderer_ready = app.renderer.init(error);
+        if (!app.renderer_ready) app.message("error: the map's shaders did not compile: " + error);
+
+        FrameTimes times;
+        int frames_done = 0;
+        bool rerun_started = false;
+        auto last = std::chrono::steady_clock::now();
+        const auto started = last;
+        while (!glfwWindowShouldClose(window) && !app.quit) {
+            glfwPollEvents();
+            // A new scenario brings new names: rebake the font between frames.
+            if (app.glyphs() != glyphs) {
+                glyphs = app.glyphs();
+                load_fonts(glyphs, 16.0f);
+                ImGui_ImplOpenGL3_DestroyFontsTexture();
+                ImGui_ImplOpenGL3_CreateFontsTexture();
+            }
+            const auto now = std::chrono::steady_clock::now();
+            const double dt = std::chrono::duration<double>(now - last).count();
+            last = now;
+
+            ImGui_ImplOpenGL3_NewFrame();
+            ImGui_ImplGlfw_NewFrame();
+            ImGui::NewFrame();
+            int fb_w = 0, fb_h = 0;
+            glfwGetFramebufferSize(window, &fb_w, &fb_h);
+            const bool was_running = app.run_in_progress();
+            app.frame(fb_w, fb_h, dt);
+            ImGui::Render();
+            glViewport(0, 0, fb_w, fb_h);
+            glClearColor(0.96f, 0.96f, 0.96f, 1.0f);
+            glClear(GL_COLOR_BUFFER_BIT);
+            app.render_map(fb_h);
+            ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+
+            if (!app.export_png.empty()) {
+                const view::Rect m = view::screen_layout(fb_w, fb_h).map;
+                try {
+                    write_png(app.export_png, static_cast<int>(m.x), static_cast<int>(m.y), static_cast<int>(m.w), static_cast<int>(m.h), fb_h);
+                    app.message("exported the map to " + app.export_png);
+                } catch (const std::exception& e) {
+                    app.message("could not export the map: " + std::string(e.what()));
+                }
+                app.export_png.clear();
+            }
+            if (batch) {
+                // Frames count once everything is loaded and run.
+                const bool ready = app.idle() && (app.run || app.failed());
+                if (ready && rerun && !rerun_started) {
+                    app.start_run({});
+                    rerun_started = true;
+                } else if (ready || (rerun_started && app.run_in_progress())) {
+                    glFinish();  // time the frame as drawn, not as queued
+                    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - now).count();
+                    if (frames_done > 0) times.all.push_back(ms);  // the first frame after loading uploads buffers
+                    if (was_running) times.during_run.push_back(ms);
+                    if (ready && ++frames_done >= frames && !(rerun_started && app.run_in_progress())) {
+                        if (!screenshot.empty()) write_png(screenshot, 0, 0, fb_w, fb_h, fb_h);
+                        if (app.failed()) {
+                            for (const auto& m : app.messages) fmt::print(stderr, "{}\n", m);
+                            code = 1;
+                        }
+                        break;
+                    }
+                }
+                if (std::chrono::steady_clock::now() - started > std::chrono::minutes(10)) {
+                    fmt::print(stderr, "tisheng-viewer: still loading after 10 minutes; giving up\n");
+                    code = 3;
+                    break;
+                }
+            }
+            glfwSwapBuffers(window);
+        }
+        if (timing) times.print();
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "tisheng-viewer: internal error: {}\n", e.what());
+        code = 3;
+    }
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+    glfwDestroyWindow(window);
+    glfwTerminate();
+    return code;
+}

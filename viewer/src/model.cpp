@@ -1,0 +1,200 @@
+#include "model.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tisheng/error.hpp"
+#include "tisheng/io.hpp"
+
+namespace tisheng::viewer {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+MultiPolygon<MetricPoint> to_metric(const MultiPolygon<LonLat>& mp, const MetricCrs& crs) {
+    MultiPolygon<MetricPoint> out;
+    auto ring = [&](const Ring<LonLat>& r) {
+        Ring<MetricPoint> m;
+        m.reserve(r.size());
+        for (const LonLat& p : r) m.push_back(crs.forward(p));
+        return m;
+    };
+    for (const auto& poly : mp) {
+        Polygon<MetricPoint> p{ring(poly.outer), {}};
+        for (const auto& h : poly.holes) p.holes.push_back(ring(h));
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+view::Vec2 v2(MetricPoint p) { return {p.x, p.y}; }
+
+}  // namespace
+
+std::int64_t Dataset::site_of(std::size_t point) const {
+    switch (kind[point]) {
+        case PointKind::project: return index[point];
+        case PointKind::station: return static_cast<std::int64_t>(scenario->sites.projects.size() + index[point]);
+        case PointKind::base: return index[point];
+        case PointKind::demand: return -1;
+    }
+    return -1;
+}
+
+std::string Dataset::point_name(std::size_t point) const {
+    const Sites& s = scenario->sites;
+    switch (kind[point]) {
+        case PointKind::project: return s.projects[index[point]].name;
+        case PointKind::station: return s.stations[index[point]].name;
+        case PointKind::base: return s.bases[index[point]].name;
+        case PointKind::demand: return s.demand[index[point]].id;
+    }
+    return {};
+}
+
+fs::path resolve_input(const fs::path& input, std::vector<std::string>& overrides, std::string& note) {
+    if (!fs::is_directory(input)) return input;
+    const fs::path json = input / "run.json";
+    if (!fs::exists(json))
+        throw InputError({input.string()}, "not a run directory: it has no run.json (expected the output of `tisheng run`)");
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(read_file(json, json.string()));
+    } catch (const nlohmann::json::exception& e) {
+        throw InputError({json.string()}, std::string("not valid JSON: ") + e.what());
+    }
+    if (!j.contains("scenario_file") || !j["scenario_file"].is_string())
+        throw InputError({json.string(), 0, 0, "", "scenario_file"}, "missing; expected the path of the scenario the run used");
+    fs::path file = j["scenario_file"].get<std::string>();
+    // Relative to where the run was started, or (moved) to the run's parent.
+    if (file.is_relative() && !fs::exists(file) && fs::exists(input.parent_path() / file)) file = input.parent_path() / file;
+    if (!fs::exists(file))
+        throw InputError({json.string(), 0, 0, "", "scenario_file"}, "the scenario '" + file.string() + "' no longer exists");
+    if (j.contains("overrides") && j["overrides"].is_array())
+        for (const auto& o : j["overrides"]) overrides.push_back(o.get<std::string>());
+    if (j.contains("replications")) overrides.push_back(fmt::format("run.replications={}", j["replications"].get<long long>()));
+    if (j.contains("seed")) overrides.push_back(fmt::format("run.seed={}", j["seed"].get<unsigned long long>()));
+    note = fmt::format("{}: re-running its scenario {} with its seed and replications (same numbers by the determinism contract)",
+                       input.string(), file.string());
+    return file;
+}
+
+Dataset load_dataset(const fs::path& file, const std::vector<std::string>& overrides, Progress& progress) {
+    progress.total = 4;
+    Dataset d;
+    LoadOptions o;
+    o.overrides = overrides;
+    d.scenario = std::make_shared<const Scenario>(load_scenario(file, o));
+    progress.done = 1;
+    const Scenario& s = *d.scenario;
+    const MetricCrs& crs = s.region.crs();
+    d.stations = s.programme.kind == ProgrammeKind::stations;
+    d.glyphs = s.title + s.name + s.region.name() + s.programme.name;
+    for (const Payer& p : s.budgets.payers) d.glyphs += p.name;
+
+    d.bounds = {std::numeric_limits<double>::max(), std::numeric_limits<double>::max(), -std::numeric_limits<double>::max(),
+                -std::numeric_limits<double>::max()};
+    for (const Unit& u : s.region.units()) {
+        d.units.push_back(to_metric(u.geometry, crs));
+        for (const auto& poly : d.units.back())
+            for (const MetricPoint& p : poly.outer) {
+                d.bounds.min_x = std::min(d.bounds.min_x, p.x);
+                d.bounds.min_y = std::min(d.bounds.min_y, p.y);
+                d.bounds.max_x = std::max(d.bounds.max_x, p.x);
+                d.bounds.max_y = std::max(d.bounds.max_y, p.y);
+            }
+        d.fills.push_back(view::triangulate(d.units.back()));
+        d.labels.push_back(v2(crs.forward(u.label)));
+        d.glyphs += u.name;
+    }
+    d.origin = {(d.bounds.min_x + d.bounds.max_x) / 2, (d.bounds.min_y + d.bounds.max_y) / 2};
+    progress.done = 2;
+
+    std::map<std::string, std::int32_t> industry;
+    auto industry_of = [&](const std::string& name) {
+        auto [it, added] = industry.emplace(name, static_cast<std::int32_t>(d.industries.size()));
+        if (added) d.industries.push_back(name);
+        return it->second;
+    };
+    auto add = [&](PointKind k, std::size_t i, LonLat pos, double workers, std::int32_t ind) {
+        d.points.push_back(v2(crs.forward(pos)));
+        d.kind.push_back(k);
+        d.index.push_back(static_cast<std::uint32_t>(i));
+        d.workers.push_back(static_cast<float>(workers));
+        d.industry.push_back(ind);
+    };
+    if (d.stations) {
+        for (std::size_t i = 0; i < s.sites.projects.size(); ++i) {
+            const Project& p = s.sites.projects[i];
+            add(PointKind::project, i, p.pos, p.workforce, industry_of(std::string(to_string(p.type))));
+            d.glyphs += p.name;
+            d.glyphs += p.enterprise;
+        }
+        for (std::size_t i = 0; i < s.sites.stations.size(); ++i) {
+            add(PointKind::station, i, s.sites.stations[i].pos, 0, -1);
+            d.glyphs += s.sites.stations[i].name;
+        }
+    } else {
+        for (std::size_t i = 0; i < s.sites.bases.size(); ++i) {
+            const CandidateBase& b = s.sites.bases[i];
+            add(PointKind::base, i, b.pos, b.annual_trainees, industry_of(b.industry));
+            d.glyphs += b.name;
+        }
+        for (std::size_t i = 0; i < s.sites.demand.size(); ++i)
+            add(PointKind::demand, i, s.sites.demand[i].pos, s.sites.demand[i].workers, industry_of(s.sites.demand[i].industry));
+    }
+    d.picker.set_points(d.points);
+    d.picker.set_units(d.units);
+    progress.done = 3;
+
+    d.coverage = std::make_shared<const CoverageModel>(s);
+    // A surface of at most ~400 cells along its longer side: fine enough to
+    // read on screen, a few milliseconds to recompute when the date moves.
+    const double extent = std::max(d.bounds.max_x - d.bounds.min_x, d.bounds.max_y - d.bounds.min_y);
+    d.grid = coverage::region_grid(s.region, std::max(extent / 400.0, 1.0), "viewer surface cell");
+    d.mask = coverage::region_mask(s.region, d.grid);
+    progress.done = 4;
+    return d;
+}
+
+Run run_scenario(const fs::path& file, const std::vector<std::string>& overrides, int threads, Progress& progress) {
+    const auto start = std::chrono::steady_clock::now();
+    Run r;
+    r.overrides = overrides;
+    LoadOptions o;
+    o.overrides = overrides;
+    r.scenario = std::make_shared<const Scenario>(load_scenario(file, o));
+    MonteCarloOptions mc;
+    mc.threads = threads;
+    mc.keep_days = true;
+    mc.cancel = &progress.cancel;
+    mc.progress = [&](int done, int total) {
+        progress.total = total;
+        progress.done = done;
+    };
+    r.results = simulate(*r.scenario, mc);
+    r.simulator = std::make_shared<const Simulator>(*r.scenario);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
+}
+
+std::vector<std::string> messages_of(const std::exception& e) {
+    if (const auto* bad = dynamic_cast<const InvalidInput*>(&e)) {
+        std::vector<std::string> out;
+        for (const auto& p : bad->problems()) out.push_back(p.str());
+        return out;
+    }
+    if (const auto* one = dynamic_cast<const InputError*>(&e)) return {one->problem().str()};
+    return {std::string("error: ") + e.what()};
+}
+
+std::string describe(const std::exception& e) {
+    std::string out;
+    for (const auto& m : messages_of(e)) out += (out.empty() ? "" : "\n") + m;
+    return out;
+}
+
+}  // namespace tisheng::viewer

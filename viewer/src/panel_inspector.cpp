@@ -1,0 +1,120 @@
+// [INSPECTOR] Everything about the site or unit under the cursor (tooltip)
+// or selected (panel), including why a unit misses its targets: the
+// simulation's binding causes, as shares of replications.
+#include <fmt/format.h>
+#include <imgui.h>
+
+#include "app.hpp"
+#include "labels.hpp"
+
+namespace tisheng::viewer {
+namespace {
+
+void row(const char* label, const std::string& value) {
+    ImGui::TextDisabled("%s", tr(label));
+    ImGui::SameLine(120);
+    ImGui::TextUnformatted(value.c_str());
+}
+
+/// The facts about a point, at the date shown.
+void point_facts(App& app, std::size_t i, bool full) {
+    const Dataset& d = *app.data;
+    const Sites& s = d.scenario->sites;
+    const std::uint32_t idx = d.index[i];
+    const Date date = app.month_date(app.view.month);
+    auto status = [&] {
+        std::string st = app.status_name(app.derived.status.empty() ? 0 : app.derived.status[i]);
+        if (app.view.mode == StateMode::probability && !app.derived.probability.empty())
+            st += fmt::format("  (P {:.0f}%)", 100.0 * app.derived.probability[idx]);
+        return st + "  @ " + date.iso();
+    };
+    switch (d.kind[i]) {
+        case PointKind::project: {
+            const Project& p = s.projects[idx];
+            ImGui::TextUnformatted(p.name.c_str());
+            row("Enterprise", p.enterprise);
+            row("Unit", app.unit_name(p.unit));
+            row("Status", status());
+            row("Workers", std::to_string(p.workforce));
+            row("Start", p.start.iso());
+            row("Planned end", p.planned_end.iso());
+            if (full) {
+                row("Address", p.address);
+                const Results& R = app.run->results;
+                for (std::size_t k = 0; k < R.project_deadlines.size(); ++k)
+                    row("P(built by)", fmt::format("{}: {:.0f}%", R.project_deadlines[k].iso(), 100.0 * R.project_p_built[k][idx]));
+            }
+            break;
+        }
+        case PointKind::station: {
+            const CandidateSite& c = s.stations[idx];
+            ImGui::TextUnformatted(c.name.c_str());
+            row("Kind", std::string(to_string(c.kind)));
+            row("Unit", app.unit_name(c.unit));
+            row("Status", tr("candidate"));
+            if (full) row("Address", c.address);
+            break;
+        }
+        case PointKind::base: {
+            const CandidateBase& b = s.bases[idx];
+            ImGui::TextUnformatted(b.name.c_str());
+            row("Industry", b.industry);
+            row("Unit", app.unit_name(b.unit));
+            row("Status", status());
+            row("Workers", fmt::format("{} trainees/yr", b.annual_trainees));
+            if (full) {
+                row("Address", b.address);
+                const Results& R = app.run->results;
+                row("P(built by)", fmt::format("{}: named {:.0f}%, demonstration {:.0f}%", app.run->scenario->run.end.iso(),
+                                               100.0 * R.base_p_named[idx], 100.0 * R.base_p_demonstration[idx]));
+            }
+            break;
+        }
+        case PointKind::demand: break;
+    }
+}
+
+void unit_facts(App& app, std::size_t u, bool full) {
+    ImGui::TextUnformatted(app.unit_name(u).c_str());
+    const double value = u < app.derived.unit_value.size() ? app.derived.unit_value[u] : std::nan("");
+    ImGui::TextDisabled("%s", app.derived.legend.title.c_str());
+    ImGui::SameLine();
+    ImGui::TextUnformatted(app.derived.legend.format(value).c_str());
+    const Results& R = app.run->results;
+    const Layout& L = R.layout;
+    const auto& targets = app.data->scenario->programme.targets;
+    for (std::size_t c = 0; c < L.checks.size(); ++c) {
+        if (L.checks[c].unit != static_cast<std::int32_t>(u)) continue;
+        const auto& cr = R.checks[c];
+        ImGui::BulletText("%s: %s %.0f%% (%s %.0f, p50 %.0f)", targets[L.checks[c].target].id.c_str(), tr("P(target met)"),
+                          100.0 * cr.p_met, tr("Target"), L.checks[c].required, cr.value.p50);
+        if (!full || cr.causes.empty()) continue;
+        ImGui::Indent();
+        ImGui::TextDisabled("%s", tr("Why targets are missed"));
+        for (const auto& [cause, share] : cr.causes) {
+            ImGui::ProgressBar(static_cast<float>(share), ImVec2(120, 0), fmt::format("{:.0f}%", 100 * share).c_str());
+            ImGui::SameLine();
+            ImGui::TextUnformatted(cause.c_str());
+        }
+        ImGui::Unindent();
+    }
+}
+
+}  // namespace
+
+void draw_tooltip(App& app) {
+    if (!app.run) return;
+    ImGui::BeginTooltip();
+    if (app.view.hovered_point >= 0) point_facts(app, static_cast<std::size_t>(app.view.hovered_point), false);
+    else unit_facts(app, static_cast<std::size_t>(app.view.hovered_unit), false);
+    ImGui::EndTooltip();
+}
+
+void draw_inspector_panel(App& app) {
+    if (!app.run) return;
+    if (app.view.selected_point >= 0) point_facts(app, static_cast<std::size_t>(app.view.selected_point), true);
+    else if (app.view.selected_unit >= 0) unit_facts(app, static_cast<std::size_t>(app.view.selected_unit), true);
+    else ImGui::TextWrapped("%s", tr("Nothing selected: click a unit or a site on the map."));
+}
+
+}  // namespace tisheng::viewer

@@ -1,0 +1,138 @@
+// [MAP] Interaction (drag to pan, wheel to zoom around the cursor, hover,
+// click to select) and what ImGui draws over the GL map: unit names, the
+// selection, the siting plan, the legend and the scale bar.
+#include <fmt/format.h>
+#include <imgui.h>
+
+#include <cmath>
+
+#include "app.hpp"
+#include "labels.hpp"
+
+namespace tisheng::viewer {
+namespace {
+
+ImVec2 iv(view::Vec2 p) { return {static_cast<float>(p.x), static_cast<float>(p.y)}; }
+ImU32 col(view::Rgba c) { return IM_COL32(c.r, c.g, c.b, c.a); }
+
+void draw_legend(App& app, ImDrawList* dl, const view::Rect& area) {
+    const view::Legend& L = app.derived.legend;
+    const float w = 260, h = 58, x = static_cast<float>(area.x) + 12, y = static_cast<float>(area.y + area.h) - h - 12;
+    dl->AddRectFilled({x, y}, {x + w, y + h}, IM_COL32(255, 255, 255, 225), 4);
+    dl->AddText({x + 8, y + 4}, IM_COL32(20, 20, 20, 255), L.title.c_str());
+    const float bx = x + 10, by = y + 24, bw = w - 20, bh = 12;
+    constexpr int steps = 64;
+    for (int i = 0; i < steps; ++i) {
+        const double v = L.lo + (L.hi - L.lo) * (i + 0.5) / steps;
+        dl->AddRectFilled({bx + bw * i / steps, by}, {bx + bw * (i + 1) / steps + 0.5f, by + bh}, col(L.colour(v)));
+    }
+    dl->AddRect({bx, by}, {bx + bw, by + bh}, IM_COL32(60, 60, 60, 255));
+    for (double t : L.ticks(5)) {
+        const float tx = bx + static_cast<float>((t - L.lo) / (L.hi - L.lo)) * bw;
+        dl->AddLine({tx, by + bh}, {tx, by + bh + 3}, IM_COL32(40, 40, 40, 255));
+        const std::string s = L.format(t);
+        dl->AddText({tx - ImGui::CalcTextSize(s.c_str()).x / 2, by + bh + 3}, IM_COL32(30, 30, 30, 255), s.c_str());
+    }
+}
+
+void draw_scale_bar(App& app, ImDrawList* dl, const view::Rect& area) {
+    const view::ScaleBar bar = view::scale_bar(app.view.camera.metres_per_pixel, 160);
+    const float x1 = static_cast<float>(area.x + area.w) - 16, y = static_cast<float>(area.y + area.h) - 20;
+    const float x0 = x1 - static_cast<float>(bar.pixels);
+    dl->AddRectFilled({x0 - 6, y - 20}, {x1 + 6, y + 8}, IM_COL32(255, 255, 255, 210), 3);
+    dl->AddLine({x0, y}, {x1, y}, IM_COL32(20, 20, 20, 255), 2);
+    dl->AddLine({x0, y - 5}, {x0, y + 3}, IM_COL32(20, 20, 20, 255), 2);
+    dl->AddLine({x1, y - 5}, {x1, y + 3}, IM_COL32(20, 20, 20, 255), 2);
+    dl->AddText({(x0 + x1) / 2 - ImGui::CalcTextSize(bar.label.c_str()).x / 2, y - 19}, IM_COL32(20, 20, 20, 255), bar.label.c_str());
+}
+
+void outline_unit(App& app, ImDrawList* dl, std::size_t u, ImU32 colour, float thickness) {
+    const view::Camera& cam = app.view.camera;
+    for (const auto& poly : app.data->units[u]) {
+        std::vector<ImVec2> pts;
+        pts.reserve(poly.outer.size());
+        for (const MetricPoint& p : poly.outer) pts.push_back(iv(cam.to_screen({p.x, p.y})));
+        dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), colour, ImDrawFlags_Closed, thickness);
+    }
+}
+
+}  // namespace
+
+void draw_map_overlay(App& app, const view::Rect& area) {
+    if (!app.data) return;
+    ViewState& v = app.view;
+    view::Camera& cam = v.camera;
+    ImGuiIO& io = ImGui::GetIO();
+    const view::Vec2 mouse{io.MousePos.x, io.MousePos.y};
+    const bool over = !app.options.batch && area.contains(mouse) && !ImGui::IsWindowHovered(ImGuiHoveredFlags_AnyWindow) && !ImGui::IsAnyItemActive();
+
+    // Pan and zoom.
+    if (over && io.MouseWheel != 0) cam.zoom_at(mouse, std::pow(1.2, io.MouseWheel));
+    if (over && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 2.0f)) {
+        cam.pan({io.MouseDelta.x, io.MouseDelta.y});
+    }
+    // Hover: a point under the cursor (within 8 px), else the unit.
+    v.hovered_point = v.hovered_unit = -1;
+    if (over) {
+        const view::Vec2 w = cam.to_world(mouse);
+        const auto& d = *app.data;
+        auto visible = [&](std::size_t i) {
+            const PointKind k = d.kind[i];
+            if (k == PointKind::demand) return false;
+            if (k == PointKind::station) return v.show_candidates;
+            return v.show_sites;
+        };
+        if (auto p = d.picker.point_at(w, 8 * cam.metres_per_pixel, visible)) v.hovered_point = static_cast<std::int64_t>(*p);
+        else if (auto u = d.picker.unit_at(w)) v.hovered_unit = static_cast<std::int64_t>(*u);
+        if (ImGui::IsMouseReleased(ImGuiMouseButton_Left) && ImGui::GetMouseDragDelta(ImGuiMouseButton_Left, 0).x == 0 &&
+            ImGui::GetMouseDragDelta(ImGuiMouseButton_Left, 0).y == 0) {
+            v.selected_point = v.hovered_point;
+            v.selected_unit = v.hovered_point >= 0 ? -1 : v.hovered_unit;
+            if (v.selected_point >= 0 || v.selected_unit >= 0) {
+                v.tab = Tab::inspector;
+                v.tab_request = true;
+            }
+        }
+        if (v.hovered_point >= 0 || v.hovered_unit >= 0) draw_tooltip(app);
+    }
+
+    ImDrawList* dl = ImGui::GetBackgroundDrawList();
+    dl->PushClipRect(iv({area.x, area.y}), iv({area.x + area.w, area.y + area.h}), true);
+    // The siting plan's sites: rings, numbered in the order of choice.
+    if (app.siting.plan && v.tab == Tab::siting) {
+        const SitingModel& m = *app.siting.model;
+        int order = 0;
+        for (const auto& ch : app.siting.plan->solution.chosen) {
+            ++order;
+            const MetricPoint p = m.coverage.sites[m.site[ch.candidate]];
+            const ImVec2 s = iv(cam.to_screen({p.x, p.y}));
+            const bool on = app.siting.on[ch.candidate] != 0;
+            dl->AddCircle(s, 9, on ? IM_COL32(213, 94, 0, 255) : IM_COL32(120, 120, 120, 200), 0, 2.5f);
+            if (cam.metres_per_pixel < 200) dl->AddText({s.x + 9, s.y - 16}, IM_COL32(120, 50, 0, 255), std::to_string(order).c_str());
+        }
+    }
+    // Unit names, with a light halo for legibility.
+    if (v.show_names)
+        for (std::size_t u = 0; u < app.data->labels.size(); ++u) {
+            const std::string name = app.data->scenario->region.unit(static_cast<UnitIndex>(u)).name;
+            const ImVec2 s = iv(cam.to_screen(app.data->labels[u]));
+            const ImVec2 size = ImGui::CalcTextSize(name.c_str());
+            const ImVec2 at{s.x - size.x / 2, s.y - size.y / 2};
+            dl->AddRectFilled({at.x - 3, at.y - 1}, {at.x + size.x + 3, at.y + size.y + 1}, IM_COL32(255, 255, 255, 170), 3);
+            dl->AddText(at, IM_COL32(15, 15, 25, 255), name.c_str());
+        }
+    if (v.hovered_unit >= 0) outline_unit(app, dl, static_cast<std::size_t>(v.hovered_unit), IM_COL32(255, 255, 255, 200), 2);
+    if (v.selected_unit >= 0) outline_unit(app, dl, static_cast<std::size_t>(v.selected_unit), IM_COL32(0, 0, 0, 255), 3);
+    for (std::int64_t p : {v.hovered_point, v.selected_point})
+        if (p >= 0) dl->AddCircle(iv(cam.to_screen(app.data->points[static_cast<std::size_t>(p)])), 11, IM_COL32(0, 0, 0, 255), 0, 2);
+    if (app.run) {
+        draw_legend(app, dl, area);
+        if (v.compare && app.previous)
+            dl->AddText({static_cast<float>(area.x) + 12, static_cast<float>(area.y) + 8}, IM_COL32(20, 20, 20, 255),
+                        fmt::format("B - A   ({})", fmt::join(app.run->overrides, ", ")).c_str());
+    }
+    draw_scale_bar(app, dl, area);
+    dl->PopClipRect();
+}
+
+}  // namespace tisheng::viewer
