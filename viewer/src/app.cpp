@@ -125,6 +125,11 @@ void App::poll_tasks() {
             if (!whatif.loaded) load_whatif_defaults();
             if (view.month == 0 && options.date.empty()) view.month = static_cast<int>(month_count()) - 1;
             if (!options.date.empty()) set_month_from_date(options.date);
+            // A programme whose targets are all city-wide (Quanzhou's 30/10)
+            // has no per-unit P(target met): start on the count instead.
+            const auto& checks = run->results.layout.checks;
+            if (std::none_of(checks.begin(), checks.end(), [](const Check& c) { return c.unit >= 0; }) && view.fill == FillMetric::p_target)
+                view.fill = FillMetric::built;
             if (!options.fill.empty()) {
                 const std::string& f = options.fill;
                 view.fill = f == "built" ? FillMetric::built : f == "coverage" ? FillMetric::coverage

@@ -17,9 +17,9 @@
 
 #include "core/camera.hpp"
 #include "core/legend.hpp"
-#include "jobs.hpp"
+#include "core/jobs.hpp"
 #include "map_renderer.hpp"
-#include "model.hpp"
+#include "core/model.hpp"
 #include "tisheng/plan.hpp"
 
 namespace tisheng::viewer {

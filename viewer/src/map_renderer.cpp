@@ -6,7 +6,7 @@
 
 #include <stdexcept>
 
-#include "model.hpp"
+#include "core/model.hpp"
 
 namespace tisheng::viewer {
 namespace {

@@ -59,9 +59,10 @@ void draw_time_bar(App& app, const view::Rect& area, double dt) {
         dl->AddLine({x, slider_max.y}, {x, slider_max.y + 8}, IM_COL32(213, 94, 0, 255), 3);
         const std::string label = fmt::format("{} {}", tr("Deadline"), t.deadline.iso());
         const float lw = ImGui::CalcTextSize(label.c_str()).x;
-        if (x - lw / 2 < label_end + 8) continue;
-        dl->AddText({x - lw / 2, slider_max.y + 9}, IM_COL32(213, 94, 0, 255), label.c_str());
-        label_end = x + lw / 2;
+        const float lx = std::min(x - lw / 2, slider_max.x - lw);  // kept inside the bar
+        if (lx < label_end + 8) continue;
+        dl->AddText({lx, slider_max.y + 9}, IM_COL32(213, 94, 0, 255), label.c_str());
+        label_end = lx + lw;
     }
     ImGui::Dummy(ImVec2(0, 26));
     const Date first = L.months.front(), last = L.months.back();

@@ -11,7 +11,7 @@
 
 #include "core/picking.hpp"
 #include "core/triangulate.hpp"
-#include "jobs.hpp"
+#include "core/jobs.hpp"
 #include "tisheng/coverage.hpp"
 #include "tisheng/coverage_model.hpp"
 #include "tisheng/scenario.hpp"

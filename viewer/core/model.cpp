@@ -1,4 +1,4 @@
-#include "model.hpp"
+#include "core/model.hpp"
 
 #include <fmt/format.h>
 
