@@ -16,6 +16,10 @@ namespace tisheng::viewer {
 /// line, as `tisheng validate` prints them (model.cpp).
 std::string describe(const std::exception& e);
 
+/// Lowers the calling thread's scheduling priority (and that of the threads
+/// it starts), so that the UI thread wins the cores when work runs beside it.
+void lower_thread_priority();
+
 struct Progress {
     std::atomic<int> done{0}, total{0};
     std::atomic<bool> cancel{false};
@@ -40,6 +44,7 @@ public:
         m_progress.cancel = false;
         m_running = true;
         m_thread = std::jthread([this, work = std::move(work)] {
+            lower_thread_priority();
             std::optional<T> result;
             std::string error;
             try {

@@ -1,6 +1,7 @@
 #include "core/model.hpp"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -189,6 +190,11 @@ std::vector<std::string> messages_of(const std::exception& e) {
     }
     if (const auto* one = dynamic_cast<const InputError*>(&e)) return {one->problem().str()};
     return {std::string("error: ") + e.what()};
+}
+
+void lower_thread_priority() {
+    // Linux: the nice value is per thread, and new threads inherit it.
+    (void)setpriority(PRIO_PROCESS, 0, 10);
 }
 
 std::string describe(const std::exception& e) {

@@ -62,7 +62,6 @@ Dataset load_dataset(const std::filesystem::path& file, const std::vector<std::s
 std::filesystem::path resolve_input(const std::filesystem::path& input, std::vector<std::string>& overrides, std::string& note);
 
 struct Run {
-    std::string label;                    ///< "A", "B"
     std::vector<std::string> overrides;   ///< the what-if edits it ran with
     std::shared_ptr<const Scenario> scenario;
     std::shared_ptr<const Simulator> simulator;

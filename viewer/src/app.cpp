@@ -113,14 +113,9 @@ void App::poll_tasks() {
     if (runs.poll(done, error)) {
         if (done) {
             // The run shown becomes A, the new one B.
-            if (run) {
-                auto a = std::make_shared<Run>(*run);
-                a->label = "A";
-                previous = std::move(a);
-            }
-            done->label = previous ? "B" : "A";
+            if (run) previous = std::move(run);
             run = std::make_shared<const Run>(std::move(*done));
-            message(fmt::format("run {}: {} replications in {:.2f} s{}", run->label, run->results.replications, run->seconds,
+            message(fmt::format("run {}: {} replications in {:.2f} s{}", run_label(), run->results.replications, run->seconds,
                                 run->overrides.empty() ? "" : " with " + fmt::format("{}", fmt::join(run->overrides, ", "))));
             if (!whatif.loaded) load_whatif_defaults();
             if (view.month == 0 && options.date.empty()) view.month = static_cast<int>(month_count()) - 1;
@@ -360,8 +355,10 @@ void App::derive() {
     }
     std::sort(derived.open_sites.begin(), derived.open_sites.end());
 
-    // Accessibility per unit for the sites open at the date.
-    {
+    // Accessibility per unit for the sites open at the date (only when
+    // shown: on national-scale data it takes seconds).
+    derived.unit_access.assign(data->units.size(), nan);
+    if (view.fill == FillMetric::accessibility) {
         const Scenario& s = *data->scenario;
         const OpenSitesCoverage c = data->coverage->assess(derived.open_sites, s.coverage.decay, s.coverage.catchment);
         std::vector<double> sum(data->units.size(), 0), w(data->units.size(), 0);
@@ -369,7 +366,6 @@ void App::derive() {
             sum[data->coverage->demand_unit[i]] += data->coverage->workers[i] * c.access[i];
             w[data->coverage->demand_unit[i]] += data->coverage->workers[i];
         }
-        derived.unit_access.assign(data->units.size(), nan);
         for (std::size_t u = 0; u < sum.size(); ++u)
             if (w[u] > 0) derived.unit_access[u] = sum[u] / w[u] * 1000.0;  // per 1,000 workers
     }
@@ -485,6 +481,21 @@ void App::frame(double width, double height, double dt) {
     ImGui::End();
 }
 
+// Discs cover about their size squared in pixels each; where the points in
+// view would cover the map more than once over, they shrink (to 2 px at
+// least): legible, and what software rendering pays for is fragments.
+float App::point_scale() const {
+    if (!data || data->points.empty()) return 1.0f;
+    const Box& b = data->bounds;
+    const view::Rect w = view.camera.visible_world();
+    const double bounds_area = std::max(1.0, (b.max_x - b.min_x) * (b.max_y - b.min_y));
+    const double shown = static_cast<double>(data->points.size()) * std::min(1.0, w.w * w.h / bounds_area);
+    const double map_px = std::max(1.0, view.camera.viewport.w * view.camera.viewport.h);
+    constexpr double typical_px = 8.0;  // a typical disc's diameter
+    const double cover = shown * typical_px * typical_px / map_px;
+    return cover <= 1.0 ? 1.0f : static_cast<float>(std::max(0.2, 1.0 / std::sqrt(cover)));
+}
+
 void App::render_map(int framebuffer_height) {
     if (!renderer_ready || !data) return;
     MapLayers layers;
@@ -493,6 +504,7 @@ void App::render_map(int framebuffer_height) {
     layers.points = view.show_sites || view.show_demand || view.show_candidates;
     layers.surface = view.show_surface;
     layers.surface_opacity = view.surface_opacity;
+    layers.point_scale = point_scale();
     renderer.draw(view.camera, layers, framebuffer_height);
 }
 

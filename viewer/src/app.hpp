@@ -120,6 +120,8 @@ public:
     /// NewFrame and Render); then render_map() draws the map with GL.
     void frame(double width, double height, double dt);
     void render_map(int framebuffer_height);
+    /// The disc scale for the points in view (map_renderer.hpp).
+    [[nodiscard]] float point_scale() const;
 
     /// Opens a scenario or a run directory in the background.
     void open(const std::filesystem::path& input, std::vector<std::string> overrides = {});
@@ -139,6 +141,8 @@ public:
     ViewState view;
     std::shared_ptr<const Dataset> data;
     std::shared_ptr<const Run> run, previous;  ///< B (current) and A
+    /// "A" for the first run, "B" once there is a previous run to compare with.
+    [[nodiscard]] const char* run_label() const { return previous ? "B" : "A"; }
     Derived derived;
     WhatIf whatif, whatif_base;  ///< the what-if panel's values, and the scenario's own
     /// The edits of the what-if panel that differ from the scenario, as --set lines.

@@ -30,8 +30,9 @@ layout(location = 0) in vec2 pos;
 layout(location = 1) in vec4 col;
 layout(location = 2) in float size;
 uniform mat4 M;
+uniform float scale;
 out vec4 v_col;
-void main() { gl_Position = M * vec4(pos, 0.0, 1.0); gl_PointSize = size; v_col = col; })";
+void main() { gl_Position = M * vec4(pos, 0.0, 1.0); gl_PointSize = max(2.0, size * scale); v_col = col; })";
 constexpr const char* point_fs = R"(#version 330 core
 in vec4 v_col;
 out vec4 frag;
@@ -272,6 +273,7 @@ void MapRenderer::draw(const view::Camera& camera, const MapLayers& layers, int 
     if (layers.points && m_point.count > 0) {
         glUseProgram(m_points);
         glUniformMatrix4fv(glGetUniformLocation(m_points, "M"), 1, GL_FALSE, M.data());
+        glUniform1f(glGetUniformLocation(m_points, "scale"), layers.point_scale);
         glEnable(GL_PROGRAM_POINT_SIZE);
         glBindVertexArray(m_point.vao);
         glDrawArrays(GL_POINTS, 0, m_point.count);

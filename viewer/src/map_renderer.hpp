@@ -20,7 +20,7 @@ struct Dataset;
 struct MapLayers {
     bool fill = true, borders = true, points = true, surface = false;
     float surface_opacity = 0.5f;
-    std::vector<std::uint8_t> point_visible_kinds;  ///< unused kinds hidden by zero size
+    float point_scale = 1;  ///< shrinks the discs where they would cover the map many times over
 };
 
 class MapRenderer {

@@ -66,7 +66,7 @@ void draw_time_bar(App& app, const view::Rect& area, double dt) {
     }
     ImGui::Dummy(ImVec2(0, 26));
     const Date first = L.months.front(), last = L.months.back();
-    ImGui::TextDisabled("%s … %s   ·   %s: %d %s", first.iso().c_str(), last.iso().c_str(), app.run->label.c_str(),
+    ImGui::TextDisabled("%s … %s   ·   %s: %d %s", first.iso().c_str(), last.iso().c_str(), app.run_label(),
                         app.run->results.replications, tr("replications"));
     ImGui::End();
 }

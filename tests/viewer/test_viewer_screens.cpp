@@ -1,0 +1,410 @@
+// Screenshots of the real viewer under Xvfb: the unit fills against colours
+// computed here from the engine's own run, the labels, the date, a broken
+// scenario, and the exit codes. The expected values are computed in the
+// test from the same inputs, never written down.
+#include <gtest/gtest.h>
+#include <stb_image.h>  // the implementation is in libstb (Debian)
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/camera.hpp"
+#include "core/layout.hpp"
+#include "core/legend.hpp"
+#include "core/model.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace tv = tisheng::view;
+using tisheng::test::slurp;
+using tisheng::test::source_dir;
+using tisheng::test::TempDir;
+
+constexpr int k_width = 1600, k_height = 1000;
+const std::string k_replications = "run.replications=200";  // keeps a run to about a second
+
+fs::path scenario() { return source_dir() / "scenarios" / "jiangmen-baseline.yaml"; }
+
+bool on_path(const std::string& program) { return std::system(("command -v " + program + " >/dev/null 2>&1").c_str()) == 0; }
+
+std::string quote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+struct Exit {
+    int code = -1;       ///< 128 + signal if killed by one
+    std::string stderr_text;
+};
+
+/// Runs a shell command with stderr captured to `err_file` (stdout next to it).
+Exit run_shell(const std::string& command, const fs::path& err_file) {
+    static const std::string limit = on_path("timeout") ? "timeout -k 10 300 " : "";
+    const std::string line = limit + command + " >" + quote(err_file.string() + ".out") + " 2>" + quote(err_file.string());
+    const int status = std::system(line.c_str());
+    Exit e;
+    e.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    e.stderr_text = slurp(err_file);
+    return e;
+}
+
+/// The viewer under a fresh virtual screen of the window's size. The X
+/// authority file is ours (-f): with its own temporary one, xvfb-run's
+/// clean-up now and then fails and turns the viewer's exit code into 5.
+Exit run_viewer_xvfb(const std::string& args, const fs::path& err_file) {
+    return run_shell("xvfb-run -a -f " + quote(err_file.string() + ".xauth") + " -s " + quote("-screen 0 1600x1000x24") + " " +
+                         quote(TISHENG_VIEWER) + " " + args,
+                     err_file);
+}
+
+struct Image {
+    int w = 0, h = 0;
+    std::vector<unsigned char> rgba;
+    [[nodiscard]] tv::Rgba at(int x, int y) const {
+        const std::size_t i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x)) * 4;
+        return {rgba[i], rgba[i + 1], rgba[i + 2], rgba[i + 3]};
+    }
+};
+
+std::optional<Image> load_png(const fs::path& file) {
+    int w = 0, h = 0, n = 0;
+    unsigned char* data = stbi_load(file.string().c_str(), &w, &h, &n, 4);
+    if (!data) return std::nullopt;
+    Image img{w, h, std::vector<unsigned char>(data, data + static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 4)};
+    stbi_image_free(data);
+    return img;
+}
+
+std::uint32_t key(tv::Rgba c) { return (std::uint32_t{c.r} << 16) | (std::uint32_t{c.g} << 8) | c.b; }
+
+/// Colour counts over a pixel rectangle (alpha ignored: the PNG is opaque).
+std::map<std::uint32_t, std::size_t> histogram(const Image& img, const tv::Rect& r) {
+    std::map<std::uint32_t, std::size_t> h;
+    for (int y = static_cast<int>(r.y); y < static_cast<int>(r.y + r.h); ++y)
+        for (int x = static_cast<int>(r.x); x < static_cast<int>(r.x + r.w); ++x) ++h[key(img.at(x, y))];
+    return h;
+}
+
+double luminance(tv::Rgba c) { return 0.299 * c.r + 0.587 * c.g + 0.114 * c.b; }
+
+/// Dark pixels (text, lines) in a rectangle, clipped to the image.
+int dark_pixels(const Image& img, double x0, double y0, double x1, double y1) {
+    int n = 0;
+    for (int y = std::max(0, static_cast<int>(y0)); y < std::min(img.h, static_cast<int>(std::ceil(y1))); ++y)
+        for (int x = std::max(0, static_cast<int>(x0)); x < std::min(img.w, static_cast<int>(std::ceil(x1))); ++x)
+            if (luminance(img.at(x, y)) < 100) ++n;
+    return n;
+}
+
+double distance_to_segment(tv::Vec2 p, tv::Vec2 a, tv::Vec2 b) {
+    const double dx = b.x - a.x, dy = b.y - a.y, len2 = dx * dx + dy * dy;
+    const double t = len2 > 0 ? std::clamp(((p.x - a.x) * dx + (p.y - a.y) * dy) / len2, 0.0, 1.0) : 0.0;
+    return std::hypot(p.x - (a.x + t * dx), p.y - (a.y + t * dy));
+}
+
+bool in_rect(tv::Vec2 p, double x0, double y0, double x1, double y1) { return p.x >= x0 && p.x < x1 && p.y >= y0 && p.y < y1; }
+
+/// What the viewer should show, computed here from the engine: the same
+/// scenario, overrides and date, the camera fitted as app.cpp fits it.
+struct Expected {
+    tisheng::viewer::Dataset data;
+    tisheng::viewer::Run run;
+    tv::Camera camera;
+    tv::Rect map;
+    std::vector<double> built;  ///< p50 stations built per unit at the date
+    tv::Legend legend;
+    std::vector<tv::Vec2> points, labels;  ///< screen
+    std::vector<std::pair<tv::Vec2, tv::Vec2>> edges;  ///< every border segment, screen
+
+    [[nodiscard]] double nearest_edge(tv::Vec2 p) const {
+        double d = 1e300;
+        for (const auto& [a, b] : edges) d = std::min(d, distance_to_segment(p, a, b));
+        return d;
+    }
+    [[nodiscard]] double nearest_point(tv::Vec2 p) const {
+        double d = 1e300;
+        for (const tv::Vec2& q : points) d = std::min(d, std::hypot(p.x - q.x, p.y - q.y));
+        return d;
+    }
+};
+
+std::unique_ptr<Expected> compute_expected(const std::string& date) {
+    auto e = std::make_unique<Expected>();
+    tisheng::viewer::Progress p;
+    e->data = tisheng::viewer::load_dataset(scenario(), {k_replications}, p);
+    e->run = tisheng::viewer::run_scenario(scenario(), {k_replications}, 1, p);  // deterministic whatever the threads
+    const tisheng::Layout& L = e->run.results.layout;
+
+    // The month: the first month end on or after the date (App::set_month_from_date).
+    const auto d = tisheng::Date::parse(date);
+    std::size_t month = 0;
+    while (month + 1 < L.months.size() && L.months[month] < *d) ++month;
+    const auto metric = std::find(L.metrics.begin(), L.metrics.end(), "stations_built");
+    if (metric == L.metrics.end() || !L.per_unit_series()) return nullptr;
+    for (std::size_t u = 0; u < e->data.units.size(); ++u)
+        e->built.push_back(e->run.results.series.at(L.series_index(static_cast<std::size_t>(metric - L.metrics.begin()), u, month)).p50);
+    e->legend = tv::make_legend(tv::Measure::count, "", e->built);
+
+    e->map = tv::screen_layout(k_width, k_height).map;
+    e->camera.viewport = e->map;
+    e->camera.fit(e->data.bounds);
+    for (const tv::Vec2& w : e->data.points) e->points.push_back(e->camera.to_screen(w));
+    for (const tv::Vec2& w : e->data.labels) e->labels.push_back(e->camera.to_screen(w));
+    for (const auto& mp : e->data.units)
+        for (const auto& poly : mp) {
+            auto ring = [&](const tisheng::Ring<tisheng::MetricPoint>& r) {
+                for (std::size_t i = 0; i < r.size(); ++i) {
+                    const auto& a = r[i];
+                    const auto& b = r[(i + 1) % r.size()];
+                    e->edges.emplace_back(e->camera.to_screen({a.x, a.y}), e->camera.to_screen({b.x, b.y}));
+                }
+            };
+            ring(poly.outer);
+            for (const auto& h : poly.holes) ring(h);
+        }
+    return e;
+}
+
+const std::string k_date_a = "2024-06-30";  // the date the fills are checked at
+const std::string k_date_b = "2023-09-30";  // an earlier one, to see the map change
+
+#define REQUIRE_XVFB() \
+    if (!on_path("xvfb-run")) GTEST_SKIP() << "xvfb-run is not on PATH: the viewer needs an X display for screenshots"
+
+// [FIXTURE] Two screenshots of Jiangmen (k_date_a and k_date_b, fill
+// "built") and the expected values, each made once, when a test first
+// needs it: under ctest every test is a process of its own, and the tests
+// that need no screenshot then make none.
+
+class ViewerScreens : public ::testing::Test {
+protected:
+    struct Shot {
+        Exit exit;
+        std::optional<Image> image;
+    };
+
+    static TempDir& dir() {
+        static TempDir d;
+        return d;
+    }
+
+    static const Shot& shot(const std::string& date) {
+        static std::map<std::string, Shot> shots;
+        auto it = shots.find(date);
+        if (it == shots.end()) {
+            const fs::path png = dir() / ("jiangmen-" + date + ".png");
+            Shot s;
+            s.exit = run_viewer_xvfb(quote(scenario().string()) + " --screenshot " + quote(png.string()) +
+                                         " --frames 3 --size 1600x1000 --date " + date + " --fill built --lang zh --set " + k_replications,
+                                     dir() / ("jiangmen-" + date + ".err"));
+            s.image = load_png(png);
+            it = shots.emplace(date, std::move(s)).first;
+        }
+        return it->second;
+    }
+
+    /// The screenshot of `date`, asserted written whole (ASSERT_NO_FATAL_FAILURE at the call).
+    static void require_shot(const std::string& date, const Image*& out) {
+        const Shot& s = shot(date);
+        ASSERT_EQ(s.exit.code, 0) << "viewer stderr:\n" << s.exit.stderr_text;
+        ASSERT_TRUE(s.image.has_value()) << "no readable PNG for " << date;
+        ASSERT_EQ(s.image->w, k_width);
+        ASSERT_EQ(s.image->h, k_height);
+        out = &*s.image;
+    }
+
+    static const Expected* expected() {
+        static std::unique_ptr<Expected> e = compute_expected(k_date_a);
+        return e.get();
+    }
+};
+
+TEST_F(ViewerScreens, JiangmenFillsMatchTheLegendAtUnitInteriors) {
+    REQUIRE_XVFB();
+    const Image* img = nullptr;
+    ASSERT_NO_FATAL_FAILURE(require_shot(k_date_a, img));
+    const Expected* e = expected();
+    ASSERT_NE(e, nullptr) << "the run has no per-unit 'stations_built' series";
+    const tv::Rect& m = e->map;
+
+    // The overlays' areas (panel_map.cpp), with a few pixels to spare: the
+    // legend bottom-left, the scale bar (at most 160 px) bottom-right.
+    const double lx0 = m.x + 12 - 4, lx1 = m.x + 12 + 260 + 4, ly0 = m.y + m.h - 70 - 4, ly1 = m.y + m.h - 12 + 4;
+    const double sx0 = m.x + m.w - 16 - 160 - 6 - 4, sy0 = m.y + m.h - 20 - 20 - 4;
+    auto clear = [&](tv::Vec2 s) {
+        if (!in_rect(s, m.x + 4, m.y + 4, m.x + m.w - 4, m.y + m.h - 4)) return false;
+        if (in_rect(s, lx0, ly0, lx1, ly1) || (s.x >= sx0 && s.y >= sy0)) return false;
+        for (const tv::Vec2& l : e->labels)
+            if (std::abs(s.x - l.x) < 60 && std::abs(s.y - l.y) < 20) return false;
+        return e->nearest_point(s) >= 30 && e->nearest_edge(s) >= 4;  // discs (<= 22 px) and border lines
+    };
+
+    std::set<std::uint32_t> colours;
+    int found = 0;
+    for (std::size_t u = 0; u < e->data.fills.size(); ++u) {
+        const tv::Rgba want = e->legend.colour(e->built[u]);
+        colours.insert(key(want));
+        // The centroid of the largest clear triangle of the unit.
+        const auto& v = e->data.fills[u].vertices;
+        std::optional<tv::Vec2> best;
+        double best_area = -1;
+        for (std::size_t t = 0; t + 2 < v.size(); t += 3) {
+            const tv::Vec2 a = e->camera.to_screen(v[t]), b = e->camera.to_screen(v[t + 1]), c = e->camera.to_screen(v[t + 2]);
+            const double area = std::abs((b.x - a.x) * (c.y - a.y) - (c.x - a.x) * (b.y - a.y)) / 2;
+            const tv::Vec2 centroid{(a.x + b.x + c.x) / 3, (a.y + b.y + c.y) / 3};
+            if (area > best_area && clear(centroid)) {
+                best = centroid;
+                best_area = area;
+            }
+        }
+        if (!best) continue;
+        ++found;
+        const int x = static_cast<int>(std::floor(best->x)), y = static_cast<int>(std::floor(best->y));
+        const tv::Rgba got = img->at(x, y);
+        const auto close = [](int a, int b) { return std::abs(a - b) <= 3; };
+        EXPECT_TRUE(close(got.r, want.r) && close(got.g, want.g) && close(got.b, want.b))
+            << "unit " << u << " (" << e->data.scenario->region.unit(static_cast<tisheng::UnitIndex>(u)).name << ", built p50 "
+            << e->built[u] << ") at pixel (" << x << ", " << y << "): got rgb(" << int(got.r) << ", " << int(got.g) << ", "
+            << int(got.b) << "), expected rgb(" << int(want.r) << ", " << int(want.g) << ", " << int(want.b) << ")";
+    }
+    EXPECT_GE(found, 5) << "a clear interior pixel was found for only " << found << " of " << e->data.fills.size() << " units";
+    EXPECT_GE(colours.size(), 3u) << "the expected fills are nearly uniform: the test would not tell a wrong colour";
+}
+
+TEST_F(ViewerScreens, NotBlank) {
+    REQUIRE_XVFB();
+    const Image* img = nullptr;
+    ASSERT_NO_FATAL_FAILURE(require_shot(k_date_a, img));
+    EXPECT_GE(histogram(*img, {0, 0, double(img->w), double(img->h)}).size(), 20u);
+    // The map: no colour covers nearly all of it.
+    const tv::Rect m = tv::screen_layout(k_width, k_height).map;
+    const auto h = histogram(*img, m);
+    std::size_t most = 0;
+    for (const auto& [c, n] : h) most = std::max(most, n);
+    EXPECT_GT(h.size(), 1u);
+    EXPECT_LT(static_cast<double>(most), 0.9 * m.w * m.h) << "the map is (nearly) one colour";
+}
+
+TEST_F(ViewerScreens, ChineseLabelIsDrawn) {
+    REQUIRE_XVFB();
+    const Image* img = nullptr;
+    ASSERT_NO_FATAL_FAILURE(require_shot(k_date_a, img));
+    const Expected* e = expected();
+    ASSERT_NE(e, nullptr);
+    // The name is drawn on a white box (alpha 170) that lifts whatever the
+    // map has under it (borders, disc rims) to a luminance of about 170 or
+    // more: dark pixels there are the text's, and most of the rest is light.
+    int checked = 0;
+    for (std::size_t u = 0; u < e->labels.size(); ++u) {
+        const tv::Vec2 l = e->labels[u];
+        if (!in_rect(l, e->map.x + 30, e->map.y + 10, e->map.x + e->map.w - 30, e->map.y + e->map.h - 10)) continue;
+        ++checked;
+        const int dark = dark_pixels(*img, l.x - 25, l.y - 8, l.x + 25, l.y + 8);
+        int light = 0, all = 0;
+        for (int y = static_cast<int>(l.y - 8); y < static_cast<int>(l.y + 8); ++y)
+            for (int x = static_cast<int>(l.x - 25); x < static_cast<int>(l.x + 25); ++x, ++all) light += luminance(img->at(x, y)) >= 150;
+        const std::string name = e->data.scenario->region.unit(static_cast<tisheng::UnitIndex>(u)).name;
+        EXPECT_GT(dark, 5) << "no text at the label of " << name << " (" << l.x << ", " << l.y << ")";
+        EXPECT_GT(light, all / 2) << "no light box behind the label of " << name << " (" << l.x << ", " << l.y << ")";
+    }
+    EXPECT_GE(checked, 3) << "too few labels inside the map";
+    // The menu bar: 文件 ... in its first 200 px.
+    EXPECT_GT(dark_pixels(*img, 0, 0, 200, tv::menu_height), 5) << "the menu bar has no text";
+}
+
+TEST_F(ViewerScreens, DateSliderChangesTheMap) {
+    REQUIRE_XVFB();
+    const Image *a = nullptr, *b = nullptr;
+    ASSERT_NO_FATAL_FAILURE(require_shot(k_date_a, a));
+    ASSERT_NO_FATAL_FAILURE(require_shot(k_date_b, b));
+    const tv::Rect m = tv::screen_layout(k_width, k_height).map;
+    std::size_t differ = 0;
+    for (int y = static_cast<int>(m.y); y < static_cast<int>(m.y + m.h); ++y)
+        for (int x = static_cast<int>(m.x); x < static_cast<int>(m.x + m.w); ++x) differ += key(a->at(x, y)) != key(b->at(x, y));
+    EXPECT_GT(static_cast<double>(differ), 0.01 * m.w * m.h) << k_date_a << " and " << k_date_b << " differ in " << differ << " map pixels";
+}
+
+TEST_F(ViewerScreens, BrokenScenarioShowsTheProblemsAndKeepsRunning) {
+    REQUIRE_XVFB();
+    // The baseline with a misspelt run key, its data_dir made absolute so
+    // that the copy finds the data from a temporary folder.
+    std::string yaml = slurp(scenario());
+    const auto run_at = yaml.find("\nrun:");
+    ASSERT_NE(run_at, std::string::npos);
+    const auto key_at = yaml.find("\n  replications:", run_at);
+    ASSERT_NE(key_at, std::string::npos);
+    yaml.replace(key_at, std::string("\n  replications:").size(), "\n  replicatons:");
+    const auto dd = yaml.find("\ndata_dir:");
+    ASSERT_NE(dd, std::string::npos);
+    const auto value_at = dd + std::string("\ndata_dir:").size(), eol = yaml.find('\n', value_at);
+    std::string value = yaml.substr(value_at, eol - value_at);
+    value = value.substr(0, value.find('#'));
+    value.erase(0, value.find_first_not_of(' '));
+    value.erase(value.find_last_not_of(' ') + 1);
+    const fs::path data_dir = (scenario().parent_path() / value).lexically_normal();
+    ASSERT_TRUE(fs::is_directory(data_dir)) << data_dir;
+    yaml.replace(value_at, eol - value_at, " " + data_dir.string());
+
+    TempDir tmp;
+    const fs::path bad = tmp / "broken.yaml", png = tmp / "broken.png";
+    tisheng::test::write(bad, yaml);
+
+    // The first problem as `tisheng validate` states it.
+    const auto validate = tisheng::test::run_cli("validate " + quote(bad.string()));
+    ASSERT_NE(validate.exit_code, 0) << validate.output;
+    std::string first_error;
+    std::istringstream lines(validate.output);
+    for (std::string line; std::getline(lines, line);)
+        if (line.find("error") != std::string::npos) {
+            first_error = line;
+            break;
+        }
+    ASSERT_FALSE(first_error.empty()) << "validate printed no error:\n" << validate.output;
+
+    const Exit viewer = run_viewer_xvfb(quote(bad.string()) + " --screenshot " + quote(png.string()) + " --frames 3 --set " + k_replications,
+                                        tmp / "viewer.err");
+    EXPECT_EQ(viewer.code, 1) << viewer.stderr_text;
+    EXPECT_NE(viewer.stderr_text.find(first_error), std::string::npos)
+        << "viewer stderr:\n" << viewer.stderr_text << "\nlacks validate's:\n" << first_error;
+    const auto img = load_png(png);
+    ASSERT_TRUE(img.has_value()) << "no screenshot of the failed load";
+    EXPECT_GE(histogram(*img, {0, 0, double(img->w), double(img->h)}).size(), 20u) << "the screenshot is blank";
+}
+
+// The last two need no X server (they run without one), so they never skip.
+TEST_F(ViewerScreens, NoDisplayExitsWithCode4) {
+    TempDir tmp;
+    const fs::path png = tmp / "x.png";
+    const Exit e = run_shell("env -u DISPLAY -u WAYLAND_DISPLAY " + quote(TISHENG_VIEWER) + " " + quote(scenario().string()) +
+                                 " --screenshot " + quote(png.string()),
+                             tmp / "viewer.err");
+    EXPECT_EQ(e.code, 4) << e.stderr_text;
+    EXPECT_NE(e.stderr_text.find("cannot open a window"), std::string::npos) << e.stderr_text;
+    EXPECT_FALSE(fs::exists(png));
+}
+
+TEST_F(ViewerScreens, UsageErrorExitsWith2) {
+    TempDir tmp;
+    const fs::path png = tmp / "x.png";
+    // No display either: a size check that came too late would end in 4, not open a window.
+    const Exit e = run_shell("env -u DISPLAY -u WAYLAND_DISPLAY " + quote(TISHENG_VIEWER) + " " + quote(scenario().string()) +
+                                 " --screenshot " + quote(png.string()) + " --size 10x10",
+                             tmp / "viewer.err");
+    EXPECT_EQ(e.code, 2) << e.stderr_text;
+    EXPECT_FALSE(fs::exists(png));
+}
+
+}  // namespace
