@@ -133,6 +133,13 @@ void App::poll_tasks() {
             if (options.mode == "probability") view.mode = StateMode::probability;
             if (options.mode == "replication") view.mode = StateMode::replication;
             derived.key.clear();
+            if (!options.tab.empty()) {
+                static const char* names[] = {"layers", "inspector", "charts", "whatif", "siting", "messages"};
+                for (int t = 0; t < 6; ++t)
+                    if (options.tab == names[t]) view.tab = static_cast<Tab>(t);
+                view.tab_request = true;
+                if (view.tab == Tab::siting && !siting.plan) start_siting();
+            }
             if (!m_pending_whatif.empty()) {
                 auto sets = std::move(m_pending_whatif);
                 m_pending_whatif.clear();
@@ -303,10 +310,10 @@ void App::derive() {
         derived.trajectory_key = tkey;
     }
 
-    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", tkey, view.month, static_cast<int>(view.mode),
+    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", tkey, view.month, static_cast<int>(view.mode),
                                         static_cast<int>(view.fill), view.target, view.radius, static_cast<int>(view.point_colour),
                                         view.compare && previous ? static_cast<const void*>(previous.get()) : nullptr,
-                                        view.show_candidates, view.show_demand);
+                                        view.show_sites, view.show_candidates, view.show_demand);
     if (key == derived.key) return;
     derived.key = key;
 
@@ -343,6 +350,7 @@ void App::derive() {
             // Sized by workers (or trainees): area grows with the number.
             size = 4.0f + 1.6f * std::sqrt(std::max(0.0f, data->workers[i]) / 10.0f);
             size = std::min(size, 22.0f);
+            if (!view.show_sites) colour.a = 0;
         } else if (k == PointKind::station) {
             colour = view::Rgba{40, 40, 40, static_cast<std::uint8_t>(view.show_candidates ? 255 : 0)};
             size = 7.0f;

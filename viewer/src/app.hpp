@@ -106,6 +106,7 @@ struct Options {
     std::string date;                    ///< --date
     std::string fill;                    ///< --fill
     std::string mode;                    ///< --mode
+    std::string tab;                     ///< --tab: the side panel shown first (siting: also runs the siting model)
     bool chinese = true;
     int threads = 0;                     ///< simulation threads (0: all cores but one)
     bool batch = false;                  ///< --screenshot / --timing: no hover from a mouse nobody moves

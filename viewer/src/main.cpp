@@ -82,6 +82,8 @@ int main(int argc, char** argv) {
     cli.add_option("--whatif", options.whatif, "after the first run, a what-if run with this override (repeatable); the map shows B - A");
     cli.add_option("--fill", options.fill, "unit fill: p_target | built | coverage | access")->check(CLI::IsMember({"p_target", "built", "coverage", "access"}));
     cli.add_option("--mode", options.mode, "state shown: median | replication | probability")->check(CLI::IsMember({"median", "replication", "probability"}));
+    cli.add_option("--tab", options.tab, "side panel shown: layers | inspector | charts | whatif | siting (runs the siting model) | messages")
+        ->check(CLI::IsMember({"layers", "inspector", "charts", "whatif", "siting", "messages"}));
     cli.add_option("--lang", lang, "UI language: zh | en (default zh)")->check(CLI::IsMember({"zh", "en"}));
     cli.add_option("--threads", options.threads, "simulation threads (default: all cores but one)");
     cli.add_flag("--timing", timing, "print frame times (median, p95, max) when done");

@@ -35,22 +35,28 @@ void band_chart(const char* title, const Series& s, const std::vector<Step>& ste
     double hi = 1;
     for (double v : s.p95) hi = std::max(hi, v);
     for (double v : s.line) hi = std::max(hi, v);
+    for (double v : s.other) hi = std::max(hi, v);
     for (const Step& st : steps) hi = std::max(hi, st.required);
     const auto ticks = view::nice_ticks(0, hi * 1.05, 4);
     hi = std::max(hi * 1.05, ticks.empty() ? hi : ticks.back());
     const float left = 40, bottom = 14;
     auto X = [&](double m) { return p0.x + left + static_cast<float>(m / static_cast<double>(n - 1)) * (w - left - 6); };
     auto Y = [&](double v) { return p0.y + h - bottom - static_cast<float>(v / hi) * (h - bottom - 4); };
+    dl->PushClipRect(p0, {p0.x + w, p0.y + h}, true);
     dl->AddRectFilled(p0, {p0.x + w, p0.y + h}, IM_COL32(255, 255, 255, 255));
     for (double t : ticks) {
         dl->AddLine({X(0), Y(t)}, {X(static_cast<double>(n - 1)), Y(t)}, IM_COL32(225, 225, 225, 255));
         const std::string label = fmt::format("{:g}", t);
         dl->AddText({p0.x + 2, Y(t) - 7}, IM_COL32(90, 90, 90, 255), label.c_str());
     }
-    for (std::size_t m = 0; m + 1 < n; ++m) {  // the p05-p95 band
+    // The p05-p95 band, without anti-aliased edges (they would seam).
+    const ImDrawListFlags flags = dl->Flags;
+    dl->Flags &= ~ImDrawListFlags_AntiAliasedFill;
+    for (std::size_t m = 0; m + 1 < n; ++m) {
         const ImVec2 q[4] = {{X(double(m)), Y(s.p05[m])}, {X(double(m + 1)), Y(s.p05[m + 1])}, {X(double(m + 1)), Y(s.p95[m + 1])}, {X(double(m)), Y(s.p95[m])}};
         dl->AddConvexPolyFilled(q, 4, IM_COL32(86, 180, 233, 90));
     }
+    dl->Flags = flags;
     auto polyline = [&](const std::vector<double>& v, ImU32 colour, float thickness) {
         if (v.size() != n) return;
         std::vector<ImVec2> pts;
@@ -66,6 +72,7 @@ void band_chart(const char* title, const Series& s, const std::vector<Step>& ste
     }
     dl->AddLine({X(current), p0.y}, {X(current), p0.y + h - bottom}, IM_COL32(0, 0, 0, 120));
     dl->AddRect(p0, {p0.x + w, p0.y + h}, IM_COL32(180, 180, 180, 255));
+    dl->PopClipRect();
 }
 
 Series series_of(App& app, std::size_t metric, std::size_t row) {
@@ -132,7 +139,12 @@ void draw_charts_panel(App& app) {
         for (const auto& p : payers) {
             ImGui::TableNextRow();
             ImGui::TableNextColumn();
-            ImGui::TextUnformatted(p.id.c_str());
+            // A county's own payer ("county:350526") by the county's name.
+            std::string who = p.id;
+            if (auto colon = p.id.find(':'); colon != std::string::npos)
+                if (auto u = app.data->scenario->region.find(p.id.substr(colon + 1)))
+                    who = p.id.substr(0, colon) + " " + app.data->scenario->region.unit(*u).name;
+            ImGui::TextUnformatted(who.c_str());
             for (int y = 0; y < L.years; ++y) {
                 ImGui::TableNextColumn();
                 const double alloc = p.allocated_by_year[static_cast<std::size_t>(y)], spent = p.spent_p50_by_year[static_cast<std::size_t>(y)];
