@@ -738,6 +738,18 @@ void check_behaviour(Scenario& s, Loader& L, const YAML::Node& root, Diagnostics
 
 }  // namespace
 
+namespace {
+
+YAML::Node parse_yaml(const std::string& bytes, const std::string& shown) {
+    try {
+        return YAML::Load(bytes);
+    } catch (const YAML::ParserException& e) {
+        throw InputError({shown, e.mark.line + 1, e.mark.column + 1}, "not valid YAML: " + e.msg);
+    }
+}
+
+}  // namespace
+
 void save_scenario(const fs::path& file, const std::vector<std::string>& overrides, const fs::path& target) {
     const std::string shown = file.string();
     std::string bytes = read_file(file, shown);
@@ -746,12 +758,7 @@ void save_scenario(const fs::path& file, const std::vector<std::string>& overrid
         write_file_atomic(target, bytes);
         return;
     }
-    YAML::Node root;
-    try {
-        root = YAML::Load(bytes);
-    } catch (const YAML::ParserException& e) {
-        throw InputError({shown, e.mark.line + 1, e.mark.column + 1}, "not valid YAML: " + e.msg);
-    }
+    YAML::Node root = parse_yaml(bytes, shown);
     Diagnostics diag;
     for (const auto& o : overrides) apply_override(root, o, diag);
     diag.throw_if_errors();
@@ -784,12 +791,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
     for (const auto& o : options.overrides) fingerprint += "\n--set " + o;
     s.hash = fnv1a_hex(fingerprint);
 
-    YAML::Node root;
-    try {
-        root = YAML::Load(bytes);
-    } catch (const YAML::ParserException& e) {
-        throw InputError({shown, e.mark.line + 1, e.mark.column + 1}, "not valid YAML: " + e.msg);
-    }
+    YAML::Node root = parse_yaml(bytes, shown);
 
     Loader L;
     L.ctx.file = shown;

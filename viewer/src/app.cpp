@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <thread>
+#include <utility>
 
 #include "core/layout.hpp"
 #include "labels.hpp"
@@ -37,7 +38,11 @@ App::~App() {
     sitings.stop();
 }
 
-void App::message(std::string line) { messages.push_back(std::move(line)); }
+void App::message(std::string text) {
+    std::size_t from = 0;
+    for (std::size_t nl; (nl = text.find('\n', from)) != std::string::npos; from = nl + 1) messages.push_back(text.substr(from, nl - from));
+    messages.push_back(text.substr(from));
+}
 
 void App::open(const std::filesystem::path& input, std::vector<std::string> overrides) {
     m_failed = false;
@@ -79,6 +84,10 @@ void App::start_siting() {
         SitingOptions o;
         o.threads = threads;
         r.plan = std::make_shared<const Plan>(make_plan(*scenario, *r.model, o));
+        const double radius = scenario->siting.radius;
+        const CoverageModel& m = r.model->coverage;
+        r.tracker = std::make_shared<coverage::ReachTracker>(m.reach(radius, threads), std::vector<double>{radius}, m.workers,
+                                                             m.demand_unit, scenario->region.units().size());
         return r;
     });
 }
@@ -117,35 +126,15 @@ void App::poll_tasks() {
             run = std::make_shared<const Run>(std::move(*done));
             message(fmt::format("run {}: {} replications in {:.2f} s{}", run_label(), run->results.replications, run->seconds,
                                 run->overrides.empty() ? "" : " with " + fmt::format("{}", fmt::join(run->overrides, ", "))));
-            if (!whatif.loaded) load_whatif_defaults();
-            if (view.month == 0 && options.date.empty()) view.month = static_cast<int>(month_count()) - 1;
-            if (!options.date.empty()) set_month_from_date(options.date);
-            // A programme whose targets are all city-wide (Quanzhou's 30/10)
-            // has no per-unit P(target met): start on the count instead.
-            const auto& checks = run->results.layout.checks;
-            if (std::none_of(checks.begin(), checks.end(), [](const Check& c) { return c.unit >= 0; }) && view.fill == FillMetric::p_target)
-                view.fill = FillMetric::built;
-            if (!options.fill.empty()) {
-                const std::string& f = options.fill;
-                view.fill = f == "built" ? FillMetric::built : f == "coverage" ? FillMetric::coverage
-                          : f == "access" ? FillMetric::accessibility : FillMetric::p_target;
+            if (!whatif.loaded) {
+                load_whatif_defaults();
+                apply_startup_options();
             }
-            if (options.mode == "probability") view.mode = StateMode::probability;
-            if (options.mode == "replication") view.mode = StateMode::replication;
             derived.key.clear();
-            if (!options.tab.empty()) {
-                static const char* names[] = {"layers", "inspector", "charts", "whatif", "siting", "messages"};
-                for (int t = 0; t < 6; ++t)
-                    if (options.tab == names[t]) view.tab = static_cast<Tab>(t);
-                view.tab_request = true;
-                if (view.tab == Tab::siting && !siting.plan) start_siting();
-            }
             if (!m_pending_whatif.empty()) {
-                auto sets = std::move(m_pending_whatif);
-                m_pending_whatif.clear();
+                const auto sets = std::exchange(m_pending_whatif, {});
                 view.compare = true;
                 start_run(sets);
-                m_pending_whatif.clear();
             }
         } else if (error != "cancelled") {
             message("the run failed:");
@@ -162,11 +151,8 @@ void App::poll_tasks() {
         if (sited) {
             siting.model = sited->model;
             siting.plan = sited->plan;
+            siting.tracker = sited->tracker;
             const SitingModel& m = *siting.model;
-            const double radius = data->scenario->siting.radius;
-            siting.tracker = std::make_unique<coverage::ReachTracker>(m.coverage.reach(radius), std::vector<double>{radius},
-                                                                      m.coverage.workers, m.coverage.demand_unit,
-                                                                      data->units.size());
             siting.on.assign(m.problem.candidates.size(), 0);
             siting.open_count.assign(m.coverage.sites.size(), 0);
             for (const auto& ch : siting.plan->solution.chosen) siting.toggle(ch.candidate);
@@ -176,6 +162,32 @@ void App::poll_tasks() {
             view.tab = Tab::messages;
             view.tab_request = true;
         }
+    }
+}
+
+// The first run of a scenario: the date, fill, state and panel asked for
+// on the command line (later runs keep what the user chose since).
+void App::apply_startup_options() {
+    view.month = static_cast<int>(month_count()) - 1;  // the end of the horizon, unless --date says otherwise
+    if (!options.date.empty()) set_month_from_date(options.date);
+    // A programme whose targets are all city-wide (Quanzhou's 30/10)
+    // has no per-unit P(target met): start on the count instead.
+    const auto& checks = run->results.layout.checks;
+    if (std::none_of(checks.begin(), checks.end(), [](const Check& c) { return c.unit >= 0; }) && view.fill == FillMetric::p_target)
+        view.fill = FillMetric::built;
+    if (!options.fill.empty()) {
+        const std::string& f = options.fill;
+        view.fill = f == "built" ? FillMetric::built : f == "coverage" ? FillMetric::coverage
+                  : f == "access" ? FillMetric::accessibility : FillMetric::p_target;
+    }
+    if (options.mode == "probability") view.mode = StateMode::probability;
+    if (options.mode == "replication") view.mode = StateMode::replication;
+    if (!options.tab.empty()) {
+        static const char* names[] = {"layers", "inspector", "charts", "whatif", "siting", "messages"};
+        for (int t = 0; t < 6; ++t)
+            if (options.tab == names[t]) view.tab = static_cast<Tab>(t);
+        view.tab_request = true;
+        if (view.tab == Tab::siting && !siting.plan) start_siting();
     }
 }
 

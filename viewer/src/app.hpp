@@ -85,7 +85,7 @@ struct WhatIf {
 struct SitingView {
     std::shared_ptr<const SitingModel> model;
     std::shared_ptr<const Plan> plan;
-    std::unique_ptr<coverage::ReachTracker> tracker;
+    std::shared_ptr<coverage::ReachTracker> tracker;  ///< built with the plan, off the UI thread
     std::vector<std::uint8_t> on;  ///< per candidate
     std::vector<std::uint32_t> open_count;  ///< per coverage-model site: candidates on (a base has two tiers)
     /// Turns a candidate on or off; its site opens with the first candidate
@@ -97,6 +97,7 @@ struct SitingView {
 struct SitingResult {
     std::shared_ptr<const SitingModel> model;
     std::shared_ptr<const Plan> plan;
+    std::shared_ptr<coverage::ReachTracker> tracker;  ///< within siting.radius, nothing open
 };
 
 struct Options {
@@ -135,7 +136,8 @@ public:
     /// Glyphs the font atlas must hold (UI labels and every loaded name);
     /// changes when a new scenario loads.
     [[nodiscard]] const std::string& glyphs() const { return m_glyphs; }
-    void message(std::string line);
+    /// Adds a message to the Messages panel (one entry a line).
+    void message(std::string text);
     void set_month_from_date(const std::string& iso);
 
     Options options;
@@ -176,6 +178,7 @@ private:
     void derive();
     void derive_surface();
     void load_whatif_defaults();
+    void apply_startup_options();
     std::vector<double> unit_values(const Run& r, const Trajectory* t) const;
     std::string m_glyphs;
     bool m_failed = false;
