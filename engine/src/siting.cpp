@@ -1274,8 +1274,11 @@ Solution solve_heuristic(const Problem& problem, const HeuristicOptions& options
     const auto t0 = std::chrono::steady_clock::now();
     detail::validate(problem);
     if (auto c = detail::conflicts(problem); !c.empty()) throw Infeasible(std::move(c));
+    // The deadline is ten times the budget's nominal time: a machine busy
+    // with other work (a CI run beside a viewer) must still reach the same
+    // work budget, and so the same plan.
     const Effort effort{t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                 std::chrono::duration<double>(options.time_limit_s)),
+                                 std::chrono::duration<double>(10 * options.time_limit_s)),
                         static_cast<std::uint64_t>(std::max(0.0, options.time_limit_s) * work_per_second)};
     const auto order = with_model(problem, [&](auto model) { return heuristic_order(problem, std::move(model), options, effort); });
     return finish(problem, order, "heuristic", t0);

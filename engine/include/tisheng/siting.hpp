@@ -114,7 +114,10 @@ struct DropEffect {
 /// under a load) 1.5 to 3 times slower.
 struct HeuristicOptions {
     std::uint64_t seed = 1;      ///< for the perturbation rounds
-    double time_limit_s = 2.0;   ///< local search stops improving after this
+    /// Local search stops after a budget of work this long on a typical core
+    /// (counted, so the plan does not depend on the machine's speed); the
+    /// wall clock stops it only at ten times this.
+    double time_limit_s = 2.0;
     int threads = 1;             ///< reserved: the search runs on one thread (its moves are sequential)
 };
 
