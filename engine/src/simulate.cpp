@@ -180,6 +180,8 @@ Simulator::~Simulator() = default;
 
 const Layout& Simulator::layout() const { return m->layout; }
 
+const Scenario& Simulator::scenario() const { return m->s; }
+
 Trajectory Simulator::run(std::uint64_t replication, std::vector<StatusChange>* log) const {
     Trajectory t;
     if (m->stations)
@@ -216,8 +218,10 @@ std::vector<float> share_by(const std::vector<std::int32_t>& days, std::size_t s
     return share;
 }
 
-Results simulate(const Scenario& s, const MonteCarloOptions& options) {
-    const Simulator sim(s);
+Results simulate(const Scenario& s, const MonteCarloOptions& options) { return simulate(Simulator(s), options); }
+
+Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
+    const Scenario& s = sim.scenario();
     const Layout& L = sim.layout();
     const int n = options.replications > 0 ? options.replications : s.run.replications;
     const auto reps = static_cast<std::size_t>(n);

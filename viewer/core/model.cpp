@@ -176,8 +176,8 @@ Run run_scenario(const fs::path& file, const std::vector<std::string>& overrides
         progress.total = total;
         progress.done = done;
     };
-    r.results = simulate(*r.scenario, mc);
     r.simulator = std::make_shared<const Simulator>(*r.scenario);
+    r.results = simulate(*r.simulator, mc);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
 }

@@ -449,7 +449,6 @@ void App::derive_surface() {
 
 void App::frame(double width, double height, double dt) {
     poll_tasks();
-    if (renderer_ready && data && derived.key.empty() && !run) renderer.set_unit_colours(std::vector<view::Rgba>(data->units.size(), {205, 205, 205, 255}));
     derive();
     derive_surface();
 

@@ -123,6 +123,8 @@ public:
     Simulator& operator=(const Simulator&) = delete;
 
     [[nodiscard]] const Layout& layout() const;
+    /// The scenario it was prepared for (kept by reference).
+    [[nodiscard]] const Scenario& scenario() const;
     /// Replication `replication` of the scenario's seed. `log`, if given,
     /// receives every status change in date order.
     [[nodiscard]] Trajectory run(std::uint64_t replication, std::vector<StatusChange>* log = nullptr) const;
@@ -215,5 +217,8 @@ struct Cancelled : std::runtime_error {
 /// Runs the replications in parallel and aggregates them. The results are
 /// bit-identical for any thread count.
 Results simulate(const Scenario& s, const MonteCarloOptions& options = {});
+/// The same with a prepared simulator, which the caller keeps (to run single
+/// replications afterwards without preparing the scenario again).
+Results simulate(const Simulator& sim, const MonteCarloOptions& options = {});
 
 }  // namespace tisheng
