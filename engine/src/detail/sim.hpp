@@ -28,43 +28,56 @@ struct Event {
 };
 
 /// A bucket queue over the horizon's days: days are whole numbers, so one
-/// list per day, read in insertion order, gives (day, sequence) order at
-/// O(1) a push or pop. Events after the last day are never run: dropped.
+/// FIFO list per day, read in insertion order, gives (day, sequence) order at
+/// O(1) a push or pop. The lists are threaded through one pool of events, so
+/// a replication allocates no memory per day. Events after the last day are
+/// never run: dropped.
 class EventQueue {
 public:
     EventQueue(std::int32_t first_day, std::int32_t last_day)
-        : m_first(first_day), m_days(static_cast<std::size_t>(std::max(0, last_day - first_day + 1))) {}
+        : m_first(first_day), m_head(static_cast<std::size_t>(std::max(0, last_day - first_day + 1)), none),
+          m_tail(m_head.size(), none) {
+        m_pool.reserve(4096);
+        m_next.reserve(4096);
+    }
     void push(std::int32_t day, std::uint8_t type, std::uint32_t id, std::uint32_t gen = 0) {
         assert(day >= m_first + static_cast<std::int32_t>(m_cur));  // never into the past
         const auto slot = static_cast<std::size_t>(day - m_first);
-        if (day < m_first || slot >= m_days.size()) return;
-        m_days[slot].push_back(Event{day, m_seq++, type, id, gen});
+        if (day < m_first || slot >= m_head.size()) return;
+        const auto e = static_cast<std::uint32_t>(m_pool.size());
+        m_pool.push_back(Event{day, m_seq++, type, id, gen});
+        m_next.push_back(none);
+        if (m_tail[slot] == none) m_head[slot] = e;
+        else m_next[m_tail[slot]] = e;
+        m_tail[slot] = e;
     }
     [[nodiscard]] bool empty() {
         settle();
-        return m_cur == m_days.size();
+        return m_cur == m_head.size();
     }
     /// The next event; call only when !empty().
     [[nodiscard]] const Event& top() {
         settle();
-        return m_days[m_cur][m_pos];
+        return m_pool[m_head[m_cur]];
     }
     Event pop() {
         settle();
-        return m_days[m_cur][m_pos++];
+        const std::uint32_t e = m_head[m_cur];
+        m_head[m_cur] = m_next[e];
+        if (m_head[m_cur] == none) m_tail[m_cur] = none;
+        return m_pool[e];
     }
 
 private:
+    static constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
     void settle() {
-        while (m_cur < m_days.size() && m_pos >= m_days[m_cur].size()) {
-            std::vector<Event>().swap(m_days[m_cur]);
-            ++m_cur;
-            m_pos = 0;
-        }
+        while (m_cur < m_head.size() && m_head[m_cur] == none) ++m_cur;
     }
     std::int32_t m_first;
-    std::vector<std::vector<Event>> m_days;
-    std::size_t m_cur = 0, m_pos = 0;
+    std::vector<Event> m_pool;           // every event pushed, in push order
+    std::vector<std::uint32_t> m_next;   // the next event of the same day, or none
+    std::vector<std::uint32_t> m_head, m_tail;  // per day: first and last unread event
+    std::size_t m_cur = 0;
     std::uint32_t m_seq = 0;
 };
 
