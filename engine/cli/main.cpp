@@ -9,6 +9,7 @@
 #include <iostream>
 #include <unistd.h>
 
+#include "commands.hpp"
 #include "tisheng/error.hpp"
 #include "tisheng/plan.hpp"
 #include "tisheng/run.hpp"
@@ -66,31 +67,6 @@ int cmd_validate(const std::string& file, const std::vector<std::string>& sets) 
     return 0;
 }
 
-/// A progress bar on stderr, shown once the work has taken a second.
-class ProgressBar {
-public:
-    explicit ProgressBar(std::string what) : m_what(std::move(what)), m_tty(isatty(fileno(stderr)) != 0) {}
-    void operator()(int done, int total) {
-        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_t0).count();
-        if (secs < 1.0 || total <= 0) return;
-        const int width = 30, filled = static_cast<int>(static_cast<long long>(width) * done / total);
-        const double eta = done > 0 ? secs * (total - done) / done : 0;
-        if (m_tty)
-            fmt::print(stderr, "\r{} [{}{}] {}/{}  {:.0f} s left ", m_what, std::string(static_cast<std::size_t>(filled), '#'),
-                       std::string(static_cast<std::size_t>(width - filled), '.'), done, total, eta);
-        else if (done == total || secs - m_last >= 10)
-            fmt::print(stderr, "{}: {}/{} ({:.0f} s)\n", m_what, done, total, secs);
-        m_last = secs;
-        if (done == total && m_tty) fmt::print(stderr, "\n");
-    }
-
-private:
-    std::string m_what;
-    bool m_tty;
-    double m_last = 0;
-    std::chrono::steady_clock::time_point m_t0 = std::chrono::steady_clock::now();
-};
-
 int cmd_run(const std::string& file, std::string out, const std::vector<std::string>& sets,
             std::optional<std::int64_t> replications, std::optional<std::int64_t> seed, int threads) {
     std::vector<std::string> all = sets;
@@ -102,7 +78,7 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
     if (out.empty()) out = (fs::path("runs") / s.name).string();
     MonteCarloOptions mc;
     mc.threads = threads;
-    mc.progress = ProgressBar("simulating");
+    mc.progress = cli::ProgressBar("simulating");
     Results r = simulate(s, mc);
     write_run_directory(s, r, out);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -161,9 +137,7 @@ int cmd_site(const std::string& file, std::string out, const std::vector<std::st
     return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) try {
+int run_main(int argc, char** argv, SweepTransport* transport) try {
     CLI::App app{"Tisheng (提升): plan and simulate worker-training rollouts\n"
                  "(Jiangmen skill stations, Quanzhou industrial training bases)"};
     app.set_version_flag("--version", "tisheng " + engine_version());
@@ -203,6 +177,15 @@ int main(int argc, char** argv) try {
     synth->add_option("--scale", so.scale, "multiplies the number of projects, candidates and demand points (default 1)");
     synth->add_option("--seed", so.seed, "random seed (default 20230808, the one the shipped data uses)");
 
+    cli::SweepArgs sweep_args;
+    auto* sweep = app.add_subcommand("sweep", "Run many what-if variants of a scenario (a sweep file); or find the smallest budget that meets a target");
+    sweep->add_option("SWEEP", sweep_args.file, "sweep YAML file (scenarios/*-sweep.yaml)")->required();
+    sweep->add_option("--out", sweep_args.out, "results folder (default: runs/<sweep name>)");
+    sweep->add_option("--threads", sweep_args.threads, "worker threads (default: all cores)");
+    sweep->add_flag("--resume", sweep_args.resume, "finish a sweep that was stopped; finished variants are kept");
+    sweep->add_option("--find-min", sweep_args.find_min, "the parameter to search (one of the sweep's), instead of running every variant");
+    sweep->add_option("--target", sweep_args.target, "with --find-min: what must hold, e.g. 'p_all_met>=0.9'");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -212,6 +195,7 @@ int main(int argc, char** argv) try {
     if (*validate) return cmd_validate(scenario, sets);
     if (*run) return cmd_run(scenario, out, sets, replications, seed, threads);
     if (*site) return cmd_site(scenario, out, sets, exact, time_limit, seed, threads);
+    if (*sweep) return cli::cmd_sweep(sweep_args, transport);
     if (*synth) {
         auto t0 = std::chrono::steady_clock::now();
         auto files = synthesize(so, out, [](const std::string& what) { fmt::print(stderr, "synth: writing {}\n", what); });
@@ -221,22 +205,31 @@ int main(int argc, char** argv) try {
         return 0;
     }
     return 2;
-} catch (const InvalidInput& e) {
-    print_problems(e.problems());
+} catch (const InvalidInput& e) {  // bad input: every rank finds it alike and stops alike
+    if (cli::mpi_rank() == 0) print_problems(e.problems());
     return 1;
 } catch (const InputError& e) {
-    print_problems({e.problem()});
+    if (cli::mpi_rank() == 0) print_problems({e.problem()});
     return 1;
 } catch (const Infeasible& e) {
     fmt::print(stderr, "tisheng: {}\n", e.what());
     return 1;
 } catch (const UsageError& e) {
-    fmt::print(stderr, "tisheng: {}\n", e.what());
+    if (cli::mpi_rank() == 0) fmt::print(stderr, "tisheng: {}\n", e.what());
     return 2;
-} catch (const Error& e) {
+} catch (const Error& e) {  // on one rank only: the others would wait for it
     fmt::print(stderr, "tisheng: error: {}\n", e.what());
+    cli::abort_mpi(1);
     return 1;
 } catch (const std::exception& e) {
     fmt::print(stderr, "tisheng: internal error: {}\n", e.what());
+    cli::abort_mpi(3);
     return 3;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const auto mpi = cli::start_mpi(argc, argv);  // null unless started by mpirun or srun
+    return run_main(argc, argv, mpi.get());
 }

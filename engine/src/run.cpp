@@ -194,9 +194,7 @@ nlohmann::ordered_json coverage_json(const Scenario& s, const Results& r, const 
     j["cost_matrix"] = s.coverage.cost_matrix ? nlohmann::ordered_json(s.coverage.cost_matrix->shown) : nlohmann::ordered_json(nullptr);
     j["match_industry"] = s.coverage.match_industry;
     // The DESIGN.md headline: the radius closest to 3 km and its median share.
-    std::size_t head = 0;
-    for (std::size_t k = 0; k < K; ++k)
-        if (std::abs(L.radii[k] - 3000) < std::abs(L.radii[head] - 3000)) head = k;
+    const std::size_t head = L.headline_radius();
     j["radius_m"] = L.radii[head];
     j["share_workers_p50"] = r.series[L.series_index(L.first_coverage_metric + head, L.all_row(), last)].p50;
     nlohmann::ordered_json within = nlohmann::ordered_json::array();

@@ -899,18 +899,25 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
         }
     };
     std::vector<Unit> units;
-    if (units_spec) read_guarded([&] { units = detail::load_units(*units_spec, diag); });
-    try {
-        s.region = Region(region_name, region_code, std::move(units), epsg);
-    } catch (const Error& e) {
-        diag.error(L.ctx.at(static_cast<const YAML::Node&>(root)["region"], "region.crs"), e.what());
-        s.region = Region(region_name, region_code, {}, std::nullopt);
+    if (options.data_from) {
+        s.region = options.data_from->region;
+        s.sites = options.data_from->sites;
+    } else {
+        if (units_spec) read_guarded([&] { units = detail::load_units(*units_spec, diag); });
+        try {
+            s.region = Region(region_name, region_code, std::move(units), epsg);
+        } catch (const Error& e) {
+            diag.error(L.ctx.at(static_cast<const YAML::Node&>(root)["region"], "region.crs"), e.what());
+            s.region = Region(region_name, region_code, {}, std::nullopt);
+        }
     }
     if (!s.region.units().empty()) {
-        if (projects_spec) read_guarded([&] { s.sites.projects = detail::load_projects(*projects_spec, s.region, diag); });
-        if (stations_spec) read_guarded([&] { s.sites.stations = detail::load_stations(*stations_spec, s.region, diag); });
-        if (bases_spec) read_guarded([&] { s.sites.bases = detail::load_bases(*bases_spec, s.region, diag); });
-        if (demand_spec) read_guarded([&] { s.sites.demand = detail::load_demand(*demand_spec, s.region, diag); });
+        if (!options.data_from) {
+            if (projects_spec) read_guarded([&] { s.sites.projects = detail::load_projects(*projects_spec, s.region, diag); });
+            if (stations_spec) read_guarded([&] { s.sites.stations = detail::load_stations(*stations_spec, s.region, diag); });
+            if (bases_spec) read_guarded([&] { s.sites.bases = detail::load_bases(*bases_spec, s.region, diag); });
+            if (demand_spec) read_guarded([&] { s.sites.demand = detail::load_demand(*demand_spec, s.region, diag); });
+        }
         // The surfaces' size and the cost matrix are checked now, not after a long run.
         try {
             (void)coverage::region_grid(s.region, s.coverage.cell_m, "coverage.cell_m");
@@ -919,7 +926,8 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
             diag.error(L.ctx.at(cov && cov.IsMap() ? static_cast<const YAML::Node&>(cov)["cell_m"] : YAML::Node(), "coverage.cell_m"),
                        e.problem().message);
         }
-        if (s.coverage.cost_matrix) read_guarded([&] { s.cost_matrix = CoverageModel::read_cost_matrix(s); });
+        if (s.coverage.cost_matrix && options.data_from) s.cost_matrix = options.data_from->cost_matrix;
+        else if (s.coverage.cost_matrix) read_guarded([&] { s.cost_matrix = CoverageModel::read_cost_matrix(s); });
         if (!L.selection_plan.empty()) {
             const Location where = L.ctx.at(static_cast<const YAML::Node&>(root)["behaviour"]["selection_plan"], "behaviour.selection_plan");
             if (prog.kind != ProgrammeKind::bases) {

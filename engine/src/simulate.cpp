@@ -178,6 +178,13 @@ Simulator::Simulator(const Scenario& s) : m(std::make_unique<Model>(Model{s, mak
 }
 Simulator::~Simulator() = default;
 
+std::size_t Layout::headline_radius() const {
+    std::size_t head = 0;
+    for (std::size_t k = 0; k < radii.size(); ++k)
+        if (std::abs(radii[k] - 3000) < std::abs(radii[head] - 3000)) head = k;
+    return head;
+}
+
 const Layout& Simulator::layout() const { return m->layout; }
 
 const Scenario& Simulator::scenario() const { return m->s; }
@@ -216,6 +223,20 @@ std::vector<float> share_by(const std::vector<std::int32_t>& days, std::size_t s
         for (std::size_t i = 0; i < sites; ++i) share[i] += days[k * sites + i] <= d.days() ? 1.0f : 0.0f;
     for (auto& x : share) x /= static_cast<float>(reps);
     return share;
+}
+
+double p_targets_met(const Results& r, const std::vector<std::size_t>& targets) {
+    const std::size_t reps = static_cast<std::size_t>(r.replications);
+    if (reps == 0) return 0;
+    const std::size_t T = r.target_met.size() / reps;
+    std::size_t met = 0;
+    for (std::size_t k = 0; k < reps; ++k) {
+        bool all = true;
+        for (std::size_t t = 0; t < T; ++t)
+            if (targets.empty() || std::find(targets.begin(), targets.end(), t) != targets.end()) all = all && r.target_met[k * T + t];
+        met += all;
+    }
+    return double(met) / double(reps);
 }
 
 Results simulate(const Scenario& s, const MonteCarloOptions& options) { return simulate(Simulator(s), options); }
@@ -316,6 +337,11 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
         for (std::size_t k = 0; k < reps; ++k) col[k] = series[k * S + i];
         r.series[i] = quantiles(col);
     }
+    const std::size_t T = s.programme.targets.size();
+    r.target_met.assign(reps * T, 1);
+    for (std::size_t k = 0; k < reps; ++k)
+        for (std::size_t i = 0; i < C; ++i)
+            if (!checks[k * C + i].met) r.target_met[k * T + L.checks[i].target] = 0;
     r.checks.resize(C);
     for (std::size_t i = 0; i < C; ++i) {
         std::map<std::string, int> causes;

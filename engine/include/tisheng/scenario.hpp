@@ -48,6 +48,10 @@ struct Scenario {
 struct LoadOptions {
     std::vector<std::string> overrides;  ///< "path.to.key=value"
     bool load_data = true;               ///< false: read the YAML only
+    /// Take the region, sites and cost matrix of this scenario, loaded from
+    /// the same file, instead of reading the data files again (a sweep's
+    /// variants, whose overrides never name data files).
+    const Scenario* data_from = nullptr;
 };
 
 /// Loads and validates. Throws InvalidInput with every problem found

@@ -68,6 +68,8 @@ struct Layout {
     int first_year = 0;                 ///< budgets per calendar year of the horizon
     int years = 0;
 
+    /// The headline coverage radius: the one closest to 3 km (DESIGN.md).
+    [[nodiscard]] std::size_t headline_radius() const;
     [[nodiscard]] bool per_unit_series() const { return rows > 1; }
     [[nodiscard]] std::size_t all_row() const { return rows - 1; }
     [[nodiscard]] std::size_t series_size() const { return metrics.size() * rows * months.size(); }
@@ -168,6 +170,10 @@ struct Results {
         std::vector<std::pair<std::string, double>> causes;  ///< "money:city_fund" -> share of replications
     };
     std::vector<CheckResult> checks;
+    /// Per replication and target: 1 when every check of the target (each
+    /// unit's, or the city's) was met in that replication
+    /// ([replication * targets + target]).
+    std::vector<std::uint8_t> target_met;
     struct PayerResult {
         std::string id;
         std::vector<double> allocated_by_year;  ///< infinity = unlimited
@@ -192,6 +198,10 @@ struct Results {
     /// and each base was named ([k * bases + b]); `never` otherwise.
     std::vector<std::int32_t> project_days, base_days;
 };
+
+/// The share of replications that met every target in `targets` (indices
+/// into programme.targets) together: P(all met). Empty `targets`: all.
+double p_targets_met(const Results& r, const std::vector<std::size_t>& targets = {});
 
 /// The share of replications in which each site's day (Results::project_days
 /// or base_days) is on or before `d`.
