@@ -126,7 +126,8 @@ int cmd_sweep(const SweepArgs& a, SweepTransport* transport) {
     const SweepSummary s = run_sweep(runner, out, o);
     if (!printer) return 0;
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    fmt::print(stderr, "tisheng: {} variants run, {} already done (found in {:.3f} s); {:.1f} s\n", s.ran, s.skipped, s.skip_seconds, secs);
+    fmt::print(stderr, "tisheng: {} variants run, {} already done (found in {:.3f} s); {:.1f} s, of which {:.2f} s committing to the store\n",
+               s.ran, s.skipped, s.skip_seconds, secs, s.store_seconds);
 
     // The headline: what moves P(all met), and the frontier.
     const auto summary = nlohmann::json::parse(read_file(out / "sweep.json"));

@@ -338,7 +338,7 @@ void SweepStore::write_analysis(const Analysis& a) {
             f.SetField(3, e.ranked[r].src);
             f.SetField(4, e.r2);
             f.SetField(5, static_cast<GIntBig>(e.n));
-            s->CreateFeature(&f);
+            if (s->CreateFeature(&f) != OGRERR_NONE) throw Error(m->file.string() + ": cannot write the sensitivity: " + detail::last_gdal_error());
         }
     OGRLayer* p = make("pareto", {{"variant", OFTInteger64}, {"public_spend", OFTReal}, {"p_all_met", OFTReal}, {"coverage", OFTReal}, {"non_dominated", OFTInteger}});
     for (std::size_t i = 0; i < a.variants.size(); ++i) {
@@ -346,7 +346,7 @@ void SweepStore::write_analysis(const Analysis& a) {
         f.SetField(0, static_cast<GIntBig>(a.variants[i]));
         for (int k = 0; k < 3; ++k) f.SetField(1 + k, a.points[i][static_cast<std::size_t>(k)]);
         f.SetField(4, static_cast<int>(a.front[i]));
-        p->CreateFeature(&f);
+        if (p->CreateFeature(&f) != OGRERR_NONE) throw Error(m->file.string() + ": cannot write the frontier: " + detail::last_gdal_error());
     }
     if (ds.CommitTransaction() != OGRERR_NONE) throw Error(m->file.string() + ": cannot commit the analysis: " + detail::last_gdal_error());
 }
@@ -471,6 +471,11 @@ SweepSummary run_sweep(const SweepRunner& runner, const fs::path& dir, const Swe
 
     int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     threads = std::max(1, std::min<int>(threads, static_cast<int>(std::max<std::size_t>(1, mine.size()))));
+    auto write = [&](const VariantResult& r) {
+        const auto w0 = std::chrono::steady_clock::now();
+        store->write(r);
+        summary.store_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+    };
     ResultQueue queue;
     std::atomic<std::size_t> next{0};
     std::atomic<bool> stop{false};
@@ -491,7 +496,7 @@ SweepSummary run_sweep(const SweepRunner& runner, const fs::path& dir, const Swe
                 if (auto r = queue.pop(std::chrono::milliseconds(options.transport ? 5 : 200))) {
                     ++local;
                     if (rank == 0) {
-                        store->write(*r);
+                        write(*r);
                         ++written;
                     } else {
                         options.transport->send(*r);
@@ -502,7 +507,7 @@ SweepSummary run_sweep(const SweepRunner& runner, const fs::path& dir, const Swe
             }
             if (rank == 0 && options.transport)
                 while (auto r = options.transport->receive()) {
-                    store->write(*r);
+                    write(*r);
                     ++written;
                 }
             if (rank == 0 && local >= mine.size() && written < todo_all) std::this_thread::sleep_for(std::chrono::milliseconds(2));

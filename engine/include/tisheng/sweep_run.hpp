@@ -91,6 +91,7 @@ struct SweepSummary {
     std::size_t skipped = 0;  ///< already done (--resume)
     std::size_t ran = 0;      ///< by this run, all ranks together
     double skip_seconds = 0;  ///< opening the store and finding what is done
+    double store_seconds = 0; ///< committing variants to the store (rank 0)
 };
 
 /// Runs the sweep into `dir`, then (rank 0) writes the analysis, the CSV
