@@ -65,5 +65,7 @@ std::unique_ptr<SweepTransport> start_mpi(int& argc, char**& argv);
 void abort_mpi(int code);
 /// This process's rank (0 without MPI): only rank 0 prints.
 int mpi_rank();
+/// The ranks on this machine (1 without MPI): they share its cores.
+int mpi_local_size();
 
 }  // namespace tisheng::cli

@@ -19,7 +19,12 @@ public:
         MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);  // only the main thread calls MPI
         MPI_Comm_rank(MPI_COMM_WORLD, &m_rank);
         MPI_Comm_size(MPI_COMM_WORLD, &m_size);
+        MPI_Comm node;  // the ranks sharing this machine share its cores
+        MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+        MPI_Comm_size(node, &m_local);
+        MPI_Comm_free(&node);
     }
+    [[nodiscard]] int local_size() const { return m_local; }
     ~MpiTransport() override { MPI_Finalize(); }
 
     [[nodiscard]] int rank() const override { return m_rank; }
@@ -62,7 +67,7 @@ public:
     }
 
 private:
-    int m_rank = 0, m_size = 1;
+    int m_rank = 0, m_size = 1, m_local = 1;
 };
 
 bool launched_by_mpi() {
@@ -87,5 +92,7 @@ void abort_mpi(int code) {
 }
 
 int mpi_rank() { return g_mpi ? g_mpi->rank() : 0; }
+
+int mpi_local_size() { return g_mpi ? g_mpi->local_size() : 1; }
 
 }  // namespace tisheng::cli

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "commands.hpp"
 #include "tisheng/error.hpp"
@@ -111,7 +112,8 @@ int cmd_sweep(const SweepArgs& a, SweepTransport* transport) {
                    transport && transport->size() > 1 ? fmt::format(" on {} processes", transport->size()) : std::string());
     const auto t0 = std::chrono::steady_clock::now();
     SweepOptions o;
-    o.threads = a.threads;
+    // By default the ranks on one machine share its cores.
+    o.threads = a.threads > 0 ? a.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / mpi_local_size());
     o.resume = a.resume;
     o.transport = transport;
     ProgressBar bar("variants", "variants");
@@ -149,5 +151,6 @@ namespace tisheng::cli {
 std::unique_ptr<SweepTransport> start_mpi(int&, char**&) { return nullptr; }
 void abort_mpi(int) {}
 int mpi_rank() { return 0; }
+int mpi_local_size() { return 1; }
 }  // namespace tisheng::cli
 #endif

@@ -210,7 +210,11 @@ SweepStore::SweepStore(const fs::path& dir, const SweepRunner& runner, bool resu
     m->open_update();
 }
 
-SweepStore::~SweepStore() = default;
+SweepStore::~SweepStore() {
+    // Back to a single file, so that readers on read-only media (QGIS) need
+    // no -wal and -shm beside it.
+    if (m->ds) m->ds->ExecuteSQL("PRAGMA journal_mode=DELETE", nullptr, nullptr);
+}
 
 const fs::path& SweepStore::path() const { return m->file; }
 const std::vector<std::uint8_t>& SweepStore::done() const { return m->done; }
