@@ -67,6 +67,17 @@ bool is_utf8(std::string_view s) {
     return true;
 }
 
+std::string exact_number(double v) {
+    if (std::isnan(v)) return "";
+    char buf[32];
+    if (v == std::trunc(v) && std::abs(v) < 1e15) {
+        auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, static_cast<long long>(v));
+        return std::string(buf, ptr);
+    }
+    auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, ptr);
+}
+
 std::string fnv1a_hex(std::string_view bytes) {
     std::uint64_t h = 14695981039346656037ULL;  // FNV-1a 64-bit offset basis
     for (unsigned char c : bytes) {

@@ -57,18 +57,40 @@ std::string column_name(const std::string& text) {
 
 std::string SweepParameter::format(double v) const {
     if (integral) return std::to_string(std::llround(v));
-    char buf[32];
-    auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    return std::string(buf, ptr);
+    return exact_number(v);
+}
+
+namespace {
+
+/// Decimal places of a number as written (0.25 -> 2; 1e-07 -> 7).
+int decimals(double v) {
+    const std::string s = exact_number(v);
+    if (const auto e = s.find_first_of("eE"); e != std::string::npos) return std::max(0, -std::atoi(s.c_str() + e + 1));
+    const auto dot = s.find('.');
+    return dot == std::string::npos ? 0 : static_cast<int>(s.size() - dot - 1);
+}
+
+}  // namespace
+
+double SweepParameter::on_grid(double k) const {
+    // min + k * step in binary floating point drifts (0.1 * 3 = 0.30000000000000004):
+    // round to the decimals that min and step are written with.
+    const double x = *min + k * step.value_or(0);
+    const int d = std::min(15, std::max(decimals(*min), decimals(step.value_or(0))));
+    const double scale = std::pow(10.0, d);
+    return std::min(*max, std::round(x * scale) / scale);
+}
+
+std::size_t SweepParameter::grid_size() const {
+    if (!is_range()) return values.size();
+    if (!step || *step <= 0) return 1;
+    return static_cast<std::size_t>(std::floor((*max - *min) / *step * (1 + 1e-12))) + 1;
 }
 
 std::vector<std::string> SweepParameter::grid_values() const {
     if (!is_range()) return values;
     std::vector<std::string> out;
-    const double lo = *min, hi = *max, st = step.value_or(hi - lo);
-    // Counted, not accumulated: min + k * step, so 0.1 steps do not drift.
-    const auto n = st > 0 ? static_cast<std::size_t>(std::floor((hi - lo) / st * (1 + 1e-12))) + 1 : 1;
-    for (std::size_t k = 0; k < n; ++k) out.push_back(format(std::min(hi, lo + static_cast<double>(k) * st)));
+    for (std::size_t k = 0, n = grid_size(); k < n; ++k) out.push_back(format(on_grid(static_cast<double>(k))));
     return out;
 }
 
@@ -98,9 +120,8 @@ std::vector<std::string> Sweep::values(std::size_t v) const {
             out[j] = p.values[std::min(p.values.size() - 1, static_cast<std::size_t>(u * static_cast<double>(p.values.size())))];
             continue;
         }
-        double x = *p.min + u * (*p.max - *p.min);
-        if (p.step) x = std::min(*p.max, *p.min + std::round((x - *p.min) / *p.step) * *p.step);
-        out[j] = p.format(x);
+        const double x = *p.min + u * (*p.max - *p.min);
+        out[j] = p.format(p.step ? p.on_grid(std::round((x - *p.min) / *p.step)) : x);
     }
     return out;
 }
@@ -172,7 +193,8 @@ Sweep load_sweep(const fs::path& file, Diagnostics* warnings) {
         if (names_fixed(p.path))
             m.error("path", "'" + p.path + "' cannot vary in a sweep: data files are read once for every variant, and " +
                                 "the sweep sets run.seed and run.replications itself");
-        const bool has_values = m.has("values"), has_range = m.has("min") || m.has("max") || m.has("step");
+        const bool has_min = m.has("min"), has_max = m.has("max"), has_step = m.has("step");  // each marked as known
+        const bool has_values = m.has("values"), has_range = has_min || has_max || has_step;
         if (has_values == has_range) {
             m.error(has_values ? "values" : "path", "expected either 'values: [...]' or a range 'min:, max:' (and 'step:')");
             return;
@@ -210,6 +232,9 @@ Sweep load_sweep(const fs::path& file, Diagnostics* warnings) {
 
     // The base scenario, with its data: a bad base is reported as itself.
     sw.scenario = fs::path(*scenario).is_absolute() ? fs::path(*scenario) : file.parent_path() / *scenario;
+    if (std::error_code ec; !fs::is_regular_file(sw.scenario, ec))
+        throw InputError(ctx.at(root["scenario"], "scenario"), "the base scenario " + sw.scenario.string() +
+                                                                   " does not exist; expected a path relative to the sweep file");
     {
         Diagnostics base_warnings;
         sw.base = std::make_shared<const Scenario>(load_scenario(sw.scenario, {sw.fixed, true}, &base_warnings));
@@ -265,13 +290,15 @@ Sweep load_sweep(const fs::path& file, Diagnostics* warnings) {
     // The design.
     if (sw.design == SweepDesign::grid) {
         std::size_t n = 1;
-        for (const auto& p : sw.parameters) {
-            sw.m_grid.push_back(p.grid_values());
-            sw.m_grid_sizes.push_back(sw.m_grid.back().size());
-            n *= sw.m_grid_sizes.back();
+        for (const auto& p : sw.parameters) {  // counted before any value is made
+            n *= std::max<std::size_t>(1, p.grid_size());
             if (n > max_variants)
                 throw InputError(p.where, "the grid has more than " + std::to_string(max_variants) +
                                               " variants; use coarser steps, fewer values, or 'design: lhs' with 'samples:'");
+        }
+        for (const auto& p : sw.parameters) {
+            sw.m_grid.push_back(p.grid_values());
+            sw.m_grid_sizes.push_back(sw.m_grid.back().size());
         }
     } else {
         for (std::size_t j = 0; j < sw.parameters.size(); ++j) {
@@ -283,7 +310,7 @@ Sweep load_sweep(const fs::path& file, Diagnostics* warnings) {
             sw.m_strata.insert(sw.m_strata.end(), perm.begin(), perm.end());
         }
     }
-    if (sw.variants() == 0) throw InputError({shown, 0, 0, "", "parameters"}, "the sweep has zero variants; list at least one parameter with at least one value");
+    if (sw.variants() == 0) throw InputError(ctx.at(root["parameters"], "parameters"), "the sweep has zero variants; list at least one parameter with at least one value");
 
     // What identifies the results: everything that makes a variant's numbers.
     std::string fp = "tisheng-sweep/1\nengine " + engine_version() + "\nscenario " + base.hash + "\nreplications " +

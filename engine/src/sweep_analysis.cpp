@@ -65,8 +65,9 @@ std::vector<Sensitivity> sensitivity(const std::vector<std::string>& parameters,
 std::vector<std::uint8_t> pareto_front(const std::vector<ParetoPoint>& pts) {
     // Sorted by spend (then the others, best first), a point can only be
     // dominated by one before it, and then by one on the frontier.
-    std::vector<std::size_t> order(pts.size());
-    std::iota(order.begin(), order.end(), 0);
+    std::vector<std::size_t> order;  // points with a NaN are never on the frontier (and would break the sort)
+    for (std::size_t i = 0; i < pts.size(); ++i)
+        if (std::none_of(pts[i].begin(), pts[i].end(), [](double v) { return std::isnan(v); })) order.push_back(i);
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
         if (pts[a][0] != pts[b][0]) return pts[a][0] < pts[b][0];
         if (pts[a][1] != pts[b][1]) return pts[a][1] > pts[b][1];
@@ -79,7 +80,6 @@ std::vector<std::uint8_t> pareto_front(const std::vector<ParetoPoint>& pts) {
     std::vector<std::uint8_t> front(pts.size(), 0);
     std::vector<std::size_t> kept;
     for (std::size_t i : order) {
-        if (std::any_of(pts[i].begin(), pts[i].end(), [](double v) { return std::isnan(v); })) continue;
         if (std::any_of(kept.begin(), kept.end(), [&](std::size_t k) { return dominates(pts[k], pts[i]); })) continue;
         kept.push_back(i);
         front[i] = 1;

@@ -32,14 +32,6 @@ struct DatasetCloser {
 };
 using DatasetPtr = std::unique_ptr<GDALDataset, DatasetCloser>;
 
-/// The shortest text that reads back to the same double ("" for NaN).
-std::string number_text(double v) {
-    if (std::isnan(v)) return "";
-    char buf[32];
-    auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    return std::string(buf, ptr);
-}
-
 std::string csv_field(const std::string& s) {
     if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
     std::string q = "\"";
@@ -135,7 +127,8 @@ struct SweepStore::Impl {
         if (kv["application"] != application) throw InputError({file.string()}, not_ours);
         const auto mine = identity(runner);
         for (const auto& [key, value] : mine) {
-            if (key == "fingerprint" || key == "sweep_file" || key == "name" || kv[key] == value) continue;
+            // Files may be named by other paths (another working directory): their contents count.
+            if (key == "fingerprint" || key == "sweep_file" || key == "scenario_file" || key == "name" || kv[key] == value) continue;
             throw InputError({file.string()}, "the folder holds a different sweep ('" + kv["name"] + "' from " + kv["sweep_file"] + "): its " +
                                                   key + " is '" + kv[key] + "', this sweep's is '" + value +
                                                   "'; refusing to mix their results: choose another --out");
@@ -277,7 +270,7 @@ std::vector<SweepStore::Row> SweepStore::rows() const {
         r.variant = static_cast<std::uint64_t>(f.GetFieldAsInteger64("variant"));
         for (const auto& p : sw.parameters) {
             const int i = f.GetFieldIndex(p.column.c_str());
-            r.values.push_back(p.numeric ? number_text(f.GetFieldAsDouble(i)) : std::string(f.GetFieldAsString(i)));
+            r.values.push_back(p.numeric ? exact_number(f.GetFieldAsDouble(i)) : std::string(f.GetFieldAsString(i)));
         }
         for (const auto& c : oc.columns) {
             const int i = f.GetFieldIndex(c.c_str());
@@ -304,7 +297,7 @@ void SweepStore::export_csv() const {
                 std::string v;
                 if (f.IsFieldSetAndNotNull(i)) {
                     const OGRFieldType t = f.GetFieldDefnRef(i)->GetType();
-                    v = t == OFTReal ? number_text(f.GetFieldAsDouble(i)) : t == OFTInteger64 || t == OFTInteger ? std::to_string(f.GetFieldAsInteger64(i)) : f.GetFieldAsString(i);
+                    v = t == OFTReal ? exact_number(f.GetFieldAsDouble(i)) : t == OFTInteger64 || t == OFTInteger ? std::to_string(f.GetFieldAsInteger64(i)) : f.GetFieldAsString(i);
                 }
                 text += (i ? "," : "") + csv_field(v);
             }

@@ -107,4 +107,8 @@ bool is_utf8(std::string_view s);
 /// FNV-1a 64-bit hash as 16 hex digits (scenario fingerprints).
 std::string fnv1a_hex(std::string_view bytes);
 
+/// The shortest text that reads back to the same double, with whole numbers
+/// below 1e15 written out (2000000, not 2e+06); "" for NaN.
+std::string exact_number(double v);
+
 }  // namespace tisheng

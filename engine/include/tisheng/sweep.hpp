@@ -32,6 +32,9 @@ struct SweepParameter {
     [[nodiscard]] bool is_range() const { return min.has_value(); }
     /// The grid's values of a range (min, min + step, ... up to max) or the list.
     [[nodiscard]] std::vector<std::string> grid_values() const;
+    [[nodiscard]] std::size_t grid_size() const;
+    /// A range's value min + k * step, rounded to the decimals min and step are written with.
+    [[nodiscard]] double on_grid(double k) const;
     /// A number as a scenario value: whole numbers without a decimal point,
     /// others in the shortest text that reads back to the same double.
     [[nodiscard]] std::string format(double v) const;
