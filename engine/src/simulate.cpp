@@ -270,7 +270,9 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
     r.project_deadlines.erase(std::unique(r.project_deadlines.begin(), r.project_deadlines.end()), r.project_deadlines.end());
     const std::size_t D = r.project_deadlines.size();
 
+    const std::size_t STATUS_SITES = s.programme.kind == ProgrammeKind::stations ? N : B, K = Results::status_kinds;
     struct Counts {
+        std::vector<std::uint32_t> status;    // [site * K + status] at options.status_at
         std::vector<std::uint32_t> built_by;  // [deadline * N + project]
         std::vector<std::uint32_t> named, demo;
         std::vector<std::uint32_t> open_end;  // per coverage site
@@ -283,13 +285,20 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
         c.named.assign(B, 0);
         c.demo.assign(B, 0);
         c.open_end.assign(SITES, 0);
+        if (options.status_at) c.status.assign(STATUS_SITES * K, 0);
+        std::vector<StatusChange> log;
         for (std::size_t k; (k = next.fetch_add(1)) < reps; done.fetch_add(1)) {
             if (options.cancel && options.cancel->load(std::memory_order_relaxed)) {
                 next.store(reps);
                 done.store(reps);
                 return;
             }
-            Trajectory t = sim.run(k);
+            log.clear();
+            Trajectory t = sim.run(k, options.status_at ? &log : nullptr);
+            if (options.status_at) {
+                const StatusHistory h(STATUS_SITES, log);
+                for (std::size_t i = 0; i < STATUS_SITES; ++i) ++c.status[i * K + h.at(i, *options.status_at)];
+            }
             if (options.keep_days) {
                 std::copy_n(t.project_built_on.begin(), std::min(N, t.project_built_on.size()), project_days.begin() + static_cast<std::ptrdiff_t>(k * N));
                 std::copy_n(t.base_named_on.begin(), std::min(B, t.base_named_on.size()), base_days.begin() + static_cast<std::ptrdiff_t>(k * B));
@@ -406,6 +415,11 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
             r.base_p_named[b] += static_cast<float>(c.named[b]);
             r.base_p_demonstration[b] += static_cast<float>(c.demo[b]);
         }
+    }
+    if (options.status_at) {
+        r.status_counts.assign(STATUS_SITES * K, 0);
+        for (const auto& c : counts)
+            for (std::size_t i = 0; i < c.status.size(); ++i) r.status_counts[i] += c.status[i];
     }
     r.site_p_open_at_end.assign(SITES, 0);
     for (const auto& c : counts)

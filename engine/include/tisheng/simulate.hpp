@@ -17,6 +17,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -197,6 +198,12 @@ struct Results {
     /// register project first had a compliant station ([k * projects + p])
     /// and each base was named ([k * bases + b]); `never` otherwise.
     std::vector<std::int32_t> project_days, base_days;
+    /// With MonteCarloOptions::status_at: how many replications had each
+    /// register project (Jiangmen) or candidate base (Quanzhou) in each
+    /// status at the end of that date ([site * status_kinds + status], a
+    /// StationStatus or BaseStatus value).
+    static constexpr std::size_t status_kinds = 8;
+    std::vector<std::uint32_t> status_counts;
 };
 
 /// The share of replications that met every target in `targets` (indices
@@ -214,6 +221,8 @@ struct MonteCarloOptions {
     std::function<void(int, int)> progress;
     /// Keep every replication's project and base days (Results::project_days).
     bool keep_days = false;
+    /// Count every site's status at the end of this date (Results::status_counts).
+    std::optional<Date> status_at;
     /// Polled by the workers between replications: true stops the run, and
     /// simulate() throws Cancelled.
     const std::atomic<bool>* cancel = nullptr;
