@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "tisheng/error.hpp"
 #include "tisheng/plan.hpp"
+#include "tisheng/report.hpp"
 #include "tisheng/run.hpp"
 #include "tisheng/scenario.hpp"
 #include "tisheng/simulate.hpp"
@@ -81,6 +82,9 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
     mc.progress = cli::ProgressBar("simulating");
     Results r = simulate(s, mc);
     write_run_directory(s, r, out);
+    ReportOptions ro;
+    ro.created = read_run_record(out).created;
+    write_report(s, r, out, ro);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     fmt::print(stderr, "tisheng: {} units, {} projects, {} bases; {} replications ({:.2f} s)\n", s.region.units().size(),
                s.sites.projects.size(), s.sites.bases.size(), r.replications, secs);
@@ -137,6 +141,31 @@ int cmd_site(const std::string& file, std::string out, const std::vector<std::st
     return 0;
 }
 
+int cmd_report(const std::string& dir) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (fs::exists(fs::path(dir) / "sweep.json") || fs::exists(fs::path(dir) / "find-min.json")) {
+        write_sweep_report(dir);
+    } else {
+        // A run is re-made from its scenario, overrides and seed: the same numbers.
+        const RunRecord rec = read_run_record(dir);
+        Scenario s = load(rec.scenario.string(), rec.overrides);
+        if ("fnv1a64:" + s.hash != rec.hash)
+            throw InputError({(fs::path(dir) / "run.json").string(), 0, 0, "", "scenario_hash"},
+                             "the scenario " + rec.scenario.string() + " changed since the run (" + rec.hash + ", now fnv1a64:" + s.hash +
+                                 "); run `tisheng run` again");
+        MonteCarloOptions mc;
+        mc.replications = rec.replications;
+        mc.progress = cli::ProgressBar("simulating");
+        const Results r = simulate(s, mc);
+        ReportOptions ro;
+        ro.created = rec.created;
+        write_report(s, r, dir, ro);
+    }
+    fmt::print(stderr, "tisheng: report written in {:.2f} s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    fmt::print("report: {}\n", fs::absolute(fs::path(dir) / "report.html").lexically_normal().string());
+    return 0;
+}
+
 int run_main(int argc, char** argv, SweepTransport* transport) try {
     CLI::App app{"Tisheng (提升): plan and simulate worker-training rollouts\n"
                  "(Jiangmen skill stations, Quanzhou industrial training bases)"};
@@ -177,6 +206,9 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
     synth->add_option("--scale", so.scale, "multiplies the number of projects, candidates and demand points (default 1)");
     synth->add_option("--seed", so.seed, "random seed (default 20230808, the one the shipped data uses)");
 
+    auto* report = app.add_subcommand("report", "Rewrite report.html (and forms/) of a run or sweep folder");
+    report->add_option("DIR", out, "a run directory (tisheng run) or a sweep folder (tisheng sweep)")->required();
+
     cli::SweepArgs sweep_args;
     auto* sweep = app.add_subcommand("sweep", "Run many what-if variants of a scenario (a sweep file); or find the smallest budget that meets a target");
     sweep->add_option("SWEEP", sweep_args.file, "sweep YAML file (scenarios/*-sweep.yaml)")->required();
@@ -196,6 +228,7 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
     if (*run) return cmd_run(scenario, out, sets, replications, seed, threads);
     if (*site) return cmd_site(scenario, out, sets, exact, time_limit, seed, threads);
     if (*sweep) return cli::cmd_sweep(sweep_args, transport);
+    if (*report) return cmd_report(out);
     if (*synth) {
         auto t0 = std::chrono::steady_clock::now();
         auto files = synthesize(so, out, [](const std::string& what) { fmt::print(stderr, "synth: writing {}\n", what); });

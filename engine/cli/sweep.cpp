@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "tisheng/error.hpp"
 #include "tisheng/io.hpp"
+#include "tisheng/report.hpp"
 #include "tisheng/sweep.hpp"
 #include "tisheng/sweep_analysis.hpp"
 
@@ -86,7 +87,8 @@ int run_find_min(const SweepRunner& runner, const SweepArgs& a, const fs::path& 
             fmt::print("  note: the interval reaches below {}: raise 'replications' in the sweep file for a firmer answer\n", target.value);
         fmt::print("  {} runs in {:.1f} s\n", f.steps.size(), secs);
     }
-    fmt::print("written: {}\n", fs::absolute(out / "find-min.json").lexically_normal().string());
+    write_sweep_report(out);
+    fmt::print("written: {} and report.html\n", fs::absolute(out / "find-min.json").lexically_normal().string());
     return 0;
 }
 
@@ -127,6 +129,7 @@ int cmd_sweep(const SweepArgs& a, SweepTransport* transport) {
     };
     const SweepSummary s = run_sweep(runner, out, o);
     if (!printer) return 0;
+    write_sweep_report(out);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     fmt::print(stderr, "tisheng: {} variants run, {} already done (found in {:.3f} s); {:.1f} s, of which {:.2f} s committing to the store\n",
                s.ran, s.skipped, s.skip_seconds, secs, s.store_seconds);

@@ -1,5 +1,7 @@
 #include "tisheng/run.hpp"
 
+#include <ctime>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -278,6 +280,14 @@ void write_run_directory(const Scenario& s, const Results& r, const fs::path& di
     j["seed"] = s.run.seed;
     j["replications"] = r.replications;
     j["engine_version"] = engine_version();
+    {
+        const std::time_t now = std::time(nullptr);
+        std::tm utc{};
+        gmtime_r(&now, &utc);
+        char buf[32];
+        std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+        j["created"] = buf;
+    }
     j["horizon"] = {{"start", s.run.start.iso()}, {"end", s.run.end.iso()}, {"report_date", s.run.report_date.iso()}};
     j["region"] = {{"name", s.region.name()}, {"code", s.region.code()}, {"metric_crs", "EPSG:" + std::to_string(s.region.crs().epsg())}};
     auto& inputs = j["inputs"];
@@ -347,6 +357,37 @@ void write_run_directory(const Scenario& s, const Results& r, const fs::path& di
     j["budget"] = payers;
     j["coverage"] = coverage_json(s, r, cov);
     write_file_atomic(dir / "run.json", j.dump(2) + "\n");
+}
+
+RunRecord read_run_record(const fs::path& dir) {
+    const fs::path json = dir / "run.json";
+    if (!fs::is_directory(dir) || !fs::exists(json))
+        throw InputError({dir.string()}, "not a run directory: it has no run.json (expected the output of `tisheng run`)");
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(read_file(json, json.string()));
+    } catch (const nlohmann::json::exception& e) {
+        throw InputError({json.string()}, std::string("not valid JSON: ") + e.what());
+    }
+    auto text = [&](const char* key) -> std::string {
+        if (!j.contains(key) || !j[key].is_string()) throw InputError({json.string(), 0, 0, "", key}, "missing; expected text");
+        return j[key].get<std::string>();
+    };
+    RunRecord r;
+    r.scenario = text("scenario_file");
+    if (r.scenario.is_relative() && !fs::exists(r.scenario) && fs::exists(dir.parent_path() / r.scenario)) r.scenario = dir.parent_path() / r.scenario;
+    if (!fs::exists(r.scenario))
+        throw InputError({json.string(), 0, 0, "", "scenario_file"}, "the scenario '" + r.scenario.string() + "' no longer exists");
+    r.hash = text("scenario_hash");
+    if (j.contains("overrides") && j["overrides"].is_array())
+        for (const auto& o : j["overrides"])
+            if (o.is_string()) r.overrides.push_back(o.get<std::string>());
+    if (!j.contains("replications") || !j["replications"].is_number_integer())
+        throw InputError({json.string(), 0, 0, "", "replications"}, "missing; expected the number of replications");
+    r.replications = j["replications"].get<int>();
+    if (j.contains("seed") && j["seed"].is_number_unsigned()) r.seed = j["seed"].get<std::uint64_t>();
+    if (j.contains("created") && j["created"].is_string()) r.created = j["created"].get<std::string>();
+    return r;
 }
 
 }  // namespace tisheng

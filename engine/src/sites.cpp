@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "detail/loaders.hpp"
+#include "tisheng/privacy.hpp"
 #include "tisheng/programme.hpp"
 
 namespace tisheng {
@@ -156,6 +157,16 @@ public:
         m_ok = false;
         m_diag.error({m_spec.source.display, m_row.line, 0, m_row.where(m_id), column(f)}, message);
     }
+    /// A doubtful value that does not stop the row from loading. Personal
+    /// data must reach the message masked.
+    void warn(const std::string& f, const std::string& message) {
+        m_diag.warning({m_spec.source.display, m_row.line, 0, m_row.where(m_id), column(f)}, message);
+    }
+    /// Warns unless an optional contact number is empty or a mobile number.
+    void check_mobile(const std::string& f, const std::string& value) {
+        if (!value.empty() && !valid_mobile(value))
+            warn(f, "expected a mobile number of 11 digits starting with 1, got '" + mask_phone(value) + "'");
+    }
     std::optional<UnitIndex> locate(const Region& region) {
         if (m_row.geom != FeatureRow::Geom::point) {
             fail("geometry", "expected a point position");
@@ -261,6 +272,7 @@ std::vector<Project> load_projects(const LayerSpec& spec, const Region& region, 
         p.contact_name = r.text("contact_name", false);
         p.contact_title = r.text("contact_title", false);
         p.mobile = r.text("mobile", false);
+        r.check_mobile("mobile", p.mobile);
         if (r.ok() && p.planned_end < p.start)
             r.fail("planned_end", "planned completion " + p.planned_end.iso() + " is before the start " + p.start.iso());
         if (auto u = r.locate(region)) p.unit = *u;
@@ -301,6 +313,13 @@ std::vector<CandidateBase> load_bases(const LayerSpec& spec, const Region& regio
         b.head_name = r.text("head_name", false);
         b.head_id_number = r.text("head_id_number", false);
         b.phone = r.text("phone", false);
+        if (!b.head_id_number.empty() && !valid_id_number(b.head_id_number))
+            r.warn("head_id_number",
+                   "expected an 18-character resident ID number (GB 11643) whose check character matches "
+                   "and whose birth date (characters 7-14) exists, got '" +
+                       mask_id_number(b.head_id_number) + "'");
+        // The application form asks for the head's mobile, so a landline is flagged too.
+        r.check_mobile("phone", b.phone);
         if (auto u = r.locate(region)) b.unit = *u;
     });
 }

@@ -1,4 +1,5 @@
 #include "core/model.hpp"
+#include "tisheng/run.hpp"
 
 #include <fmt/format.h>
 #include <sys/resource.h>
@@ -58,29 +59,13 @@ std::string Dataset::point_name(std::size_t point) const {
 
 fs::path resolve_input(const fs::path& input, std::vector<std::string>& overrides, std::string& note) {
     if (!fs::is_directory(input)) return input;
-    const fs::path json = input / "run.json";
-    if (!fs::exists(json))
-        throw InputError({input.string()}, "not a run directory: it has no run.json (expected the output of `tisheng run`)");
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(read_file(json, json.string()));
-    } catch (const nlohmann::json::exception& e) {
-        throw InputError({json.string()}, std::string("not valid JSON: ") + e.what());
-    }
-    if (!j.contains("scenario_file") || !j["scenario_file"].is_string())
-        throw InputError({json.string(), 0, 0, "", "scenario_file"}, "missing; expected the path of the scenario the run used");
-    fs::path file = j["scenario_file"].get<std::string>();
-    // Relative to where the run was started, or (moved) to the run's parent.
-    if (file.is_relative() && !fs::exists(file) && fs::exists(input.parent_path() / file)) file = input.parent_path() / file;
-    if (!fs::exists(file))
-        throw InputError({json.string(), 0, 0, "", "scenario_file"}, "the scenario '" + file.string() + "' no longer exists");
-    if (j.contains("overrides") && j["overrides"].is_array())
-        for (const auto& o : j["overrides"]) overrides.push_back(o.get<std::string>());
-    if (j.contains("replications")) overrides.push_back(fmt::format("run.replications={}", j["replications"].get<long long>()));
-    if (j.contains("seed")) overrides.push_back(fmt::format("run.seed={}", j["seed"].get<unsigned long long>()));
+    const RunRecord rec = read_run_record(input);
+    overrides.insert(overrides.end(), rec.overrides.begin(), rec.overrides.end());
+    overrides.push_back(fmt::format("run.replications={}", rec.replications));
+    if (rec.seed) overrides.push_back(fmt::format("run.seed={}", *rec.seed));
     note = fmt::format("{}: re-running its scenario {} with its seed and replications (same numbers by the determinism contract)",
-                       input.string(), file.string());
-    return file;
+                       input.string(), rec.scenario.string());
+    return rec.scenario;
 }
 
 Dataset load_dataset(const fs::path& file, const std::vector<std::string>& overrides, Progress& progress) {

@@ -2,7 +2,10 @@
 #pragma once
 
 #include <filesystem>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "tisheng/scenario.hpp"
 #include "tisheng/simulate.hpp"
@@ -32,6 +35,20 @@ std::vector<UnitSummary> summarise(const Scenario& s);
 /// results' probabilities), run.json and timeseries.csv. Each file is
 /// written whole or not at all.
 void write_run_directory(const Scenario& s, const Results& results, const std::filesystem::path& dir);
+
+/// What a run directory's run.json says was run.
+struct RunRecord {
+    std::filesystem::path scenario;       ///< the scenario file, as found now
+    std::vector<std::string> overrides;   ///< the --set edits (run.seed and run.replications included when given)
+    std::string hash;                     ///< the scenario hash of the run ("fnv1a64:...")
+    int replications = 0;
+    std::optional<std::uint64_t> seed;
+    std::string created;                  ///< when the run was made (UTC, ISO 8601), if recorded
+};
+/// Reads `dir`/run.json. The scenario path is taken as recorded (relative
+/// to where the run started) or, if the directory was moved, relative to
+/// the directory's parent. Throws InputError naming run.json and the field.
+RunRecord read_run_record(const std::filesystem::path& dir);
 
 /// The column name of P(station built by `d`) in the projects layer: "p_built_2023_12_31".
 std::string p_built_column(Date d);
