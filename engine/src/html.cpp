@@ -101,6 +101,7 @@ std::string page_begin(const std::string& title) {
            "table { border-collapse: collapse; margin: 0.4em 0; font-size: 9pt; } th, td { border: 1px solid #c8c8cc;"
            " padding: 2px 6px; text-align: left; } td.n { text-align: right; font-variant-numeric: tabular-nums; }\n"
            "th { background: #eef0f5; }\n"
+           "table.wide { font-size: 7pt; } table.wide th { word-break: break-all; max-width: 70px; }\n"
            "section { break-inside: avoid; page-break-inside: avoid; }\n"
            ".maps, .charts { display: flex; flex-wrap: wrap; gap: 8px; } .maps figure { width: 340px; } .maps figure, .charts figure { margin: 0;"
            " break-inside: avoid; } figcaption { font-size: 9pt; }\n"
@@ -152,7 +153,7 @@ std::string Frame::open(const std::vector<double>& y_ticks, const std::string& y
         s += buf + num(t, 3) + "</text>";
     }
     if (!y_label.empty()) {
-        std::snprintf(buf, sizeof buf, "<text x=\"4\" y=\"%.1f\" font-size=\"9\" fill=\"#555\">", top + 2);
+        std::snprintf(buf, sizeof buf, "<text x=\"4\" y=\"%.1f\" font-size=\"9\" fill=\"#555\">", std::max(10.0, top - 8));
         s += buf + esc(y_label) + "</text>";
     }
     return s;

@@ -215,7 +215,7 @@ std::string progress_chart(const Results& r, std::size_t metric, std::size_t row
     for (std::size_t m = 0; m < L.months.size(); ++m) top = std::max(top, r.series[L.series_index(metric, row, m)].p95);
     for (const auto& st : steps) top = std::max(top, st.second);
     const auto yt = ticks(0, top * 1.05);
-    f.y1 = yt.back();
+    f.y1 = std::max(yt.back(), top * 1.05);
     std::vector<std::pair<double, double>> band, median;
     for (std::size_t m = 0; m < L.months.size(); ++m) band.emplace_back(f.x(L.months[m].days()), f.y(r.series[L.series_index(metric, row, m)].p95));
     for (std::size_t m = L.months.size(); m-- > 0;) band.emplace_back(f.x(L.months[m].days()), f.y(r.series[L.series_index(metric, row, m)].p05));
@@ -249,7 +249,7 @@ std::string money_chart(const Results::PayerResult& p, const Layout& L, const st
         top = std::max(top, p.spent_p50_by_year[y]);
     }
     const auto yt = ticks(0, top * 1.05);
-    f.y1 = yt.back();
+    f.y1 = std::max(yt.back(), top * 1.05);
     f.x0 = 0;
     f.x1 = static_cast<double>(Y);
     std::string svg = f.open(yt);

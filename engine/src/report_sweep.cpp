@@ -55,16 +55,18 @@ std::string pareto_chart(const json& front, const std::vector<std::array<double,
     f.w = 640;
     f.h = 300;
     f.left = 70;
+    f.right = 40;
+    f.top = 24;
     f.bottom = 34;
     double xmax = 1;
     for (const auto& p : all)
         if (std::isfinite(p[0])) xmax = std::max(xmax, p[0]);
     const auto xt = ticks(0, xmax * 1.02, 5);
     f.x0 = 0;
-    f.x1 = xt.back();
+    f.x1 = std::max(xt.back(), xmax * 1.02);
     f.y0 = 0;
     f.y1 = 1;
-    std::string svg = f.open(ticks(0, 1, 5), "P(全部达标 all met)");
+    std::string svg = f.open(ticks(0, 1, 5), "P(全部达标 all met) ↑");
     char buf[200];
     for (double t : xt) {
         std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" text-anchor=\"middle\" fill=\"#555\">", f.x(t), f.h - 20);
@@ -129,7 +131,9 @@ void write_sweep_report(const fs::path& dir) {
                 std::snprintf(buf, sizeof buf, "<div><svg width=\"120\" height=\"10\"><rect x=\"%.1f\" y=\"1\" width=\"%.1f\" height=\"8\" fill=\"%s\"/>"
                                                "<line x1=\"60\" x2=\"60\" y1=\"0\" y2=\"10\" stroke=\"#555\"/></svg> ",
                               src < 0 ? 60 + 60 * std::max(-1.0, src) : 60.0, 60 * std::min(1.0, std::abs(src)), src < 0 ? "#b3261e" : "#3b528b");
-                bars += buf + num(src, 2) + " " + esc(c["parameter"].get<std::string>()) + "</div>";
+                char value[16];
+                std::snprintf(value, sizeof value, "%+.2f", src);
+                bars += buf + std::string(value) + " " + esc(c["parameter"].get<std::string>()) + "</div>";
             }
             h += "<tr><td>" + esc(outcome) + "</td><td class=\"n\">" + num(e["r2"].get<double>(), 2) + "</td><td>" + bars + "</td></tr>";
         }
@@ -152,7 +156,7 @@ void write_sweep_report(const fs::path& dir) {
                                    cov < rows[i].size() ? to_double(rows[i][cov]) : NAN});
                 h += "<h2>帕累托前沿 <span class=\"en\">Pareto frontier: public spend vs P(all met), colour = coverage; ringed = "
                      "non-dominated</span></h2>\n" + pareto_chart(sw.value("pareto", json::array()), pts);
-                h += "<h2>方案 <span class=\"en\">Variants</span> (" + std::to_string(rows.size() - 1) + ")</h2>\n<table><tr>";
+                h += "<h2>方案 <span class=\"en\">Variants</span> (" + std::to_string(rows.size() - 1) + ")</h2>\n<table class=\"wide\"><tr>";
                 std::vector<std::size_t> shown;
                 for (std::size_t i = 0; i < head.size(); ++i)
                     if (head[i] != "overrides" && !head[i].starts_with("spent_") && !head[i].starts_with("short_")) shown.push_back(i);
