@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "tisheng/error.hpp"
+#include "tisheng/forms.hpp"
 #include "tisheng/plan.hpp"
 #include "tisheng/report.hpp"
 #include "tisheng/run.hpp"
@@ -68,8 +69,31 @@ int cmd_validate(const std::string& file, const std::vector<std::string>& sets) 
     return 0;
 }
 
+/// What the forms show: personal data in full or masked; each site's status
+/// from one replication or the most likely one.
+struct FormsChoice {
+    bool unmasked = false;
+    std::optional<std::int64_t> replication;
+};
+
+/// forms/ of a run (statuses at the report date), then report.html.
+void write_forms_and_report(const Scenario& s, const Simulator& sim, const Results& r, const fs::path& out, const FormsChoice& fc,
+                            const std::string& created) {
+    if (fc.replication && (*fc.replication < 0 || *fc.replication >= r.replications))
+        throw UsageError(fmt::format("--replication must be 0 to {}, got {}", r.replications - 1, *fc.replication));
+    const FormsInput fi = fc.replication ? forms_from_replication(sim, static_cast<std::uint64_t>(*fc.replication)) : forms_most_likely(sim, r);
+    write_forms(s, fi, out, fc.unmasked);
+    if (fc.unmasked)
+        fmt::print(stderr, "tisheng: --unmasked: the forms in {} hold contact names, mobile and ID numbers in full; "
+                           "every other output stays masked\n", (out / "forms").string());
+    ReportOptions ro;
+    ro.created = created;
+    ro.forms_source = fi.source;
+    write_report(s, r, out, ro);
+}
+
 int cmd_run(const std::string& file, std::string out, const std::vector<std::string>& sets,
-            std::optional<std::int64_t> replications, std::optional<std::int64_t> seed, int threads) {
+            std::optional<std::int64_t> replications, std::optional<std::int64_t> seed, int threads, const FormsChoice& fc) {
     std::vector<std::string> all = sets;
     if (replications) all.push_back("run.replications=" + std::to_string(*replications));
     if (seed) all.push_back("run.seed=" + std::to_string(*seed));
@@ -80,11 +104,14 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
     MonteCarloOptions mc;
     mc.threads = threads;
     mc.progress = cli::ProgressBar("simulating");
-    Results r = simulate(s, mc);
+    mc.status_at = s.run.report_date;  // the forms' most likely statuses
+    const Simulator sim(s);
+    Results r = simulate(sim, mc);
     write_run_directory(s, r, out);
-    ReportOptions ro;
-    ro.created = read_run_record(out).created;
-    write_report(s, r, out, ro);
+    const auto t1 = std::chrono::steady_clock::now();
+    write_forms_and_report(s, sim, r, out, fc, read_run_record(out).created);
+    fmt::print(stderr, "tisheng: forms and report.html ({} KB) in {:.3f} s\n", fs::file_size(fs::path(out) / "report.html") / 1024,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count());
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     fmt::print(stderr, "tisheng: {} units, {} projects, {} bases; {} replications ({:.2f} s)\n", s.region.units().size(),
                s.sites.projects.size(), s.sites.bases.size(), r.replications, secs);
@@ -141,7 +168,7 @@ int cmd_site(const std::string& file, std::string out, const std::vector<std::st
     return 0;
 }
 
-int cmd_report(const std::string& dir) {
+int cmd_report(const std::string& dir, const FormsChoice& fc) {
     const auto t0 = std::chrono::steady_clock::now();
     if (fs::exists(fs::path(dir) / "sweep.json") || fs::exists(fs::path(dir) / "find-min.json")) {
         write_sweep_report(dir);
@@ -156,10 +183,10 @@ int cmd_report(const std::string& dir) {
         MonteCarloOptions mc;
         mc.replications = rec.replications;
         mc.progress = cli::ProgressBar("simulating");
-        const Results r = simulate(s, mc);
-        ReportOptions ro;
-        ro.created = rec.created;
-        write_report(s, r, dir, ro);
+        mc.status_at = s.run.report_date;
+        const Simulator sim(s);
+        const Results r = simulate(sim, mc);
+        write_forms_and_report(s, sim, r, dir, fc, rec.created);
     }
     fmt::print(stderr, "tisheng: report written in {:.2f} s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     fmt::print("report: {}\n", fs::absolute(fs::path(dir) / "report.html").lexically_normal().string());
@@ -187,6 +214,12 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
     run->add_option("--replications", replications, "Monte Carlo replications (overrides run.replications)");
     run->add_option("--seed", seed, "random seed (overrides run.seed)");
     run->add_option("--threads", threads, "worker threads (default: all cores)");
+    FormsChoice forms;
+    auto forms_options = [&](CLI::App* cmd) {
+        cmd->add_flag("--unmasked", forms.unmasked, "write contact names, mobile and ID numbers in full in forms/ (only there)");
+        cmd->add_option("--replication", forms.replication, "forms/ statuses from this replication (default: each site's most likely status)");
+    };
+    forms_options(run);
 
     bool exact = false;
     std::optional<double> time_limit;
@@ -208,6 +241,7 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
 
     auto* report = app.add_subcommand("report", "Rewrite report.html (and forms/) of a run or sweep folder");
     report->add_option("DIR", out, "a run directory (tisheng run) or a sweep folder (tisheng sweep)")->required();
+    forms_options(report);
 
     cli::SweepArgs sweep_args;
     auto* sweep = app.add_subcommand("sweep", "Run many what-if variants of a scenario (a sweep file); or find the smallest budget that meets a target");
@@ -225,10 +259,10 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
     }
 
     if (*validate) return cmd_validate(scenario, sets);
-    if (*run) return cmd_run(scenario, out, sets, replications, seed, threads);
+    if (*run) return cmd_run(scenario, out, sets, replications, seed, threads, forms);
     if (*site) return cmd_site(scenario, out, sets, exact, time_limit, seed, threads);
     if (*sweep) return cli::cmd_sweep(sweep_args, transport);
-    if (*report) return cmd_report(out);
+    if (*report) return cmd_report(out, forms);
     if (*synth) {
         auto t0 = std::chrono::steady_clock::now();
         auto files = synthesize(so, out, [](const std::string& what) { fmt::print(stderr, "synth: writing {}\n", what); });
