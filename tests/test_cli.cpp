@@ -14,21 +14,7 @@ using namespace tisheng::test;
 
 namespace {
 
-std::vector<std::string> expectations(const fs::path& file) {
-    std::vector<std::string> out;
-    std::istringstream in(slurp(file));
-    for (std::string line; std::getline(in, line);)
-        if (line.rfind("# expect: ", 0) == 0) out.push_back(line.substr(10));
-    return out;
-}
-
-std::vector<fs::path> corpus() {
-    std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(source_dir() / "tests/bad"))
-        if (e.path().extension() == ".yaml") files.push_back(e.path());
-    std::sort(files.begin(), files.end());
-    return files;
-}
+std::vector<fs::path> corpus() { return yaml_files(source_dir() / "tests/bad"); }
 
 }  // namespace
 

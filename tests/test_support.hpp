@@ -3,6 +3,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace tisheng::test {
 
@@ -41,6 +43,24 @@ inline std::string slurp(const std::filesystem::path& p) {
 inline void write(const std::filesystem::path& p, const std::string& text) {
     std::ofstream out(p, std::ios::binary);
     out << text;
+}
+
+/// The "# expect: ..." lines of a file: what a message must contain.
+inline std::vector<std::string> expectations(const std::filesystem::path& file) {
+    std::vector<std::string> out;
+    std::istringstream in(slurp(file));
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("# expect: ", 0) == 0) out.push_back(line.substr(10));
+    return out;
+}
+
+/// The .yaml files of a folder, sorted by name.
+inline std::vector<std::filesystem::path> yaml_files(const std::filesystem::path& dir) {
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.path().extension() == ".yaml") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    return files;
 }
 
 struct CommandResult {

@@ -93,21 +93,7 @@ bool whole_number_text(const std::string& s) {
 
 // ---- the bad-input corpus ------------------------------------------------------
 
-std::vector<std::string> expectations(const fs::path& file) {
-    std::vector<std::string> out;
-    std::istringstream in(slurp(file));
-    for (std::string line; std::getline(in, line);)
-        if (line.rfind("# expect: ", 0) == 0) out.push_back(line.substr(10));
-    return out;
-}
-
-std::vector<fs::path> bad_sweeps() {
-    std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(source_dir() / "tests/bad_sweeps"))
-        if (e.path().extension() == ".yaml") files.push_back(e.path());
-    std::sort(files.begin(), files.end());
-    return files;
-}
+std::vector<fs::path> bad_sweeps() { return yaml_files(source_dir() / "tests/bad_sweeps"); }
 
 /// The file's expectations: its .expect file, or else its own "# expect:" lines.
 std::vector<std::string> expected_for(const fs::path& file) {
@@ -549,32 +535,14 @@ TEST(SweepStore, Refusals_leaveTheFolderUntouched) {
         EXPECT_NE(m.find("2 of 2 variants done"), std::string::npos) << m;
         EXPECT_EQ(snapshot(dir), before);
     }
-    {  // (b) another sweep (other replications) with --resume
-        SCOPED_TRACE("other sweep, --resume");
-        const Sweep other = load_sweep(write_sweep(tmp.path, "tiny-more", city_fund_body(12)));
-        EXPECT_NE(other.fingerprint, sw.fingerprint);
-        const SweepRunner other_runner(other);
-        SweepOptions r = o;
-        r.resume = true;
-        const std::string m = error_of([&] { (void)run_sweep(other_runner, dir, r); });
-        EXPECT_NE(m.find("different sweep"), std::string::npos) << m;
-        EXPECT_EQ(snapshot(dir), before);
-    }
-    {  // (b') same settings, other parameter values
-        SCOPED_TRACE("other values, --resume");
-        const Sweep other = load_sweep(write_sweep(tmp.path, "tiny-values", city_fund_body(10, "[0, 1000000]")));
-        const SweepRunner other_runner(other);
-        SweepOptions r = o;
-        r.resume = true;
-        const std::string m = error_of([&] { (void)run_sweep(other_runner, dir, r); });
-        EXPECT_NE(m.find("different sweep"), std::string::npos) << m;
-        EXPECT_EQ(snapshot(dir), before);
-    }
-    {  // (b'') same parameters and settings, another fixed `set:`
-        SCOPED_TRACE("other set:, --resume");
-        std::string body = city_fund_body(10);
-        body.replace(body.find("union.annual_cny=1000000"), 24, "union.annual_cny=1500000");
-        const Sweep other = load_sweep(write_sweep(tmp.path, "tiny-set", body));
+    // (b) another sweep with --resume: other replications, other parameter
+    // values, another fixed `set:`.
+    std::string other_set = city_fund_body(10);
+    other_set.replace(other_set.find("union.annual_cny=1000000"), 24, "union.annual_cny=1500000");
+    for (const auto& [name, body] : std::vector<std::pair<std::string, std::string>>{
+             {"tiny-more", city_fund_body(12)}, {"tiny-values", city_fund_body(10, "[0, 1000000]")}, {"tiny-set", other_set}}) {
+        SCOPED_TRACE(name + ", --resume");
+        const Sweep other = load_sweep(write_sweep(tmp.path, name, body));
         EXPECT_NE(other.fingerprint, sw.fingerprint);
         const SweepRunner other_runner(other);
         SweepOptions r = o;
