@@ -297,6 +297,12 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const auto mpi = cli::start_mpi(argc, argv);  // null unless started by mpirun or srun
+    std::unique_ptr<SweepTransport> mpi;  // null unless started by mpirun or srun
+    try {
+        mpi = cli::start_mpi(argc, argv);
+    } catch (const UsageError& e) {
+        fmt::print(stderr, "tisheng: {}\n", e.what());
+        return 2;
+    }
     return run_main(argc, argv, mpi.get());
 }

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <thread>
 
 #include "commands.hpp"
@@ -151,7 +152,14 @@ int cmd_sweep(const SweepArgs& a, SweepTransport* transport) {
 
 #ifndef TISHENG_HAVE_MPI
 namespace tisheng::cli {
-std::unique_ptr<SweepTransport> start_mpi(int&, char**&) { return nullptr; }
+std::unique_ptr<SweepTransport> start_mpi(int&, char**&) {
+    // Several copies started by mpirun would each run the whole sweep into one folder.
+    for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+        if (const char* n = std::getenv(v); n && std::atoi(n) > 1)
+            throw UsageError("started by mpirun with " + std::string(n) + " processes, but this tisheng was built without Open MPI "
+                             "(TISHENG_MPI): install libopenmpi-dev and rebuild, or run one process");
+    return nullptr;
+}
 void abort_mpi(int) {}
 int mpi_rank() { return 0; }
 int mpi_local_size() { return 1; }
