@@ -470,7 +470,7 @@ TEST_F(FormsQuanzhou, UnmaskedAndMostLikely) {
     const Scenario& s = p->s;
     const Results r = monte_carlo(*p->sim);
     const FormsInput in = forms_most_likely(*p->sim, r);
-    EXPECT_EQ(in.source, "most likely");
+    EXPECT_EQ(in.source, "the median replication (" + std::to_string(r.median_replication) + ")");
     const Trajectory t = p->sim->run(static_cast<std::uint64_t>(r.median_replication));
     EXPECT_EQ(in.base_named_on, t.base_named_on);
     EXPECT_EQ(in.base_grant_cny, t.base_grant_cny);

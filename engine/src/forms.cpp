@@ -66,6 +66,7 @@ FormsInput forms_most_likely(const Simulator& sim, const Results& r) {
         // replication (the median one), so the roster is a consistent set:
         // per-base modes could name more bases than the quota allows.
         Trajectory t = sim.run(static_cast<std::uint64_t>(r.median_replication));
+        in.source = "the median replication (" + std::to_string(r.median_replication) + ")";
         in.base_named_on = std::move(t.base_named_on);
         in.base_grant_cny = std::move(t.base_grant_cny);
         in.base_demonstration = std::move(t.base_demonstration);
