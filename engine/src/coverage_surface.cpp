@@ -215,7 +215,7 @@ void write_geotiff(const std::filesystem::path& path, const Grid& g, const std::
     bool ok = false;
     CPLErrorReset();
     {
-        std::unique_ptr<GDALDataset> ds(driver->Create(tmp.string().c_str(), static_cast<int>(g.width), static_cast<int>(g.height), 1,
+        detail::DatasetPtr ds(driver->Create(tmp.string().c_str(), static_cast<int>(g.width), static_cast<int>(g.height), 1,
                                                        GDT_Float32, options.List()));
         if (ds) {
             double transform[6] = {g.x0, g.cell, 0, g.y0, 0, -g.cell};

@@ -104,16 +104,6 @@ struct Table {
     }
 };
 
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char ch : s) {
-        if (ch == '"') out += '"';
-        out += ch;
-    }
-    return out + '"';
-}
-
 std::string csv_bytes(const Table& t) {
     std::string out = "\xEF\xBB\xBF";
     auto line = [&out](const std::vector<std::string>& fields) {

@@ -42,13 +42,6 @@ LonLat site_pos(const Scenario& s, const SitingModel& m, std::uint32_t site) {
     return site < m.coverage.project_sites ? s.sites.projects[site].pos : s.sites.stations[site - m.coverage.project_sites].pos;
 }
 
-std::string csv_field(const std::string& v) {
-    if (v.find_first_of(",\"\n") == std::string::npos) return v;
-    std::string out = "\"";
-    for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-}
-
 std::string number(double v) {
     if (!std::isfinite(v)) return "";
     char buf[32];

@@ -151,7 +151,7 @@ std::string unit_map(const Scenario& s, const MapFrame& f, const std::vector<dou
 /// outlines, in classes at the scenario's radii.
 std::optional<std::string> coverage_map(const Scenario& s, const MapFrame& f, const fs::path& tif, const std::vector<double>& radii) {
     detail::ensure_gdal();
-    std::unique_ptr<GDALDataset> ds(static_cast<GDALDataset*>(GDALOpenEx(tif.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
+    detail::DatasetPtr ds(static_cast<GDALDataset*>(GDALOpenEx(tif.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
     if (!ds) return std::nullopt;
     double gt[6];
     if (ds->GetGeoTransform(gt) != CE_None) return std::nullopt;
@@ -175,7 +175,7 @@ std::optional<std::string> coverage_map(const Scenario& s, const MapFrame& f, co
     GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
     GDALDriver* png = GetGDALDriverManager()->GetDriverByName("PNG");
     if (!mem || !png) return std::nullopt;
-    std::unique_ptr<GDALDataset> img(mem->Create("", W, H, 4, GDT_Byte, nullptr));
+    detail::DatasetPtr img(mem->Create("", W, H, 4, GDT_Byte, nullptr));
     for (int b = 0; b < 4; ++b)
         if (img->GetRasterBand(b + 1)->RasterIO(GF_Write, 0, 0, W, H, rgba.data() + b, W, H, GDT_Byte, 4, 4 * W) != CE_None) return std::nullopt;
     const std::string vsi = "/vsimem/tisheng-report-" + std::to_string(reinterpret_cast<std::uintptr_t>(&v)) + ".png";

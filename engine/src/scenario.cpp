@@ -738,17 +738,7 @@ void check_behaviour(Scenario& s, Loader& L, const YAML::Node& root, Diagnostics
 
 }  // namespace
 
-namespace {
-
-YAML::Node parse_yaml(const std::string& bytes, const std::string& shown) {
-    try {
-        return YAML::Load(bytes);
-    } catch (const YAML::ParserException& e) {
-        throw InputError({shown, e.mark.line + 1, e.mark.column + 1}, "not valid YAML: " + e.msg);
-    }
-}
-
-}  // namespace
+using detail::parse_yaml;
 
 void save_scenario(const fs::path& file, const std::vector<std::string>& overrides, const fs::path& target) {
     const std::string shown = file.string();

@@ -145,12 +145,7 @@ Sweep load_sweep(const fs::path& file, Diagnostics* warnings) {
     Diagnostics diag;
     const std::string shown = file.string();
     const std::string bytes = read_file(file, shown);
-    YAML::Node root;
-    try {
-        root = YAML::Load(bytes);
-    } catch (const YAML::ParserException& e) {
-        throw InputError({shown, e.mark.line + 1, e.mark.column + 1}, "not valid YAML: " + e.msg);
-    }
+    const YAML::Node root = detail::parse_yaml(bytes, shown);
     if (!root.IsMap())
         throw InputError({shown}, "expected a YAML mapping with 'scenario' and 'parameters' (see scenarios/jiangmen-budget-sweep.yaml)");
 

@@ -27,17 +27,7 @@ namespace {
 constexpr const char* application = "tisheng-sweep";
 constexpr const char* store_version = "1";
 
-struct DatasetCloser {
-    void operator()(GDALDataset* ds) const { GDALClose(ds); }
-};
-using DatasetPtr = std::unique_ptr<GDALDataset, DatasetCloser>;
-
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
+using detail::DatasetPtr;
 
 /// What identifies a sweep, as the store's `sweep` table keeps it.
 std::vector<std::pair<std::string, std::string>> identity(const SweepRunner& runner) {
@@ -98,14 +88,19 @@ struct SweepStore::Impl {
         w.commit();
     }
 
+    /// A PRAGMA on the store; its result set (if any) is released.
+    void pragma(const std::string& p) {
+        if (OGRLayer* r = ds->ExecuteSQL(("PRAGMA " + p).c_str(), nullptr, nullptr)) ds->ReleaseResultSet(r);
+    }
+
     void open_update() {
         detail::ensure_gdal();
         ds.reset(static_cast<GDALDataset*>(GDALOpenEx(file.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, nullptr, nullptr, nullptr)));
         if (!ds) throw InputError({file.string()}, "cannot open the store for writing: " + detail::last_gdal_error());
         // WAL: a commit is one append, and a killed process loses at most
         // the transaction it was in.
-        ds->ExecuteSQL("PRAGMA journal_mode=WAL", nullptr, nullptr);
-        ds->ExecuteSQL("PRAGMA synchronous=NORMAL", nullptr, nullptr);
+        pragma("journal_mode=WAL");
+        pragma("synchronous=NORMAL");
     }
 
     /// Checks that the store there is this sweep's; fills `done`.
@@ -206,7 +201,7 @@ SweepStore::SweepStore(const fs::path& dir, const SweepRunner& runner, bool resu
 SweepStore::~SweepStore() {
     // Back to a single file, so that readers on read-only media (QGIS) need
     // no -wal and -shm beside it.
-    if (m->ds) m->ds->ExecuteSQL("PRAGMA journal_mode=DELETE", nullptr, nullptr);
+    if (m->ds) m->pragma("journal_mode=DELETE");
 }
 
 const fs::path& SweepStore::path() const { return m->file; }

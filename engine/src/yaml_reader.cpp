@@ -25,6 +25,14 @@ void YamlContext::error(const YAML::Node& node, const std::string& path, const s
     diag->error(at(node, path), message);
 }
 
+YAML::Node parse_yaml(const std::string& bytes, const std::string& shown) {
+    try {
+        return YAML::Load(bytes);
+    } catch (const YAML::ParserException& e) {
+        throw InputError({shown, e.mark.line + 1, e.mark.column + 1}, "not valid YAML: " + e.msg);
+    }
+}
+
 std::string shown_number(double v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.10g", v);

@@ -107,6 +107,10 @@ bool is_utf8(std::string_view s);
 /// FNV-1a 64-bit hash as 16 hex digits (scenario fingerprints).
 std::string fnv1a_hex(std::string_view bytes);
 
+/// One CSV field (RFC 4180): quoted, with doubled quotes, when it holds a
+/// comma, a quote or a line break.
+std::string csv_field(std::string_view v);
+
 /// The shortest text that reads back to the same double, with whole numbers
 /// below 1e15 written out (2000000, not 2e+06); "" for NaN.
 std::string exact_number(double v);

@@ -30,6 +30,9 @@ struct YamlContext {
     void error(const YAML::Node& node, const std::string& path, const std::string& message) const;
 };
 
+/// The YAML text of file `shown`; InputError at the syntax error's line and column.
+YAML::Node parse_yaml(const std::string& bytes, const std::string& shown);
+
 /// A number as a person writes it: 0.3, 1500000, 1e-09.
 std::string shown_number(double v);
 
