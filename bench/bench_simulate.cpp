@@ -5,6 +5,7 @@
 //
 //   jiangmen/replication              one Simulator::run, shipped data, one core
 //   jiangmen/monte_carlo/10000x2      simulate(), 10,000 replications on 2 threads
+//   jiangmen/variant                  simulate(), 100 replications on 1 thread: one variant of a sweep
 //   quanzhou/replication              one Simulator::run, shipped data
 //   jiangmen_scale/replication/K      Jiangmen rules on `synth jiangmen --scale K`
 //   national/{load,prepare,replication}  `synth national` (~2,800 units, ~500k projects)
@@ -291,6 +292,9 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("jiangmen/monte_carlo", BM_JiangmenMonteCarlo)
         ->ArgNames({"reps", "threads"})->Args({10000, 2})
         ->Iterations(1)->UseRealTime()->Unit(kSecond);
+    benchmark::RegisterBenchmark("jiangmen/variant", BM_JiangmenMonteCarlo)
+        ->ArgNames({"reps", "threads"})->Args({100, 1})
+        ->Repetitions(10)->ReportAggregatesOnly(true)->Unit(kMillisecond);
     benchmark::RegisterBenchmark("jiangmen/coverage_toggle", BM_JiangmenCoverageToggle)->Unit(kMicrosecond);
     benchmark::RegisterBenchmark("quanzhou/replication", BM_QuanzhouReplication)
         ->Unit(kMicrosecond)->Repetitions(10)->ReportAggregatesOnly(true);
