@@ -45,7 +45,9 @@ TEST(Scenario, JiangmenBaseline_encodesTheNotice) {
     EXPECT_EQ(t2023.required_for("440703"), 2);
     EXPECT_EQ(t2023.required_for("440784"), 1);
     EXPECT_EQ(s.programme.targets[1].required_for("440785"), 3);
-    EXPECT_TRUE(s.programme.targets[2].recurring);
+    EXPECT_TRUE(s.programme.targets[2].recurring());
+    EXPECT_EQ(s.programme.targets[2].check, CheckDates::year_end);
+    EXPECT_DOUBLE_EQ(s.programme.targets[2].required_default, 0.9);
     EXPECT_EQ(s.programme.standard.min_area_m2, 20);
     EXPECT_EQ(s.programme.phases.size(), 4u);
     EXPECT_EQ(s.region.crs().epsg(), 32649);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "commands.hpp"
+#include "tisheng/counterfactual.hpp"
 #include "tisheng/error.hpp"
 #include "tisheng/forms.hpp"
 #include "tisheng/plan.hpp"
@@ -69,6 +70,74 @@ int cmd_validate(const std::string& file, const std::vector<std::string>& sets) 
     return 0;
 }
 
+/// How misses are explained (counterfactual re-runs): on by default.
+struct ExplainChoice {
+    bool skip = false;
+    std::optional<int> sample, max_sets;
+};
+
+/// The Monte Carlo run, then (unless skipped) the counterfactual re-runs of
+/// its misses, into Results::fixes.
+Results simulate_and_explain(const Simulator& sim, MonteCarloOptions mc, const ExplainChoice& ec) {
+    Results r = simulate(sim, mc);
+    if (ec.skip) return r;
+    CounterfactualOptions co;
+    co.threads = mc.threads;
+    co.sample = ec.sample.value_or(0);
+    co.max_sets = ec.max_sets.value_or(0);
+    const auto& cs = sim.scenario().counterfactuals;
+    co.progress = cli::ProgressBar(fmt::format("why missed: re-running up to {} missed replications per lever set (at most {} sets)",
+                                               co.sample > 0 ? co.sample : cs.sample, co.max_sets > 0 ? co.max_sets : cs.max_sets));
+    const auto t0 = std::chrono::steady_clock::now();
+    r.fixes = std::make_shared<const Counterfactuals>(explain_misses(sim, r, co));
+    fmt::print(stderr, "tisheng: why missed: {} lever sets on {} missed replications ({:.2f} s)\n", r.fixes->sets_run, r.fixes->sample,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    return r;
+}
+
+/// The CLI's summary: per target and check date, P(met) city-wide (or in
+/// the weakest unit), and what would fix the misses.
+void print_summary(const Scenario& s, const Results& r) {
+    const auto& L = r.layout;
+    for (std::size_t t = 0; t < s.programme.targets.size(); ++t) {
+        const Target& tg = s.programme.targets[t];
+        std::vector<Date> dates;
+        for (const Check& c : L.checks)
+            if (c.target == t && (dates.empty() || dates.back() != c.date)) dates.push_back(c.date);
+        for (const Date& d : dates) {
+            std::size_t worst = L.checks.size();
+            for (std::size_t k = 0; k < L.checks.size(); ++k) {
+                const Check& c = L.checks[k];
+                if (c.target != t || c.date != d) continue;
+                if (worst == L.checks.size() || r.checks[k].p_met < r.checks[worst].p_met) worst = k;
+            }
+            const Check& c = L.checks[worst];
+            const double p = r.checks[worst].p_met;
+            std::string line = fmt::format("  {} {} {}: P(met) {:.0f} %", tg.id, s.labels.name("target:" + tg.id), d.iso(), 100 * p);
+            if (!tg.city_wide) line += "  (lowest: " + (c.unit < 0 ? s.region.name() : s.region.unit(static_cast<UnitIndex>(c.unit)).name) + ")";
+            if (const Fix* f = r.fixes ? r.fixes->find(worst) : nullptr; f && f->rerun > 0) {
+                const auto& cf = *r.fixes;
+                if (!f->smallest.empty()) {
+                    line += fmt::format(" → {:.0f} % with {}", 100 * p_met_if(p, f->smallest_fixed), lever_set_label(s, cf, f->smallest, "en"));
+                    if (f->capped) line += " (search capped)";
+                } else {
+                    line += fmt::format("; no set of levers fixes {:.0f} % of the misses (all levers: {:.0f} %)", 100 * cf.fix_share,
+                                        100 * p_met_if(p, f->all_fixed));
+                }
+                // The strongest single lever outside the set, or in it when the set has more than one.
+                std::size_t best = cf.levers.size();
+                for (std::size_t l = 0; l < cf.levers.size(); ++l) {
+                    const bool alone = f->smallest.size() == 1 && f->smallest[0] == l;
+                    if (!alone && (best == cf.levers.size() || f->fixed_by[l] > f->fixed_by[best])) best = l;
+                }
+                if (best < cf.levers.size())
+                    line += fmt::format("; {} alone {:.0f} %", lever_label(s, cf.levers[best], "en"), 100 * p_met_if(p, f->fixed_by[best]));
+            }
+            fmt::print("{}\n", line);
+        }
+    }
+}
+
 /// What the forms show: personal data in full or masked; each site's status
 /// from one replication or the most likely one.
 struct FormsChoice {
@@ -93,7 +162,8 @@ void write_forms_and_report(const Scenario& s, const Simulator& sim, const Resul
 }
 
 int cmd_run(const std::string& file, std::string out, const std::vector<std::string>& sets,
-            std::optional<std::int64_t> replications, std::optional<std::int64_t> seed, int threads, const FormsChoice& fc) {
+            std::optional<std::int64_t> replications, std::optional<std::int64_t> seed, int threads, const FormsChoice& fc,
+            const ExplainChoice& ec) {
     std::vector<std::string> all = sets;
     if (replications) all.push_back("run.replications=" + std::to_string(*replications));
     if (seed) all.push_back("run.seed=" + std::to_string(*seed));
@@ -106,7 +176,7 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
     mc.progress = cli::ProgressBar("simulating");
     mc.status_at = s.run.report_date;  // the forms' most likely statuses
     const Simulator sim(s);
-    Results r = simulate(sim, mc);
+    Results r = simulate_and_explain(sim, mc, ec);
     write_run_directory(s, r, out);
     const auto t1 = std::chrono::steady_clock::now();
     write_forms_and_report(s, sim, r, out, fc, read_run_record(out).created);
@@ -115,19 +185,7 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     fmt::print(stderr, "tisheng: {} units, {} projects, {} bases; {} replications ({:.2f} s)\n", s.region.units().size(),
                s.sites.projects.size(), s.sites.bases.size(), r.replications, secs);
-    // The headline: each target's chance, city-wide or its weakest unit.
-    for (std::size_t t = 0; t < s.programme.targets.size(); ++t) {
-        double worst = 1;
-        std::string where = "all";
-        for (std::size_t k = 0; k < r.layout.checks.size(); ++k) {
-            const auto& c = r.layout.checks[k];
-            if (c.target != t || r.checks[k].p_met >= worst) continue;
-            worst = r.checks[k].p_met;
-            where = c.unit < 0 ? "all" : s.region.unit(static_cast<UnitIndex>(c.unit)).name;
-        }
-        fmt::print("  {:<24} P(met) {:>5.1f} %{}\n", s.programme.targets[t].id, 100 * worst,
-                   s.programme.targets[t].city_wide ? "" : "  (lowest: " + where + ")");
-    }
+    print_summary(s, r);
     fmt::print("run directory: {}\n", fs::absolute(out).lexically_normal().string());
     return 0;
 }
@@ -168,7 +226,7 @@ int cmd_site(const std::string& file, std::string out, const std::vector<std::st
     return 0;
 }
 
-int cmd_report(const std::string& dir, const FormsChoice& fc) {
+int cmd_report(const std::string& dir, const FormsChoice& fc, const ExplainChoice& ec) {
     const auto t0 = std::chrono::steady_clock::now();
     if (fs::exists(fs::path(dir) / "sweep.json") || fs::exists(fs::path(dir) / "find-min.json")) {
         write_sweep_report(dir);
@@ -185,7 +243,7 @@ int cmd_report(const std::string& dir, const FormsChoice& fc) {
         mc.progress = cli::ProgressBar("simulating");
         mc.status_at = s.run.report_date;
         const Simulator sim(s);
-        const Results r = simulate(sim, mc);
+        const Results r = simulate_and_explain(sim, mc, ec);
         write_forms_and_report(s, sim, r, dir, fc, rec.created);
     }
     fmt::print(stderr, "tisheng: report written in {:.2f} s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -220,6 +278,13 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
         cmd->add_option("--replication", forms.replication, "forms/ statuses from this replication (default: each site's most likely status)");
     };
     forms_options(run);
+    ExplainChoice explain;
+    auto explain_options = [&](CLI::App* cmd) {
+        cmd->add_flag("--no-explain", explain.skip, "skip the counterfactual re-runs that explain misses (run.json what_would_fix)");
+        cmd->add_option("--explain-sample", explain.sample, "missed replications re-run per lever set (default: counterfactuals.sample, 100)");
+        cmd->add_option("--explain-sets", explain.max_sets, "lever sets tried at most (default: counterfactuals.max_sets, 48)");
+    };
+    explain_options(run);
 
     bool exact = false;
     std::optional<double> time_limit;
@@ -242,6 +307,7 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
     auto* report = app.add_subcommand("report", "Rewrite report.html (and forms/) of a run or sweep folder");
     report->add_option("DIR", out, "a run directory (tisheng run) or a sweep folder (tisheng sweep)")->required();
     forms_options(report);
+    explain_options(report);
 
     cli::SweepArgs sweep_args;
     auto* sweep = app.add_subcommand("sweep", "Run many what-if variants of a scenario (a sweep file); or find the smallest budget that meets a target");
@@ -259,10 +325,10 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
     }
 
     if (*validate) return cmd_validate(scenario, sets);
-    if (*run) return cmd_run(scenario, out, sets, replications, seed, threads, forms);
+    if (*run) return cmd_run(scenario, out, sets, replications, seed, threads, forms, explain);
     if (*site) return cmd_site(scenario, out, sets, exact, time_limit, seed, threads);
     if (*sweep) return cli::cmd_sweep(sweep_args, transport);
-    if (*report) return cmd_report(out, forms);
+    if (*report) return cmd_report(out, forms, explain);
     if (*synth) {
         auto t0 = std::chrono::steady_clock::now();
         auto files = synthesize(so, out, [](const std::string& what) { fmt::print(stderr, "synth: writing {}\n", what); });

@@ -22,6 +22,26 @@ double Target::required_for(const std::string& unit_id) const {
     return it == required_by_unit.end() ? required_default : it->second;
 }
 
+std::vector<Date> Target::dates(Date start, Date end) const {
+    std::vector<Date> out;
+    const Date from = std::max(deadline, start);
+    switch (check) {
+        case CheckDates::once: out.push_back(deadline); break;
+        case CheckDates::month_end: out = month_ends(from, end); break;
+        case CheckDates::year_end:
+            for (int y = from.year(); y <= end.year(); ++y)
+                if (const Date d = Date::from_ymd(y, 12, 31); d >= from && d <= end) out.push_back(d);
+            break;
+        case CheckDates::listed:
+            for (const Date& d : check_dates)
+                if (d >= from && d <= end) out.push_back(d);
+            std::sort(out.begin(), out.end());
+            out.erase(std::unique(out.begin(), out.end()), out.end());
+            break;
+    }
+    return out;
+}
+
 bool is_eligible(const Project& p, const ProjectEligibility& rule) {
     const auto& types = rule.project_types;
     if (std::find(types.begin(), types.end(), std::string(to_string(p.type))) == types.end()) return false;

@@ -300,7 +300,7 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
     h += "<h2>目标达成 <span class=\"en\">Targets: who meets them, and how likely</span></h2>\n";
     for (std::size_t t = 0; t < targets.size(); ++t) {
         const Target& tg = targets[t];
-        h += "<section><h3>" + esc(tg.id) + " · " + (tg.recurring ? "自 from " : "截至 by ") + tg.deadline.iso() + " · " + esc(to_string(tg.measure)) +
+        h += "<section><h3>" + esc(tg.id) + " · " + (tg.recurring() ? "自 from " : "截至 by ") + tg.deadline.iso() + " · " + esc(to_string(tg.measure)) +
              "</h3>\n<p>全部达标的概率 P(every " + (tg.city_wide ? "city-wide" : "unit") + " check met) <b>" +
              percent(p_targets_met(r, {t})) + "</b></p>\n<table><tr><th>单位 Unit</th><th>要求 Required</th><th>P(达标 met)</th>"
              "<th>中位数 Median [p05–p95]</th><th>判断 Verdict</th></tr>";
@@ -379,7 +379,7 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
             for (std::size_t k = 0; k < L.checks.size(); ++k) {
                 const Check& c = L.checks[k];
                 const Target& tg = targets[c.target];
-                if (tg.recurring || to_string(tg.measure) != L.metrics[0]) continue;
+                if (tg.recurring() || to_string(tg.measure) != L.metrics[0]) continue;
                 if ((all && c.unit < 0) || (!all && c.unit == static_cast<std::int32_t>(row))) steps.emplace_back(tg.deadline, c.required);
             }
             const std::string title = (all ? s.region.name() + " 全市" : units[row].name) + " · " + L.metrics[0];
@@ -389,17 +389,7 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
     }
     h += "<section><h3>未达标原因 <span class=\"en\">Why targets are missed (share of replications)</span></h3><table>"
          "<tr><th>目标 Target</th><th>单位 Unit</th><th>P(未达标 missed)</th><th>原因 Causes</th></tr>";
-    bool any_miss = false;
-    for (std::size_t k = 0; k < L.checks.size(); ++k) {
-        const auto& cr = r.checks[k];
-        if (cr.causes.empty()) continue;
-        any_miss = true;
-        const Check& c = L.checks[k];
-        std::string causes;
-        for (const auto& [key, share] : cr.causes) causes += (causes.empty() ? "" : "; ") + esc(cause_label(key)) + " " + percent(share);
-        h += "<tr><td>" + esc(targets[c.target].id) + "</td><td>" + esc(c.unit < 0 ? s.region.name() : units[static_cast<std::size_t>(c.unit)].name) +
-             "</td><td class=\"n\">" + percent(1 - cr.p_met) + "</td><td>" + causes + "</td></tr>";
-    }
+    bool any_miss = false;  // TODO(issue 15): the counterfactual table (Results::fixes)
     if (!any_miss) h += "<tr><td colspan=\"4\">每次重复均达标 every target met in every replication</td></tr>";
     h += "</table></section>\n";
 

@@ -1,5 +1,6 @@
 #include "tisheng/run.hpp"
 
+#include <cctype>
 #include <ctime>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "tisheng/counterfactual.hpp"
 #include "tisheng/coverage_model.hpp"
 #include "tisheng/io.hpp"
 
@@ -92,12 +94,23 @@ void write_map(const Scenario& s, const Results& r, const EndCoverage& cov, cons
                                       {"projects", T::integer}, {"eligible_projects", T::integer}, {"stations", T::integer},
                                       {"bases", T::integer}, {"eligible_bases", T::integer}, {"demand_points", T::integer},
                                       {"workers", T::integer}};
-    // p_met[unit]: P(met) of each per-unit target, in target order.
+    // p_met[unit]: P(met) and the median measure of each per-unit check
+    // (target, then date), in layout order.
     std::vector<std::vector<FieldValue>> p_met(units.size());
-    for (const auto& t : s.programme.targets)
-        if (!t.city_wide) unit_fields.push_back({"p_met_" + t.id, T::real});
-    for (std::size_t k = 0; k < L.checks.size(); ++k)
-        if (L.checks[k].unit >= 0) p_met[static_cast<std::size_t>(L.checks[k].unit)].emplace_back(r.checks[k].p_met);
+    for (std::size_t k = 0; k < L.checks.size(); ++k) {
+        const Check& c = L.checks[k];
+        if (c.unit < 0) continue;
+        if (c.unit == 0) {
+            const std::string col = check_column(s.programme.targets[c.target], c.date);
+            unit_fields.push_back({"p_met_" + col, T::real});
+            unit_fields.push_back({"p50_" + col, T::real});
+            unit_fields.push_back({"required_" + col, T::real});
+        }
+        auto& v = p_met[static_cast<std::size_t>(c.unit)];
+        v.emplace_back(r.checks[k].p_met);
+        v.emplace_back(r.checks[k].value.p50);
+        v.emplace_back(c.required);
+    }
     w.begin_layer("units", GeomKind::multipolygon, unit_fields);
     for (std::size_t i = 0; i < units.size(); ++i) {
         const auto& u = units[i];
@@ -253,10 +266,89 @@ nlohmann::ordered_json coverage_json(const Scenario& s, const Results& r, const 
 
 }  // namespace
 
+std::string check_column(const Target& t, Date d) {
+    std::string col = t.id;
+    if (t.recurring()) col += "_" + d.iso();
+    for (char& ch : col)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+    return col;
+}
+
 std::string p_built_column(Date d) {
     std::string iso = d.iso();
     std::replace(iso.begin(), iso.end(), '-', '_');
     return "p_built_" + iso;
+}
+
+std::string lever_label(const Scenario& s, const Lever& l, std::string_view lang) {
+    if (l.kind != Lever::Kind::payer) return s.labels.name("lever:" + l.id, lang);
+    const std::string payer = s.labels.name("payer:" + l.payer, lang);
+    return lang == "en" ? payer + " unlimited" : payer + "不限";
+}
+
+std::string lever_set_label(const Scenario& s, const Counterfactuals& cf, const std::vector<std::size_t>& set, std::string_view lang) {
+    std::string out;
+    for (std::size_t i : set) out += (out.empty() ? "" : lang == "en" ? " + " : "＋") + lever_label(s, cf.levers[i], lang);
+    return out;
+}
+
+nlohmann::ordered_json what_would_fix_json(const Scenario& s, const Results& r) {
+    const Counterfactuals& cf = *r.fixes;
+    nlohmann::ordered_json j;
+    j["method"] = "each replication that missed a check (up to `sample`, evenly spaced) is run again with the lever relaxed and "
+                  "every random stream the same; p_met_if = p_met + (1 - p_met) * the share of the re-run misses then met";
+    j["sample"] = cf.sample;
+    j["sets_run"] = cf.sets_run;
+    j["max_sets"] = cf.max_sets;
+    j["fix_share"] = cf.fix_share;
+    nlohmann::ordered_json lv = nlohmann::ordered_json::array();
+    for (const Lever& l : cf.levers) lv.push_back({{"id", l.id}, {"zh", lever_label(s, l, "zh")}, {"en", lever_label(s, l, "en")}});
+    j["levers"] = lv;
+    nlohmann::ordered_json checks = nlohmann::ordered_json::array();
+    const auto& L = r.layout;
+    for (const Fix& f : cf.fixes) {
+        const Check& c = L.checks[f.check];
+        const double p = r.checks[f.check].p_met;
+        nlohmann::ordered_json e{{"id", s.programme.targets[c.target].id},
+                                 {"unit", c.unit < 0 ? std::string("all") : s.region.unit(static_cast<UnitIndex>(c.unit)).id},
+                                 {"date", c.date.iso()},
+                                 {"p_met", p},
+                                 {"missed", f.missed},
+                                 {"rerun", f.rerun}};
+        nlohmann::ordered_json by = nlohmann::ordered_json::object();
+        for (std::size_t l = 0; l < cf.levers.size(); ++l) by[cf.levers[l].id] = p_met_if(p, f.fixed_by[l]);
+        e["p_met_if"] = by;
+        nlohmann::ordered_json set = nlohmann::ordered_json::array();
+        for (std::size_t l : f.smallest) set.push_back(cf.levers[l].id);
+        e["smallest_set"] = set;
+        e["smallest_set_label"] = f.smallest.empty() ? std::string() : lever_set_label(s, cf, f.smallest, "en");
+        e["p_met_smallest_set"] = f.smallest.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p_met_if(p, f.smallest_fixed));
+        e["smallest_set_capped"] = f.capped;
+        e["p_met_all_levers"] = p_met_if(p, f.all_fixed);
+        e["all_levers_value_p05"] = f.all_value.p05;
+        e["all_levers_value_p50"] = f.all_value.p50;
+        e["all_levers_value_p95"] = f.all_value.p95;
+        checks.push_back(e);
+    }
+    j["checks"] = checks;
+    return j;
+}
+
+nlohmann::ordered_json representative_json(const Scenario& s, const Results& r) {
+    const bool stations = s.programme.kind == ProgrammeKind::stations;
+    nlohmann::ordered_json j{{"replication", r.representative_replication},
+                             {"date", s.run.report_date.iso()},
+                             {"measure", stations ? "stations_open" : "bases_named"},
+                             {"p05", r.report_count.p05},
+                             {"p50", r.report_count.p50},
+                             {"p95", r.report_count.p95}};
+    nlohmann::ordered_json counts = nlohmann::ordered_json::object();
+    for (std::size_t k = 0; k < r.report_status.size(); ++k) {
+        const std::string name(stations ? to_string(static_cast<StationStatus>(k)) : to_string(static_cast<BaseStatus>(k)));
+        if (name != "?") counts[name] = r.report_status[k];
+    }
+    j["status_counts"] = counts;
+    return j;
 }
 
 void write_run_directory(const Scenario& s, const Results& r, const fs::path& dir) {
@@ -303,27 +395,38 @@ void write_run_directory(const Scenario& s, const Results& r, const fs::path& di
                             {"demand_points", u.demand_points}, {"workers", u.workers}});
     inputs["per_unit"] = per_unit;
 
-    // One entry per target and unit ('all' for programme totals). built_*
-    // are percentiles of the measure at the deadline; for a recurring target,
-    // of its lowest month end. causes: share of replications per binding
-    // cause of a miss (they add up to 1 - p_met).
+    // One entry per check: target, unit ('all' for programme totals) and
+    // date (a recurring target has one per check date). value_*: the
+    // measure's percentiles at the date; missing_*: due projects without a
+    // built station (shares) or how many short (counts); first_met_*: the
+    // first month end the measure reached the required value (null: not in
+    // that share of replications by the end).
+    auto day_or_null = [](std::int32_t d) -> nlohmann::ordered_json {
+        if (d == never) return nullptr;
+        return Date::from_days(d).iso();
+    };
     nlohmann::ordered_json targets = nlohmann::ordered_json::array();
     for (std::size_t k = 0; k < L.checks.size(); ++k) {
         const Check& c = L.checks[k];
         const Target& t = s.programme.targets[c.target];
         const auto& cr = r.checks[k];
-        nlohmann::ordered_json tj{{"id", t.id}, {"measure", to_string(t.measure)}};
+        nlohmann::ordered_json tj{{"id", t.id}, {"label", s.labels.name("target:" + t.id)}, {"measure", to_string(t.measure)}};
         tj["unit"] = c.unit < 0 ? std::string("all") : s.region.unit(static_cast<UnitIndex>(c.unit)).id;
         tj["name"] = c.unit < 0 ? s.region.name() : s.region.unit(static_cast<UnitIndex>(c.unit)).name;
-        tj[t.recurring ? "from" : "deadline"] = t.deadline.iso();
+        tj["date"] = c.date.iso();
+        if (t.recurring()) tj["from"] = t.deadline.iso();
         tj["required"] = c.required;
         tj["p_met"] = cr.p_met;
-        tj["built_p05"] = cr.value.p05;
-        tj["built_p50"] = cr.value.p50;
-        tj["built_p95"] = cr.value.p95;
-        nlohmann::ordered_json causes = nlohmann::ordered_json::object();
-        for (const auto& [key, share] : cr.causes) causes[key] = share;
-        tj["causes"] = causes;
+        if (t.recurring()) tj["p_met_every_date"] = p_met_all_dates(r, k);
+        tj["value_p05"] = cr.value.p05;
+        tj["value_p50"] = cr.value.p50;
+        tj["value_p95"] = cr.value.p95;
+        tj["missing_p05"] = cr.missing.p05;
+        tj["missing_p50"] = cr.missing.p50;
+        tj["missing_p95"] = cr.missing.p95;
+        tj["first_met_p05"] = day_or_null(cr.first_met_p05);
+        tj["first_met_p50"] = day_or_null(cr.first_met_p50);
+        tj["first_met_p95"] = day_or_null(cr.first_met_p95);
         targets.push_back(tj);
     }
     // Programme totals without a requirement, at the end of the horizon.
@@ -333,8 +436,8 @@ void write_run_directory(const Scenario& s, const Results& r, const fs::path& di
         if (it == L.metrics.end() || L.months.empty()) continue;
         const Quantiles& q = r.series[L.series_index(static_cast<std::size_t>(it - L.metrics.begin()), L.all_row(), last)];
         targets.push_back({{"id", metric}, {"measure", metric}, {"unit", "all"}, {"name", s.region.name()},
-                           {"deadline", L.months[last].iso()}, {"required", nullptr}, {"p_met", nullptr},
-                           {"built_p05", q.p05}, {"built_p50", q.p50}, {"built_p95", q.p95}});
+                           {"date", L.months[last].iso()}, {"required", nullptr}, {"p_met", nullptr},
+                           {"value_p05", q.p05}, {"value_p50", q.p50}, {"value_p95", q.p95}});
     }
     j["targets"] = targets;
 
@@ -355,6 +458,8 @@ void write_run_directory(const Scenario& s, const Results& r, const fs::path& di
         payers.push_back(pj);
     }
     j["budget"] = payers;
+    j["representative"] = representative_json(s, r);
+    if (r.fixes) j["what_would_fix"] = what_would_fix_json(s, r);
     j["coverage"] = coverage_json(s, r, cov);
     write_file_atomic(dir / "run.json", j.dump(2) + "\n");
 }

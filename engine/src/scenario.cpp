@@ -246,10 +246,26 @@ struct Loader {
             }
             bool has_deadline = m.has("deadline"), has_from = m.has("from");
             if (has_deadline == has_from)
-                m.error(has_from ? "from" : "deadline", "give exactly one of 'deadline' (checked once) or 'from' (checked at every month end from then on)");
+                m.error(has_from ? "from" : "deadline",
+                        "give exactly one of 'deadline' (checked once) or 'from' (checked at the 'check' dates from then on)");
             else if (auto d = has_deadline ? m.date("deadline") : m.date("from")) {
                 t.deadline = *d;
-                t.recurring = has_from;
+                if (has_from) t.check = CheckDates::month_end;
+            }
+            if (m.has("check")) {
+                YAML::Node cn = m.child("check");
+                if (!has_from) {
+                    m.error("check", "'check' belongs to a recurring target (one with 'from'); a 'deadline' is checked once");
+                } else if (cn.IsSequence()) {
+                    t.check = CheckDates::listed;
+                    auto items = detail::sequence(ctx, cn, m.path("check"));
+                    for (std::size_t k = 0; k < items.size(); ++k)
+                        if (auto d = detail::read_date(ctx, items[k], m.path("check") + "[" + std::to_string(k) + "]"))
+                            t.check_dates.push_back(*d);
+                    if (items.empty()) m.error("check", "an empty list of check dates: give at least one date, or year_end | month_end");
+                } else if (auto v = m.choice("check", {"year_end", "month_end"})) {
+                    t.check = *v == "year_end" ? CheckDates::year_end : CheckDates::month_end;
+                }
             }
             if (auto u = m.choice("unit", {"each", "all"})) t.city_wide = *u == "all";
             if (auto g = m.integer("grace_days", 0, 3650)) t.grace_days = static_cast<int>(*g);
@@ -374,6 +390,8 @@ struct Loader {
             if (p.quota_demonstration > p.quota_bases)
                 q.error("demonstration", "more demonstration bases (" + std::to_string(p.quota_demonstration) +
                                              ") than bases (" + std::to_string(p.quota_bases) + ")");
+            if (auto v = q.choice("per_round", {"none", "even"}))
+                p.round_cap = *v == "even" ? Programme::RoundCap::even : Programme::RoundCap::none;
         }
         if (m.has("base_eligibility")) {
             MapReader e(ctx, m.child("base_eligibility"), m.path("base_eligibility"));
@@ -860,8 +878,8 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
     for (std::size_t i = 0; i < prog.targets.size(); ++i) {
         const Target& t = prog.targets[i];
         YAML::Node tn = targets_node && targets_node.IsSequence() && i < targets_node.size() ? targets_node[i] : YAML::Node();
-        std::string path = "programme.targets[" + std::to_string(i) + "]." + (t.recurring ? "from" : "deadline");
-        YAML::Node dn = tn && tn.IsMap() ? static_cast<const YAML::Node&>(tn)[t.recurring ? "from" : "deadline"] : YAML::Node();
+        std::string path = "programme.targets[" + std::to_string(i) + "]." + (t.recurring() ? "from" : "deadline");
+        YAML::Node dn = tn && tn.IsMap() ? static_cast<const YAML::Node&>(tn)[t.recurring() ? "from" : "deadline"] : YAML::Node();
         if (t.deadline.days() != 0 && s.run.end.days() != 0 && (t.deadline > s.run.end || t.deadline < s.run.start))
             diag.error(L.ctx.at(dn, path), "target '" + t.id + "' falls on " + t.deadline.iso() + ", outside the run's horizon " +
                                                s.run.start.iso() + " .. " + s.run.end.iso());

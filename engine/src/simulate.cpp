@@ -37,19 +37,7 @@ std::string_view to_string(BaseStatus s) {
         case BaseStatus::awaiting_funds: return "awaiting_funds";
         case BaseStatus::named: return "named";
         case BaseStatus::dropped: return "dropped";
-    }
-    return "?";
-}
-
-std::string_view to_string(Cause c) {
-    switch (c) {
-        case Cause::none: return "none";
-        case Cause::no_eligible_sites: return "no_eligible_sites";
-        case Cause::money: return "money";
-        case Cause::county_match: return "county_match";
-        case Cause::review_failures: return "review_failures";
-        case Cause::durations: return "durations";
-        case Cause::uptake: return "uptake";
+        case BaseStatus::ineligible: return "ineligible";
     }
     return "?";
 }
@@ -64,16 +52,13 @@ std::vector<Checkpoint> checkpoints(const Scenario& s, const Layout& layout) {
         cp.month = static_cast<std::int32_t>(m);
     }
     for (std::size_t c = 0; c < layout.checks.size(); ++c) {
-        const Target& t = s.programme.targets[layout.checks[c].target];
-        if (!t.recurring) {
-            auto& cp = by_day[t.deadline.days()];
-            cp.day = t.deadline.days();
-            cp.checks.push_back(c);
-            continue;
-        }
-        for (const Date& m : layout.months)
-            if (m >= t.deadline) by_day[m.days()].checks.push_back(c);
+        auto& cp = by_day[layout.checks[c].date.days()];
+        cp.day = layout.checks[c].date.days();
+        cp.checks.push_back(c);
     }
+    auto& report = by_day[s.run.report_date.days()];
+    report.day = s.run.report_date.days();
+    report.report = true;
     std::vector<Checkpoint> out;
     for (auto& [day, cp] : by_day) out.push_back(std::move(cp));
     return out;
@@ -132,12 +117,14 @@ Layout make_layout(const Scenario& s) {
     l.rows = l.units <= Layout::max_unit_rows ? l.units + 1 : 1;
     for (std::size_t t = 0; t < s.programme.targets.size(); ++t) {
         const Target& target = s.programme.targets[t];
-        if (target.city_wide) {
-            l.checks.push_back({t, -1, target.required_default});
-            continue;
+        for (const Date& d : target.dates(s.run.start, s.run.end)) {
+            if (target.city_wide) {
+                l.checks.push_back({t, -1, target.required_default, d});
+                continue;
+            }
+            for (std::size_t u = 0; u < l.units; ++u)
+                l.checks.push_back({t, static_cast<std::int32_t>(u), target.required_for(s.region.units()[u].id), d});
         }
-        for (std::size_t u = 0; u < l.units; ++u)
-            l.checks.push_back({t, static_cast<std::int32_t>(u), target.required_for(s.region.units()[u].id)});
     }
     for (const auto& p : s.budgets.payers) l.payers.push_back(p.id);
     l.first_year = s.run.start.year();
@@ -174,6 +161,12 @@ Simulator::Simulator(const Scenario& s) : m(std::make_unique<Model>(Model{s, mak
     const CoverageModel model(s);
     m->coverage = detail::prepare_coverage(s, model);
     m->layout.industries = model.industries;
+    if (s.programme.kind == ProgrammeKind::stations) m->stations = detail::prepare_stations(s);
+}
+Simulator::Simulator(const Scenario& s, const Simulator& like)
+    : m(std::make_unique<Model>(Model{s, make_layout(s), {}, std::nullopt, like.m->coverage})) {
+    m->checkpoints = detail::checkpoints(s, m->layout);
+    m->layout.industries = like.m->layout.industries;
     if (s.programme.kind == ProgrammeKind::stations) m->stations = detail::prepare_stations(s);
 }
 Simulator::~Simulator() = default;
@@ -225,6 +218,21 @@ std::vector<float> share_by(const std::vector<std::int32_t>& days, std::size_t s
     return share;
 }
 
+double p_met_all_dates(const Results& r, std::size_t c) {
+    const auto reps = static_cast<std::size_t>(r.replications);
+    const std::size_t C = r.layout.checks.size();
+    if (reps == 0 || r.check_met.size() != reps * C) return 0;
+    const Check& of = r.layout.checks.at(c);
+    std::size_t met = 0;
+    for (std::size_t k = 0; k < reps; ++k) {
+        bool all = true;
+        for (std::size_t i = 0; i < C && all; ++i)
+            if (r.layout.checks[i].target == of.target && r.layout.checks[i].unit == of.unit) all = r.check_met[k * C + i] != 0;
+        met += all;
+    }
+    return double(met) / double(reps);
+}
+
 double p_targets_met(const Results& r, const std::vector<std::size_t>& targets) {
     const std::size_t reps = static_cast<std::size_t>(r.replications);
     if (reps == 0) return 0;
@@ -259,6 +267,7 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
     std::vector<float> grants(reps * B);
     const std::size_t SITES = CoverageModel::site_count(s), IK = L.industries.size() * L.radii.size();
     std::vector<float> covered(reps * IK);
+    std::vector<std::uint32_t> report_status(reps * Results::status_kinds);
     std::vector<std::int32_t> project_days(options.keep_days ? reps * N : 0), base_days(options.keep_days ? reps * B : 0);
 
     Results r;
@@ -319,6 +328,8 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
             }
             for (std::size_t j = 0; j < t.site_open_at_end.size(); ++j) c.open_end[j] += t.site_open_at_end[j];
             std::copy(t.covered_by_industry.begin(), t.covered_by_industry.end(), covered.begin() + static_cast<std::ptrdiff_t>(k * IK));
+            std::copy(t.report_status.begin(), t.report_status.end(),
+                      report_status.begin() + static_cast<std::ptrdiff_t>(k * Results::status_kinds));
         }
     };
     {
@@ -348,29 +359,52 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
     }
     const std::size_t T = s.programme.targets.size();
     r.target_met.assign(reps * T, 1);
+    r.check_met.assign(reps * C, 0);
     for (std::size_t k = 0; k < reps; ++k)
-        for (std::size_t i = 0; i < C; ++i)
+        for (std::size_t i = 0; i < C; ++i) {
+            r.check_met[k * C + i] = checks[k * C + i].met;
             if (!checks[k * C + i].met) r.target_met[k * T + L.checks[i].target] = 0;
+        }
     r.checks.resize(C);
+    std::vector<double> missing(reps);
+    std::vector<std::int32_t> first(reps);
     for (std::size_t i = 0; i < C; ++i) {
-        std::map<std::string, int> causes;
         int met = 0;
         for (std::size_t k = 0; k < reps; ++k) {
             const CheckOutcome& o = checks[k * C + i];
             col[k] = o.value;
-            if (o.met) {
-                ++met;
-                continue;
-            }
-            std::string key(to_string(o.cause));
-            if (o.cause == Cause::money && o.payer >= 0) key += ":" + L.payers[static_cast<std::size_t>(o.payer)];
-            ++causes[key];
+            missing[k] = o.missing;
+            first[k] = o.first_met;
+            met += o.met;
         }
         auto& cr = r.checks[i];
         cr.p_met = double(met) / n;
         cr.value = quantiles(col);
-        for (const auto& [key, count] : causes) cr.causes.emplace_back(key, double(count) / n);
-        std::stable_sort(cr.causes.begin(), cr.causes.end(), [](auto& a, auto& b) { return a.second > b.second; });
+        cr.missing = quantiles(missing);
+        // Nearest rank: a day, or `never`, never a mixture of the two.
+        std::sort(first.begin(), first.end());
+        auto rank = [&](double q) { return first[static_cast<std::size_t>(std::lround(q * static_cast<double>(reps - 1)))]; };
+        cr.first_met_p05 = rank(0.05);
+        cr.first_met_p50 = rank(0.5);
+        cr.first_met_p95 = rank(0.95);
+    }
+    // The representative replication of the official tables.
+    {
+        const std::size_t K = Results::status_kinds;
+        const std::size_t counted = s.programme.kind == ProgrammeKind::stations ? static_cast<std::size_t>(StationStatus::built)
+                                                                                : static_cast<std::size_t>(BaseStatus::named);
+        for (std::size_t k = 0; k < reps; ++k) col[k] = report_status[k * K + counted];
+        std::vector<double> sorted = col;
+        r.report_count = quantiles(sorted);
+        double best = std::numeric_limits<double>::infinity();
+        for (std::size_t k = 0; k < reps; ++k)
+            if (const double gap = std::abs(col[k] - r.report_count.p50); gap < best) {
+                best = gap;
+                r.representative_replication = static_cast<int>(k);
+            }
+        const auto rep = static_cast<std::size_t>(r.representative_replication);
+        r.report_status.assign(report_status.begin() + static_cast<std::ptrdiff_t>(rep * K),
+                               report_status.begin() + static_cast<std::ptrdiff_t>((rep + 1) * K));
     }
     const auto Y = static_cast<std::size_t>(L.years);
     for (std::size_t p = 0; p < P; ++p) {

@@ -12,14 +12,15 @@ namespace {
 
 enum EventType : std::uint8_t { ROUND, REJECT, PLAQUE, RETRY };
 enum Metric : std::size_t { NAMED, DEMO, IN_REVIEW, TRAINEES, SENIOR, GRANTS, MATCHES, FOCUS };
-enum class Blocked : std::uint8_t { no, city, county };
+// Keyed draws (see simulate_stations.cpp): per base and round, per county
+// and round, per stage and round.
+enum Purpose : std::uint64_t { P_APPLY = 101, P_COUNTY_DAYS, P_STAGE_DAYS, P_VERDICT };
 
 struct Base {
     BaseStatus status = BaseStatus::candidate;
     int rejections = 0;
     int round = -1;
     bool eligible = false, focus = false, demonstration = false;
-    Blocked blocked = Blocked::no;  // awaiting funds or dropped: whose budget
     std::int32_t named_on = never;
     double grant = 0;
 };
@@ -29,7 +30,7 @@ public:
     BasesRun(const Scenario& s, const Layout& layout, const std::vector<Checkpoint>& cps, const CoveragePrep& cov,
              std::uint64_t replication, Trajectory& out, std::vector<StatusChange>* log)
         : m_s(s), m_p(s.programme), m_b(s.behaviour.bases), m_layout(layout), m_cps(cps), m_cov_prep(cov), m_cov(cov.tracker(true)),
-          m_rng(s.run.seed, replication), m_out(out),
+          m_seed(s.run.seed), m_rep(replication), m_out(out),
           m_log(log), m_ledger(layout, s.budgets, out), m_cal(WorkCalendar::china()), m_q(s.run.start.days(), s.run.end.days()) {
         const auto& sites = s.sites.bases;
         m_bases.resize(sites.size());
@@ -106,10 +107,12 @@ private:
         std::vector<std::uint32_t> applicants;
         for (std::uint32_t i = 0; i < m_bases.size(); ++i) {
             Base& b = m_bases[i];
-            if (b.status != BaseStatus::candidate && b.status != BaseStatus::rejected && b.status != BaseStatus::not_selected) continue;
+            if (b.status != BaseStatus::candidate && b.status != BaseStatus::rejected && b.status != BaseStatus::not_selected &&
+                b.status != BaseStatus::ineligible)
+                continue;
             double p = sites[i].recognised ? m_b.apply_recognised : sites[i].existing ? m_b.apply_existing : m_b.apply_new;
             p *= std::pow(m_b.reapply, b.rejections);
-            if (!m_rng.bernoulli(p)) continue;
+            if (!rng(P_APPLY, i, static_cast<std::uint64_t>(round)).bernoulli(p)) continue;
             b.round = round;
             set_status(i, BaseStatus::in_review);
             applicants.push_back(i);
@@ -124,21 +127,26 @@ private:
         for (std::uint32_t i : applicants) {
             auto& e = county_end[sites[i].unit];
             if (e == never) {
-                e = stage_end(m_p.review[0], due + 1, draw_days(m_rng, m_p.review[0].days)).days();
+                Rng r = rng(P_COUNTY_DAYS, sites[i].unit, static_cast<std::uint64_t>(round));
+                e = stage_end(m_p.review[0], due + 1, draw_days(r, m_p.review[0].days)).days();
                 last = std::max(last, Date::from_days(e));
             }
         }
         std::vector<std::int32_t> ends{0};  // per stage, for stages after the first
         Date start = last + 1;
         for (std::size_t k = 1; k < m_p.review.size(); ++k) {
-            Date end = stage_end(m_p.review[k], start, draw_days(m_rng, m_p.review[k].days));
+            Rng r = rng(P_STAGE_DAYS, k, static_cast<std::uint64_t>(round));
+            Date end = stage_end(m_p.review[k], start, draw_days(r, m_p.review[k].days));
             ends.push_back(end.days());
             start = end + 1;
         }
         for (std::uint32_t i : applicants) {
+            Rng verdicts = rng(P_VERDICT, i, static_cast<std::uint64_t>(round));
             for (std::size_t k = 0; k < m_p.review.size(); ++k) {
                 const ReviewStage& st = m_p.review[k];
-                if (m_rng.bernoulli(m_bases[i].eligible ? st.pass_probability : st.pass_probability_ineligible)) continue;
+                // One draw per stage whatever the pass rate, so that relaxing
+                // one stage leaves the others' verdicts as they were.
+                if (verdicts.uniform() < (m_bases[i].eligible ? st.pass_probability : st.pass_probability_ineligible)) continue;
                 m_q.push(k == 0 ? county_end[sites[i].unit] : ends[k], REJECT, i);
                 break;
             }
@@ -162,14 +170,12 @@ private:
         const double city_avail = m_ledger.available(m_city, today);
         if (city_avail < grant) {
             m_ledger.record_short(m_city, today, grant - city_avail);
-            b.blocked = Blocked::city;
             wait_or_drop(i, m_s.budgets.on_exhausted == ExhaustedRule::not_built);
             return;
         }
         const double county_avail = m_ledger.available(county, today);
         if (county_avail < grant * g.county_match_ratio) {
             m_ledger.record_short(county, today, grant * g.county_match_ratio - county_avail);
-            b.blocked = Blocked::county;
             if (g.on_county_shortfall == ShortfallRule::reduce && county_avail / g.county_match_ratio >= g.min_cny) {
                 grant = county_avail / g.county_match_ratio;
             } else {
@@ -183,7 +189,6 @@ private:
         m_matches += grant * g.county_match_ratio;
         b.grant = grant;
         b.named_on = m_today;
-        b.blocked = Blocked::no;
         set_status(i, BaseStatus::named);
     }
 
@@ -220,7 +225,9 @@ private:
             if (sites[a].recognised != sites[b].recognised) return sites[a].recognised;
             return sites[a].annual_trainees > sites[b].annual_trainees;
         });
-        const int left = m_p.rounds - round;
+        // Per round: what is left of the quota, or (per_round: even) that
+        // spread over the rounds left.
+        const int left = m_p.round_cap == Programme::RoundCap::even ? std::max(1, m_p.rounds - round) : 1;
         auto cap = [&](int quota, int so_far) { return std::max(0, (quota - so_far + left - 1) / left); };
         const int taken = count([](const Base& b) { return b.status == BaseStatus::named || b.status == BaseStatus::awaiting_funds; });
         const int demo_taken = count([](const Base& b) {
@@ -246,7 +253,7 @@ private:
             case REJECT:
                 if (m_bases[e.id].status != BaseStatus::in_review) return;
                 ++m_bases[e.id].rejections;
-                set_status(e.id, BaseStatus::rejected);
+                set_status(e.id, m_bases[e.id].eligible ? BaseStatus::rejected : BaseStatus::ineligible);
                 return;
             case PLAQUE: plaque(static_cast<int>(e.id)); return;
             case RETRY:
@@ -260,17 +267,16 @@ private:
         return unit < 0 || m_s.sites.bases[i].unit == static_cast<UnitIndex>(unit);
     }
 
-    [[nodiscard]] double measure(Measure m, std::int32_t unit, bool eligible_only_candidates = false) const {
+    [[nodiscard]] double measure(Measure m, std::int32_t unit) const {
         const auto& sites = m_s.sites.bases;
         double n = 0;
         std::vector<std::string> industries;
         for (std::size_t i = 0; i < m_bases.size(); ++i) {
             if (!in_scope(i, unit)) continue;
             const Base& b = m_bases[i];
-            const bool counts = eligible_only_candidates ? b.eligible : b.status == BaseStatus::named;
-            if (!counts) continue;
+            if (b.status != BaseStatus::named) continue;
             if (m == Measure::bases_named) n += 1;
-            if (m == Measure::demo_bases_named && (eligible_only_candidates || b.demonstration)) n += 1;
+            if (m == Measure::demo_bases_named && b.demonstration) n += 1;
             if (m == Measure::focus_industries_covered && b.focus &&
                 std::find(industries.begin(), industries.end(), sites[i].industry) == industries.end())
                 industries.push_back(sites[i].industry);
@@ -280,30 +286,17 @@ private:
 
     void checkpoint(const Checkpoint& cp) {
         m_today = cp.day;
-        if (cp.month >= 0) record_month(static_cast<std::size_t>(cp.month));
+        if (cp.month >= 0) {
+            record_month(static_cast<std::size_t>(cp.month));
+            record_first_met(m_layout, cp.day, m_out, [&](const Check& c) { return measure(m_p.targets[c.target].measure, c.unit); });
+        }
         for (std::size_t ci : cp.checks) {
             const Check& c = m_layout.checks[ci];
-            const Target& t = m_p.targets[c.target];
-            record_check(m_out.checks[ci], measure(t.measure, c.unit), c.required, [&] {
-                return std::pair{explain(c, t), static_cast<std::int32_t>(m_city)};
-            });
+            const double value = measure(m_p.targets[c.target].measure, c.unit);
+            record_check(m_out.checks[ci], c, value, c.required - value);
         }
-    }
-
-    Cause explain(const Check& c, const Target& t) const {
-        if (measure(t.measure, c.unit, true) < c.required) return Cause::no_eligible_sites;
-        CauseTally tally;
-        for (std::size_t i = 0; i < m_bases.size(); ++i) {
-            if (!in_scope(i, c.unit)) continue;
-            const Base& b = m_bases[i];
-            if (b.status == BaseStatus::named) continue;
-            if (b.blocked == Blocked::city) tally.money += 1;
-            if (b.blocked == Blocked::county) tally.county_match += 1;
-            if (b.status == BaseStatus::rejected || b.status == BaseStatus::not_selected) tally.review_failures += 1;
-            if (b.status == BaseStatus::in_review) tally.durations += 1;
-            if (b.eligible && b.status == BaseStatus::candidate) tally.uptake += 1;
-        }
-        return tally.binding();
+        if (cp.report)
+            for (const Base& b : m_bases) ++m_out.report_status[static_cast<std::size_t>(b.status)];
     }
 
     void record_month(std::size_t month) {
@@ -353,7 +346,10 @@ private:
     const std::vector<Checkpoint>& m_cps;
     const CoveragePrep& m_cov_prep;
     coverage::ReachTracker m_cov;  // named bases reach the demand points
-    Rng m_rng;
+    [[nodiscard]] Rng rng(Purpose purpose, std::uint64_t entity, std::uint64_t n) const {
+        return Rng::keyed(m_seed, m_rep, purpose, entity, n);
+    }
+    std::uint64_t m_seed, m_rep;
     Trajectory& m_out;
     std::vector<StatusChange>* m_log;
     Ledger m_ledger;

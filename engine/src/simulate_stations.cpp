@@ -15,6 +15,11 @@ constexpr double days_per_month = 365.2425 / 12;
 
 enum EventType : std::uint8_t { START, END, DUE, ADOPT, RETRY, BUILD_START, BUILT, FIXED };
 
+// What a draw is for: each project's (or unit's) draws of one purpose come
+// from their own stream, keyed by replication, entity and purpose, so that
+// relaxing a lever changes no other draw (counterfactual.hpp).
+enum Purpose : std::uint64_t { P_DELAY = 1, P_ARRIVALS, P_ADOPT, P_AREA, P_PLAN, P_BUILD, P_STANDARD, P_RELOCATE, P_MOVE_DAYS };
+
 // Resolves the payers of a cost's shares, per unit.
 std::vector<StationsPrep::Share> resolve(const Scenario& s, const std::vector<CostShare>& shares) {
     std::map<std::string, std::uint32_t> index;
@@ -117,6 +122,7 @@ struct Proj {
     std::int32_t waiting_share = -1;  // waiting for next year's budget of this set-up share's payer
     bool eligible = false, active = false, due = false, relocated = false;
     bool undecided = false;  // eligible, active, and has not yet decided to build
+    std::uint32_t adopt_draws = 0;  // adoption days drawn so far (each from its own keyed stream)
 };
 
 class StationsRun {
@@ -124,13 +130,10 @@ public:
     StationsRun(const Scenario& s, const Layout& layout, const std::vector<Checkpoint>& cps, const StationsPrep& prep,
                 const CoveragePrep& cov, std::uint64_t replication, Trajectory& out, std::vector<StatusChange>* log)
         : m_s(s), m_b(s.behaviour.stations), m_layout(layout), m_cps(cps), m_prep(prep), m_cov_prep(cov), m_cov(cov.tracker(false)),
-          m_rng(s.run.seed, replication), m_out(out),
+          m_seed(s.run.seed), m_rep(replication), m_out(out),
           m_log(log), m_ledger(layout, s.budgets, out), m_units(s.region.units().size()), m_payers(s.budgets.payers.size()),
           m_q(s.run.start.days(), s.run.end.days()) {
         m_u.resize(m_units);
-        m_shares = prep.setup.size();
-        m_money_wait.assign(m_units * m_shares, 0);
-        m_money_lost.assign(m_units * m_shares, 0);
         m_ent_open.assign(prep.enterprises, 0);
         m_ent_waiting.resize(prep.enterprises);
         m_slot_stations.assign(s.sites.projects.size(), 0);
@@ -165,7 +168,8 @@ private:
         for (std::uint32_t i = 0; i < reg.size(); ++i) {
             Proj p;
             p.start = reg[i].start.days();
-            p.end = reg[i].planned_end.days() + draw_days(m_rng, delay);
+            Rng r = rng(P_DELAY, i);
+            p.end = reg[i].planned_end.days() + draw_days(r, delay);
             p.unit = reg[i].unit;
             p.enterprise = m_prep.enterprise[i];
             p.eligible = m_prep.eligible[i];
@@ -178,14 +182,15 @@ private:
             const double rate = m_prep.arrivals_per_day[u];
             const auto& pool = m_prep.unit_projects[u];
             if (rate <= 0 || pool.empty()) continue;
+            Rng arrivals = rng(P_ARRIVALS, u);
             double t = m_b.as_of.days();
             while (true) {
-                t += m_rng.exponential(1.0 / rate);
+                t += arrivals.exponential(1.0 / rate);
                 if (t > m_s.run.end.days()) break;
-                const auto& tpl = reg[pool[static_cast<std::size_t>(m_rng.integer(0, static_cast<std::int64_t>(pool.size()) - 1))]];
+                const auto& tpl = reg[pool[static_cast<std::size_t>(arrivals.integer(0, static_cast<std::int64_t>(pool.size()) - 1))]];
                 Proj p;
                 p.start = static_cast<std::int32_t>(std::ceil(t));
-                p.end = p.start + (tpl.planned_end - tpl.start) + draw_days(m_rng, delay);
+                p.end = p.start + (tpl.planned_end - tpl.start) + draw_days(arrivals, delay);
                 p.unit = u;
                 p.slot = static_cast<std::uint32_t>(&tpl - reg.data());
                 p.enterprise = m_prep.enterprise[p.slot];
@@ -195,6 +200,12 @@ private:
         }
         // Projects under way before the horizon enter on its first day.
         for (std::uint32_t i = 0; i < m_p.size(); ++i) m_q.push(std::max(m_p[i].start, m_s.run.start.days()), START, i);
+        m_out.project_slot.resize(m_p.size());
+        m_out.project_start.resize(m_p.size());
+        for (std::uint32_t i = 0; i < m_p.size(); ++i) {
+            m_out.project_slot[i] = m_p[i].slot;
+            m_out.project_start[i] = m_p[i].start;
+        }
     }
 
     void set_status(std::uint32_t i, StationStatus to) {
@@ -244,7 +255,8 @@ private:
     void schedule_adoption(std::uint32_t i) {
         Proj& p = m_p[i];
         const double k = m_ent_open[p.enterprise] > 0 ? m_b.enterprise_has_station : 1.0;
-        const std::int32_t day = m_prep.adoption.next(m_today, k, m_rng);
+        Rng r = rng(P_ADOPT, i, p.adopt_draws++);
+        const std::int32_t day = m_prep.adoption.next(m_today, k, r);
         ++p.gen;  // any pending decision is void
         if (day < p.end) m_q.push(day, ADOPT, i, p.gen);
     }
@@ -308,33 +320,32 @@ private:
         Proj& p = m_p[i];
         std::int32_t short_share = -1;
         const double cost = setup_cost(p);
-        const std::size_t slot = p.unit * m_shares;
-        if (p.waiting_share >= 0) --m_money_wait[slot + static_cast<std::size_t>(p.waiting_share)];
         p.waiting_share = -1;
         switch (fund(i, cost, true, short_share)) {
             case Funding::funded:
                 m_u[p.unit].cost += cost;
                 set_status(i, StationStatus::planned);
-                m_q.push(m_today + draw_days(m_rng, m_b.plan_days), BUILD_START, i);
+                {
+                    Rng r = rng(P_PLAN, i);
+                    m_q.push(m_today + draw_days(r, m_b.plan_days), BUILD_START, i);
+                }
                 break;
             case Funding::waiting: {
                 p.waiting_share = short_share;
-                ++m_money_wait[slot + static_cast<std::size_t>(short_share)];
                 const std::int32_t jan1 = Date::from_ymd(Date::from_days(m_today).year() + 1, 1, 1).days();
                 if (jan1 < p.end) m_q.push(jan1, RETRY, i);
                 break;
             }
             case Funding::refused:
-                ++m_money_lost[slot + static_cast<std::size_t>(short_share)];
                 set_status(i, StationStatus::abandoned);
                 break;
         }
     }
 
-    bool meets_standard(const Proj& p) {
+    bool meets_standard(const Proj& p, Rng& r) {
         bool ok = p.area >= m_s.programme.standard.min_area_m2;
         for (double p_pass : m_prep.element_pass)
-            if (!m_rng.bernoulli(p_pass)) ok = false;
+            if (!r.bernoulli(p_pass)) ok = false;
         return ok;
     }
 
@@ -363,7 +374,8 @@ private:
         decide(to, false);
         ++dst.gen;  // the move replaces its own decision
         set_status(to, StationStatus::under_construction);
-        m_q.push(m_today + draw_days(m_rng, m_b.relocate_days), BUILT, to);
+        Rng r = rng(P_MOVE_DAYS, to);
+        m_q.push(m_today + draw_days(r, m_b.relocate_days), BUILT, to);
     }
 
     void handle(const Event& e) {
@@ -398,20 +410,19 @@ private:
                     --u.due;
                     p.due = false;
                 }
-                if (p.waiting_share >= 0) --m_money_wait[p.unit * m_shares + static_cast<std::size_t>(p.waiting_share)];
                 p.waiting_share = -1;
                 p.active = false;
                 add_workers(p, -1);
                 decide(i, false);
                 if (p.status != StationStatus::none && p.status != StationStatus::abandoned && p.status != StationStatus::closed)
                     set_status(i, StationStatus::closed);
-                if (had_station && m_rng.bernoulli(m_b.relocate_probability)) relocate(i);
+                if (had_station && rng(P_RELOCATE, i).bernoulli(m_b.relocate_probability)) relocate(i);
                 return;
             }
             case ADOPT:
                 if (e.gen != p.gen || !awaiting_station(p)) return;
                 decide(i, false);
-                p.area = static_cast<float>(m_rng.uniform(m_b.area_min_m2, m_b.area_max_m2));
+                p.area = static_cast<float>(rng(P_AREA, i).uniform(m_b.area_min_m2, m_b.area_max_m2));
                 try_to_start(i);
                 return;
             case RETRY:
@@ -420,17 +431,22 @@ private:
             case BUILD_START:
                 if (p.status != StationStatus::planned) return;
                 set_status(i, StationStatus::under_construction);
-                m_q.push(m_today + draw_days(m_rng, m_b.construct_days), BUILT, i);
+                {
+                    Rng r = rng(P_BUILD, i);
+                    m_q.push(m_today + draw_days(r, m_b.construct_days), BUILT, i);
+                }
                 return;
-            case BUILT:
+            case BUILT: {
                 if (p.status != StationStatus::under_construction) return;
-                if (p.relocated || meets_standard(p)) {
+                Rng r = rng(P_STANDARD, i);
+                if (p.relocated || meets_standard(p, r)) {
                     set_status(i, StationStatus::built);
                     return;
                 }
                 set_status(i, StationStatus::failed_standard);
-                if (m_rng.bernoulli(m_b.fix_probability)) m_q.push(m_today + draw_days(m_rng, m_b.fix_days), FIXED, i);
+                if (r.bernoulli(m_b.fix_probability)) m_q.push(m_today + draw_days(r, m_b.fix_days), FIXED, i);
                 return;
+            }
             case FIXED:
                 if (p.status == StationStatus::failed_standard) set_status(i, StationStatus::built);
                 return;
@@ -463,53 +479,39 @@ private:
         return n;
     }
 
+    // A check's measure now, and what is missing.
+    std::pair<double, double> measure(const Check& c, const Target& t) const {
+        if (t.measure == Measure::share_eligible_with_station) {
+            const int due = sum(c.unit, [](const UnitState& u) { return u.due; });
+            const int with = sum(c.unit, [](const UnitState& u) { return u.due_with; });
+            return {due == 0 ? 1.0 : double(with) / due, double(due - with)};
+        }
+        const double built = sum(c.unit, [](const UnitState& u) { return u.built_cum; });
+        return {built, c.required - built};
+    }
+
     void checkpoint(const Checkpoint& cp) {
         const Date day = Date::from_days(cp.day);
         m_today = cp.day;
         if (cp.month >= 0) {
             pay_running_costs(day);
             record_month(static_cast<std::size_t>(cp.month));
+            record_first_met(m_layout, cp.day, m_out,
+                             [&](const Check& c) { return measure(c, m_s.programme.targets[c.target]).first; });
         }
         for (std::size_t ci : cp.checks) {
             const Check& c = m_layout.checks[ci];
-            const Target& t = m_s.programme.targets[c.target];
-            double value = 0;
-            if (t.measure == Measure::stations_built) value = sum(c.unit, [](const UnitState& u) { return u.built_cum; });
-            if (t.measure == Measure::share_eligible_with_station) {
-                const int due = sum(c.unit, [](const UnitState& u) { return u.due; });
-                value = due == 0 ? 1.0 : double(sum(c.unit, [](const UnitState& u) { return u.due_with; })) / due;
-            }
-            record_check(m_out.checks[ci], value, c.required, [&] { return explain(c, t); });
+            const auto [value, missing] = measure(c, m_s.programme.targets[c.target]);
+            record_check(m_out.checks[ci], c, value, missing);
         }
-    }
-
-    std::pair<Cause, std::int32_t> explain(const Check& c, const Target& t) const {
-        if (t.measure == Measure::stations_built && sum(c.unit, [](const UnitState& u) { return u.eligible_seen; }) < c.required)
-            return {Cause::no_eligible_sites, -1};
-        CauseTally tally;
-        // Money: the set-up share holding back most projects in scope; its
-        // payer in the unit where it holds back most (per-unit payers differ).
-        for (std::size_t k = 0; k < m_shares; ++k) {
-            double held = 0, most = -1;
-            std::size_t where = 0;
-            for (std::size_t u = 0; u < m_units; ++u) {
-                if (c.unit >= 0 && static_cast<std::size_t>(c.unit) != u) continue;
-                const double n = m_money_wait[u * m_shares + k] + m_money_lost[u * m_shares + k];
-                held += n;
-                if (n > most) {
-                    most = n;
-                    where = u;
-                }
-            }
-            if (held > tally.money) {
-                tally.money = held;
-                tally.money_payer = static_cast<std::int32_t>(m_prep.setup[k].payer_by_unit[where]);
-            }
+        if (cp.report) {
+            auto& st = m_out.report_status;
+            st[static_cast<std::size_t>(StationStatus::planned)] = static_cast<std::uint32_t>(sum(-1, [](const UnitState& u) { return u.planned; }));
+            st[static_cast<std::size_t>(StationStatus::under_construction)] =
+                static_cast<std::uint32_t>(sum(-1, [](const UnitState& u) { return u.under_construction; }));
+            st[static_cast<std::size_t>(StationStatus::failed_standard)] = static_cast<std::uint32_t>(sum(-1, [](const UnitState& u) { return u.failed; }));
+            st[static_cast<std::size_t>(StationStatus::built)] = static_cast<std::uint32_t>(sum(-1, [](const UnitState& u) { return u.open; }));
         }
-        tally.review_failures = sum(c.unit, [](const UnitState& u) { return u.failed; });
-        tally.durations = sum(c.unit, [](const UnitState& u) { return u.planned + u.under_construction; });
-        tally.uptake = sum(c.unit, [](const UnitState& u) { return u.undecided; });
-        return {tally.binding(), tally.money_payer};
     }
 
     void record_month(std::size_t month) {
@@ -550,7 +552,10 @@ private:
     const CoveragePrep& m_cov_prep;
     coverage::ReachTracker m_cov;
     std::vector<std::uint16_t> m_slot_stations;  // open stations at each register project's place
-    Rng m_rng;
+    [[nodiscard]] Rng rng(Purpose purpose, std::uint64_t entity, std::uint64_t n = 0) const {
+        return Rng::keyed(m_seed, m_rep, purpose, entity, n);
+    }
+    std::uint64_t m_seed, m_rep;
     Trajectory& m_out;
     std::vector<StatusChange>* m_log;
     Ledger m_ledger;
@@ -559,8 +564,6 @@ private:
     EventQueue m_q;
     std::vector<Proj> m_p;
     std::vector<UnitState> m_u;
-    std::size_t m_shares = 0;                     // set-up shares
-    std::vector<int> m_money_wait, m_money_lost;  // [unit * shares + share]: projects held back by that share's payer
     std::vector<int> m_ent_open;
     std::vector<std::vector<std::uint32_t>> m_ent_waiting;
 };

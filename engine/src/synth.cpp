@@ -569,7 +569,7 @@ programme:
   targets:
     - {id: y2023, measure: stations_built, deadline: 2023-12-31, required: 2}
     - {id: y2024, measure: stations_built, deadline: 2024-12-31, required: 5}
-    - {id: all_eligible, measure: share_eligible_with_station, from: 2025-01-01, required: 1.0, grace_days: 90}
+    - {id: all_eligible, measure: share_eligible_with_station, from: 2025-01-01, check: year_end, required: 0.9, grace_days: 90}
 behaviour:
   as_of: 2023-07-01
   completion_delay_days: [0, 120]

@@ -1,4 +1,5 @@
 #include "core/model.hpp"
+#include "tisheng/counterfactual.hpp"
 #include "tisheng/run.hpp"
 
 #include <fmt/format.h>
@@ -80,6 +81,10 @@ Dataset load_dataset(const fs::path& file, const std::vector<std::string>& overr
     d.stations = s.programme.kind == ProgrammeKind::stations;
     d.glyphs = s.title + s.name + s.region.name() + s.programme.name;
     for (const Payer& p : s.budgets.payers) d.glyphs += p.name;
+    // Display names of targets, levers, outcomes (built-in and the scenario's).
+    for (const auto& t : s.programme.targets) d.glyphs += s.labels.name("target:" + t.id);
+    for (const auto& l : levers(s)) d.glyphs += lever_label(s, l, "zh");
+    d.glyphs += "＋不限";
 
     d.bounds = {std::numeric_limits<double>::max(), std::numeric_limits<double>::max(), -std::numeric_limits<double>::max(),
                 -std::numeric_limits<double>::max()};
@@ -163,6 +168,15 @@ Run run_scenario(const fs::path& file, const std::vector<std::string>& overrides
     };
     r.simulator = std::make_shared<const Simulator>(*r.scenario);
     r.results = simulate(*r.simulator, mc);
+    // Why targets are missed: the counterfactual re-runs (counterfactual.hpp).
+    CounterfactualOptions co;
+    co.threads = threads;
+    co.cancel = &progress.cancel;
+    co.progress = [&](int done, int total) {
+        progress.total = total;
+        progress.done = done;
+    };
+    r.results.fixes = std::make_shared<const Counterfactuals>(explain_misses(*r.simulator, r.results, co));
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
 }

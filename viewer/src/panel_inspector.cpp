@@ -6,6 +6,8 @@
 
 #include "app.hpp"
 #include "labels.hpp"
+#include "tisheng/counterfactual.hpp"
+#include "tisheng/run.hpp"
 
 namespace tisheng::viewer {
 namespace {
@@ -83,19 +85,30 @@ void unit_facts(App& app, std::size_t u, bool full) {
     const Results& R = app.run->results;
     const Layout& L = R.layout;
     const auto& targets = app.data->scenario->programme.targets;
+    const Scenario& s = *app.data->scenario;
     for (std::size_t c = 0; c < L.checks.size(); ++c) {
         if (L.checks[c].unit != static_cast<std::int32_t>(u)) continue;
         const auto& cr = R.checks[c];
-        ImGui::BulletText("%s: %s %.0f%% (%s %.0f, p50 %.0f)", targets[L.checks[c].target].id.c_str(), tr("P(target met)"),
-                          100.0 * cr.p_met, tr("Target"), L.checks[c].required, cr.value.p50);
-        if (!full || cr.causes.empty()) continue;
+        const Target& t = targets[L.checks[c].target];
+        // Shares as percentages, counts as whole numbers.
+        const bool share = t.measure == Measure::share_eligible_with_station;
+        auto shown = [&](double v) { return share ? fmt::format("{:.0f}%", 100 * v) : fmt::format("{:.0f}", std::round(v)); };
+        ImGui::BulletText("%s %s: %s %.0f%% (%s %s, p50 %s)", s.labels.name("target:" + t.id, (chinese() ? "zh" : "en")).c_str(),
+                          L.checks[c].date.iso().c_str(), tr("P(target met)"), 100.0 * cr.p_met, tr("Target"),
+                          shown(L.checks[c].required).c_str(), shown(cr.value.p50).c_str());
+        const Fix* f = R.fixes ? R.fixes->find(c) : nullptr;
+        if (!full || !f || f->rerun == 0) continue;
         ImGui::Indent();
-        ImGui::TextDisabled("%s", tr("Why targets are missed"));
-        for (const auto& [cause, share] : cr.causes) {
-            ImGui::ProgressBar(static_cast<float>(share), ImVec2(120, 0), fmt::format("{:.0f}%", 100 * share).c_str());
+        ImGui::TextDisabled("%s", tr("What would fix it: P(met) with the lever relaxed"));
+        for (std::size_t l = 0; l < R.fixes->levers.size(); ++l) {
+            const double p = p_met_if(cr.p_met, f->fixed_by[l]);
+            ImGui::ProgressBar(static_cast<float>(p), ImVec2(120, 0), fmt::format("{:.0f}%", 100 * p).c_str());
             ImGui::SameLine();
-            ImGui::TextUnformatted(cause.c_str());
+            ImGui::TextUnformatted(lever_label(s, R.fixes->levers[l], (chinese() ? "zh" : "en")).c_str());
         }
+        if (!f->smallest.empty())
+            ImGui::TextWrapped("%s: %s (%.0f%%)", tr("Smallest set"), lever_set_label(s, *R.fixes, f->smallest, (chinese() ? "zh" : "en")).c_str(),
+                               100 * p_met_if(cr.p_met, f->smallest_fixed));
         ImGui::Unindent();
     }
 }

@@ -41,17 +41,33 @@ enum class Measure {
 };
 std::string to_string(Measure m);
 
+/// When a recurring target is checked, from its `from` date on.
+enum class CheckDates {
+    once,       ///< at `deadline` only (a dated target)
+    year_end,   ///< every 12-31 from `from` to the run's end
+    month_end,  ///< every month end from `from`
+    listed,     ///< the dates in Target::check_dates
+};
+
 struct Target {
     std::string id;
     Measure measure = Measure::stations_built;
-    /// Checked once at `deadline`, or at every month end from `deadline` on
-    /// when `recurring` (应建尽建 from 2025-01-01).
+    /// Checked once at `deadline`; or, for a recurring target, `deadline`
+    /// holds its `from` date and `check` says when it is checked
+    /// (应建尽建 from 2025-01-01).
     Date deadline;
-    bool recurring = false;
+    CheckDates check = CheckDates::once;
+    std::vector<Date> check_dates;  ///< CheckDates::listed
+    [[nodiscard]] bool recurring() const { return check != CheckDates::once; }
+    /// The dates it is checked at, within [start, end] of the run.
+    [[nodiscard]] std::vector<Date> dates(Date start, Date end) const;
     bool city_wide = false;            ///< unit: all (programme totals)
     double required_default = 0;       ///< for every unit not listed
     std::map<std::string, double> required_by_unit;  ///< unit id -> required
-    int grace_days = 0;                ///< share measures: projects younger than this are not yet due
+    /// Share measures: a project is due (counted in the share) once it has
+    /// been active this many days; a younger one is not yet expected to
+    /// have a station.
+    int grace_days = 0;
     [[nodiscard]] double required_for(const std::string& unit_id) const;
 };
 
@@ -133,6 +149,10 @@ struct Programme {
     std::vector<std::string> focus_industries;
     int quota_bases = 30;          ///< bases to name over all rounds
     int quota_demonstration = 10;  ///< of which demonstration bases
+    /// A cap on the bases named in one round: none (the notice names 30 in
+    /// three years and no per-round quota), or `even`: what is left of the
+    /// quota spread over the rounds left (ceil(left / rounds left)).
+    enum class RoundCap { none, even } round_cap = RoundCap::none;
     BaseEligibility base_eligibility;
     std::vector<ReviewStage> review;
     GrantRule grants;

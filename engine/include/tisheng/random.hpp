@@ -19,6 +19,20 @@ public:
         for (auto& s : m_s) s = splitmix64(x);
     }
 
+    /// The stream of one purpose of one entity in one replication: draws
+    /// keyed this way stay the same when a change to the model alters what
+    /// other entities draw (common random numbers for counterfactuals).
+    static Rng keyed(std::uint64_t seed, std::uint64_t replication, std::uint64_t purpose, std::uint64_t entity,
+                     std::uint64_t n = 0) {
+        std::uint64_t x = replication;
+        std::uint64_t h = splitmix64(x);
+        for (std::uint64_t part : {purpose, entity, n}) {
+            x = h ^ part;
+            h = splitmix64(x);
+        }
+        return Rng(seed, h);
+    }
+
     std::uint64_t next() {
         const std::uint64_t result = rotl(m_s[1] * 5, 7) * 9;
         const std::uint64_t t = m_s[1] << 17;

@@ -50,6 +50,20 @@ struct RunRecord {
 /// the directory's parent. Throws InputError naming run.json and the field.
 RunRecord read_run_record(const std::filesystem::path& dir);
 
+/// A check's name in column names: the target id, with the date for a
+/// recurring target, letters and digits only ("stations_2023",
+/// "every_eligible_project_2025_12_31"); map.gpkg's units layer has
+/// p_met_<it>, p50_<it> and required_<it>.
+std::string check_column(const Target& t, Date d);
+
+struct Lever;
+struct Counterfactuals;
+/// A lever's display name ("工会经费不限" / "union funds unlimited").
+std::string lever_label(const Scenario& s, const Lever& l, std::string_view lang = "zh");
+/// A set of levers joined with "＋" (zh) or " + " (en).
+std::string lever_set_label(const Scenario& s, const Counterfactuals& cf, const std::vector<std::size_t>& set,
+                            std::string_view lang = "zh");
+
 /// The column name of P(station built by `d`) in the projects layer: "p_built_2023_12_31".
 std::string p_built_column(Date d);
 

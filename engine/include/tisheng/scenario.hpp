@@ -4,7 +4,10 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -27,6 +30,46 @@ struct RunSettings {
     Date report_date;
 };
 
+/// Where a number of a scenario comes from (`sources:` in the scenario).
+enum class SourceKind { notice, interpretation, assumption, synthetic, calibrated };
+std::string_view to_string(SourceKind k);
+
+struct Source {
+    SourceKind kind = SourceKind::assumption;
+    std::string note;  ///< the clause (三、目标任务), the reasoning, the rationale or source
+};
+
+/// One value of the scenario file, with where it comes from.
+struct InputValue {
+    std::string path;    ///< "behaviour.adoption.phases.pilot", "budgets.payers[1].annual_cny"
+    std::string value;   ///< as written (after --set overrides)
+    std::string source_path;       ///< the `sources:` key that covers it (itself or an ancestor); empty: none
+    std::optional<Source> source;  ///< nullopt: no provenance given
+};
+
+/// Display names, in Chinese and English, of what the outputs otherwise
+/// name by id. Keys: "target:<id>", "measure:<measure>", "payer:<id>" (a
+/// per-unit payer by its prefix, "payer:county"), "lever:<lever id>",
+/// "outcome:<base outcome>", "status:<station status>". Built-in names for
+/// measures, levers, outcomes and statuses; the scenario's `labels:` adds
+/// targets and overrides any; payers default to their `name`.
+struct Labels {
+    std::map<std::string, std::pair<std::string, std::string>> names;  ///< key -> (zh, en)
+    /// The name in `lang` ("zh" or "en"); falls back to the other language,
+    /// then to the part of the key after its first colon.
+    [[nodiscard]] std::string name(const std::string& key, std::string_view lang = "zh") const;
+    /// "中文 (English)", or one of them when they are equal or one is missing.
+    [[nodiscard]] std::string both(const std::string& key) const;
+};
+
+/// How misses are explained (`counterfactuals:`; see counterfactual.hpp).
+struct CounterfactualSettings {
+    int sample = 100;        ///< missed replications re-run at most
+    int max_sets = 48;       ///< lever sets tried at most
+    double fix_share = 0.9;  ///< a set "fixes" a check when it fixes this share of its misses
+    std::vector<std::string> levers;  ///< lever ids to try; empty: every lever the model has
+};
+
 /// Everything a run needs, immutable once loaded.
 struct Scenario {
     std::filesystem::path file;  ///< the YAML file
@@ -42,6 +85,12 @@ struct Scenario {
     CoverageSettings coverage;
     std::shared_ptr<const coverage::CostMatrix> cost_matrix;  ///< read from coverage.cost_matrix, if set
     SitingSettings siting;
+    CounterfactualSettings counterfactuals;
+    Labels labels;
+    /// `sources:`: key path (a value's, or an ancestor's) -> where it comes from.
+    std::map<std::string, Source> sources;
+    /// Every value of the file, in file order, with its provenance.
+    std::vector<InputValue> inputs;
     std::vector<std::string> overrides;  ///< --set lines applied, in order
 };
 

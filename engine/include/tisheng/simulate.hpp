@@ -23,6 +23,7 @@
 
 #include "tisheng/coverage.hpp"
 #include "tisheng/scenario.hpp"
+#include "tisheng/calendar.hpp"
 
 namespace tisheng {
 
@@ -33,19 +34,22 @@ enum class StationStatus : std::uint8_t { none, planned, under_construction, fai
 std::string_view to_string(StationStatus s);
 
 /// Where a candidate base stands in the current round. Names and drops are
-/// final; a rejected or unselected candidate may apply again.
-enum class BaseStatus : std::uint8_t { candidate, in_review, rejected, not_selected, awaiting_funds, named, dropped };
+/// final; a rejected or unselected candidate may apply again. The outcomes
+/// a planner reads (to_string): `rejected` is a review failure of an
+/// eligible candidate (review_failed), `ineligible` the rightful rejection
+/// of one below base_eligibility, `not_selected` a survivor left out by the
+/// round's cap or the selection plan (not_selected:cap), `dropped` one the
+/// budgets could not fund (not_selected:budget).
+enum class BaseStatus : std::uint8_t { candidate, in_review, rejected, not_selected, awaiting_funds, named, dropped, ineligible };
 std::string_view to_string(BaseStatus s);
 
-/// The binding reason a target was missed in a replication.
-enum class Cause : std::uint8_t { none, no_eligible_sites, money, county_match, review_failures, durations, uptake };
-std::string_view to_string(Cause c);
-
-/// One check of a target: the target for one unit, or for the whole city.
+/// One check of a target: the target for one unit, or for the whole city,
+/// at one of its check dates (a recurring target has one check per date).
 struct Check {
     std::size_t target = 0;  ///< index into programme.targets
     std::int32_t unit = -1;  ///< unit index, or -1 for 'all'
     double required = 0;
+    Date date;               ///< when it is checked
 };
 
 /// What one replication records, and how the Monte Carlo results are laid
@@ -81,10 +85,14 @@ struct Layout {
 
 /// A check's outcome in one replication.
 struct CheckOutcome {
-    double value = 0;  ///< the measure at the deadline (recurring: its lowest month end)
+    double value = 0;    ///< the measure at the check's date
     bool met = false;
-    Cause cause = Cause::none;
-    std::int32_t payer = -1;  ///< for Cause::money: the payer that ran out
+    /// What is missing at the date: for a share, the due projects without a
+    /// built station; for a count, how many short of the required (0 if met).
+    double missing = 0;
+    /// The first month end (from the run's start) at which the measure
+    /// reached the required value, as Date::days(); `never` if it did not.
+    std::int32_t first_met = std::numeric_limits<std::int32_t>::max();
 };
 
 inline constexpr std::int32_t never = std::numeric_limits<std::int32_t>::max();
@@ -105,6 +113,14 @@ struct Trajectory {
     /// [industry * radii + radius].
     std::vector<std::uint8_t> site_open_at_end;
     std::vector<float> covered_by_industry;
+    /// Stations: every project of the replication (register, then the
+    /// arrivals, as numbered in the status log): the register project it is
+    /// or copies, and its first day.
+    std::vector<std::uint32_t> project_slot;
+    std::vector<std::int32_t> project_start;
+    /// The sites in each status at the end of run.report_date: stations by
+    /// StationStatus (built = open, 已建 and in use), bases by BaseStatus.
+    std::vector<std::uint32_t> report_status;
 };
 
 /// A status change, for tests and audits (see Simulator::run).
@@ -121,6 +137,9 @@ struct StatusChange {
 class Simulator {
 public:
     explicit Simulator(const Scenario& s);
+    /// For a variant of `like`'s scenario with the same region, sites and
+    /// coverage settings (a counterfactual): shares its coverage model.
+    Simulator(const Scenario& s, const Simulator& like);
     ~Simulator();
     Simulator(const Simulator&) = delete;
     Simulator& operator=(const Simulator&) = delete;
@@ -156,6 +175,8 @@ private:
     std::vector<std::pair<std::int32_t, std::uint8_t>> m_changes;  ///< (day, status), by site then date
 };
 
+struct Counterfactuals;  // counterfactual.hpp
+
 struct Quantiles {
     double p05 = 0, p50 = 0, p95 = 0;
 };
@@ -168,9 +189,14 @@ struct Results {
     struct CheckResult {
         double p_met = 0;
         Quantiles value;
-        std::vector<std::pair<std::string, double>> causes;  ///< "money:city_fund" -> share of replications
+        Quantiles missing;       ///< CheckOutcome::missing
+        /// The first month end reaching the required value (days; `never`
+        /// where not reached: nearest-rank quantiles, so never a mixture).
+        std::int32_t first_met_p05 = never, first_met_p50 = never, first_met_p95 = never;
     };
     std::vector<CheckResult> checks;
+    /// Per replication and check: 1 when met ([replication * checks + check]).
+    std::vector<std::uint8_t> check_met;
     /// Per replication and target: 1 when every check of the target (each
     /// unit's, or the city's) was met in that replication
     /// ([replication * targets + target]).
@@ -194,6 +220,14 @@ struct Results {
     /// The replication whose headline (the first metric, city-wide, at the
     /// end date) is nearest its median; the lowest index on ties.
     int median_replication = 0;
+    /// The representative replication of the official tables: the one
+    /// whose city count at run.report_date (stations 已建 and in use, or
+    /// bases named) is nearest the median of that count; the lowest index
+    /// on ties. `report_status` is its count of sites per status then.
+    int representative_replication = 0;
+    std::vector<std::uint32_t> report_status;
+    /// The same count per replication, and its quantiles.
+    Quantiles report_count;
     /// With MonteCarloOptions::keep_days: per replication, the day each
     /// register project first had a compliant station ([k * projects + p])
     /// and each base was named ([k * bases + b]); `never` otherwise.
@@ -204,7 +238,13 @@ struct Results {
     /// StationStatus or BaseStatus value).
     static constexpr std::size_t status_kinds = 8;
     std::vector<std::uint32_t> status_counts;
+    /// What would have fixed the misses (explain_misses), when computed.
+    std::shared_ptr<const Counterfactuals> fixes;
 };
+
+/// The share of replications that met check `c` at every date of its
+/// target and unit (all of a recurring target's dates).
+double p_met_all_dates(const Results& r, std::size_t c);
 
 /// The share of replications that met every target in `targets` (indices
 /// into programme.targets) together: P(all met). Empty `targets`: all.

@@ -150,11 +150,13 @@ struct Hazard {
 
 inline std::int32_t draw_days(Rng& r, DayRange d) { return static_cast<std::int32_t>(r.integer(d.min, d.max)); }
 
-/// Dates at which state is recorded: every month end, every deadline.
+/// Dates at which state is recorded: every month end, every check date,
+/// the report date.
 struct Checkpoint {
     std::int32_t day = 0;
     std::int32_t month = -1;             ///< index into Layout::months, or -1
     std::vector<std::size_t> checks;     ///< Layout::checks due on this day
+    bool report = false;                 ///< run.report_date: Trajectory::report_status
 };
 std::vector<Checkpoint> checkpoints(const Scenario& s, const Layout& layout);
 
@@ -170,48 +172,29 @@ void run_events(EventQueue& q, const std::vector<Checkpoint>& cps, OnEvent&& on_
     while (next < cps.size()) on_checkpoint(cps[next++]);
 }
 
-/// Starts a replication's record: series zero, every check met until missed.
+/// Starts a replication's record: series zero, checks not reached.
 inline void begin_record(const Layout& layout, Trajectory& out) {
     out.series.assign(layout.series_size(), 0);
-    out.checks.assign(layout.checks.size(), CheckOutcome{std::numeric_limits<double>::infinity(), true, Cause::none, -1});
+    out.checks.assign(layout.checks.size(), CheckOutcome{});
+    out.report_status.assign(Results::status_kinds, 0);
 }
 
-/// Records a check's value. A miss is explained where the value is lowest
-/// (for a recurring target, its worst month end); `explain` returns the
-/// binding cause and, for money, the payer.
-template <class Explain>
-void record_check(CheckOutcome& o, double value, double required, Explain&& explain) {
-    const bool worse = value < o.value;
-    o.value = std::min(o.value, value);
-    if (value >= required - 1e-9 || !worse) return;
-    o.met = false;
-    const std::pair<Cause, std::int32_t> why = explain();
-    o.cause = why.first;
-    o.payer = why.first == Cause::money ? why.second : -1;
+/// Records check `c` at its date.
+inline void record_check(CheckOutcome& o, const Check& c, double value, double missing) {
+    o.value = value;
+    o.met = value >= c.required - 1e-9;
+    o.missing = std::max(0.0, missing);
 }
 
-/// Picks the binding cause from counts of the sites held back by each: the
-/// largest wins, ties in the order money, county_match, review_failures,
-/// durations, uptake (sites that have not decided or applied yet).
-struct CauseTally {
-    double money = 0;
-    std::int32_t money_payer = -1;
-    double county_match = 0;
-    double review_failures = 0;
-    double durations = 0;
-    double uptake = 0;
-    [[nodiscard]] Cause binding() const {
-        const std::pair<double, Cause> counts[] = {{money, Cause::money},
-                                                   {county_match, Cause::county_match},
-                                                   {review_failures, Cause::review_failures},
-                                                   {durations, Cause::durations},
-                                                   {uptake, Cause::uptake}};
-        std::pair<double, Cause> best{0, Cause::uptake};
-        for (const auto& c : counts)
-            if (c.first > best.first) best = c;
-        return best.second;
+/// At a month end: the checks that reach their required value for the first
+/// time. `measure(check)` gives the check's measure now.
+template <class Measure>
+void record_first_met(const Layout& layout, std::int32_t day, Trajectory& out, Measure&& measure) {
+    for (std::size_t c = 0; c < layout.checks.size(); ++c) {
+        CheckOutcome& o = out.checks[c];
+        if (o.first_met == never && measure(layout.checks[c]) >= layout.checks[c].required - 1e-9) o.first_met = day;
     }
-};
+}
 
 /// Per-scenario data of the stations model.
 struct StationsPrep {

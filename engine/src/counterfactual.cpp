@@ -1,0 +1,289 @@
+// What would have fixed a miss: counterfactual re-runs with common random
+// numbers (counterfactual.hpp).
+#include "tisheng/counterfactual.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include <thread>
+
+namespace tisheng {
+
+namespace {
+
+/// The payer lever a payer belongs to: its own id, or a per-unit payer's
+/// prefix ("county" for "county:350502").
+std::string payer_group(const Payer& p) {
+    if (p.unit.empty()) return p.id;
+    const auto colon = p.id.find(':');
+    return colon == std::string::npos ? p.id : p.id.substr(0, colon);
+}
+
+bool limited(const Payer& p) { return p.annual_cny.has_value() || !p.annual_by_year.empty(); }
+
+void unlimit(Payer& p) {
+    p.annual_cny.reset();
+    p.annual_by_year.clear();
+}
+
+void shortest(DayRange& d) { d.max = d.min; }
+
+double quantile_sorted(const std::vector<double>& v, double q) {
+    if (v.empty()) return 0;
+    const double h = q * static_cast<double>(v.size() - 1);
+    const auto lo = static_cast<std::size_t>(h);
+    const std::size_t hi = std::min(lo + 1, v.size() - 1);
+    return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+/// Every combination of `size` indices out of `n`, in lexicographic order.
+void combinations(std::size_t n, std::size_t size, std::vector<std::vector<std::size_t>>& out) {
+    if (size == 0 || size > n) return;
+    std::vector<std::size_t> c(size);
+    for (std::size_t i = 0; i < size; ++i) c[i] = i;
+    while (true) {
+        out.push_back(c);
+        std::size_t i = size;
+        while (i > 0 && c[i - 1] == n - size + i - 1) --i;
+        if (i == 0) return;
+        ++c[i - 1];
+        for (std::size_t j = i; j < size; ++j) c[j] = c[j - 1] + 1;
+    }
+}
+
+}  // namespace
+
+std::vector<Lever> levers(const Scenario& s) {
+    std::vector<Lever> out;
+    std::set<std::string> groups;
+    for (const Payer& p : s.budgets.payers) {
+        if (!limited(p)) continue;
+        const std::string g = payer_group(p);
+        if (!groups.insert(g).second) continue;
+        out.push_back({Lever::Kind::payer, "payer:" + g, g});
+    }
+    if (groups.size() >= 2) out.push_back({Lever::Kind::all_payers, "payers:all", ""});
+    const bool stations = s.programme.kind == ProgrammeKind::stations;
+    out.push_back({Lever::Kind::durations, "durations", ""});
+    out.push_back({Lever::Kind::adoption, stations ? "adoption" : "application", ""});
+    out.push_back({Lever::Kind::review, stations ? "standard" : "review", ""});
+    if (!stations && s.programme.round_cap != Programme::RoundCap::none) out.push_back({Lever::Kind::round_cap, "round_cap", ""});
+    const auto& wanted = s.counterfactuals.levers;
+    if (!wanted.empty())
+        std::erase_if(out, [&](const Lever& l) { return std::find(wanted.begin(), wanted.end(), l.id) == wanted.end(); });
+    return out;
+}
+
+Scenario relaxed(const Scenario& base, const std::vector<const Lever*>& chosen) {
+    Scenario s = base;
+    auto& st = s.behaviour.stations;
+    auto& bb = s.behaviour.bases;
+    for (const Lever* l : chosen) {
+        switch (l->kind) {
+            case Lever::Kind::payer:
+                for (Payer& p : s.budgets.payers)
+                    if (payer_group(p) == l->payer) unlimit(p);
+                break;
+            case Lever::Kind::all_payers:
+                for (Payer& p : s.budgets.payers) unlimit(p);
+                break;
+            case Lever::Kind::durations:
+                shortest(st.plan_days);
+                shortest(st.construct_days);
+                shortest(st.fix_days);
+                shortest(st.relocate_days);
+                for (ReviewStage& r : s.programme.review) shortest(r.days);
+                break;
+            case Lever::Kind::adoption:
+                for (auto& [phase, p] : st.adoption_by_phase) p = 1;
+                for (const Phase& ph : s.programme.phases) st.adoption_by_phase[ph.name] = 1;
+                bb.apply_existing = bb.apply_new = bb.apply_recognised = 1;
+                bb.reapply = 1;
+                break;
+            case Lever::Kind::review:
+                for (auto& [element, p] : st.element_pass) p = 1;
+                st.area_min_m2 = std::max(st.area_min_m2, s.programme.standard.min_area_m2);
+                st.area_max_m2 = std::max(st.area_max_m2, st.area_min_m2);
+                for (ReviewStage& r : s.programme.review) r.pass_probability = 1;  // the eligible: the ineligible stay rejected
+                break;
+            case Lever::Kind::round_cap: s.programme.round_cap = Programme::RoundCap::none; break;
+        }
+    }
+    return s;
+}
+
+double p_met_if(double p_met, double fixed_share) { return p_met + (1 - p_met) * fixed_share; }
+
+const Fix* Counterfactuals::find(std::size_t check) const {
+    for (const Fix& f : fixes)
+        if (f.check == check) return &f;
+    return nullptr;
+}
+
+Counterfactuals explain_misses(const Simulator& sim, const Results& r, const CounterfactualOptions& options) {
+    const Scenario& s = sim.scenario();
+    const Layout& L = r.layout;
+    const std::size_t C = L.checks.size();
+    const auto reps = static_cast<std::size_t>(r.replications);
+    Counterfactuals out;
+    out.levers = levers(s);
+    out.max_sets = options.max_sets > 0 ? options.max_sets : s.counterfactuals.max_sets;
+    out.fix_share = options.fix_share > 0 ? options.fix_share : s.counterfactuals.fix_share;
+    const int sample_max = options.sample > 0 ? options.sample : s.counterfactuals.sample;
+    if (r.check_met.size() != reps * C || reps == 0) return out;
+
+    // The replications that missed any check, evenly spaced down to the sample.
+    std::vector<std::uint64_t> missed_any;
+    for (std::size_t k = 0; k < reps; ++k)
+        for (std::size_t c = 0; c < C; ++c)
+            if (!r.check_met[k * C + c]) {
+                missed_any.push_back(k);
+                break;
+            }
+    std::vector<std::uint64_t> sample;
+    const std::size_t want = std::min(missed_any.size(), static_cast<std::size_t>(std::max(0, sample_max)));
+    for (std::size_t i = 0; i < want; ++i) sample.push_back(missed_any[i * missed_any.size() / want]);
+    out.sample = static_cast<int>(sample.size());
+
+    // Checks missed at least once, and which sampled replications missed each.
+    for (std::size_t c = 0; c < C; ++c) {
+        Fix f;
+        f.check = c;
+        for (std::size_t k = 0; k < reps; ++k) f.missed += !r.check_met[k * C + c];
+        if (f.missed == 0) continue;
+        for (std::uint64_t k : sample) f.rerun += !r.check_met[k * C + c];
+        f.fixed_by.assign(out.levers.size(), 0);
+        out.fixes.push_back(std::move(f));
+    }
+    if (out.fixes.empty() || sample.empty() || out.levers.empty()) return out;
+
+    const int threads = std::clamp(options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
+                                   1, static_cast<int>(sample.size()));
+    std::atomic<int> done{0};
+    int planned = 0;
+
+    // Runs one lever set on the sample; per fix: the share of its re-run
+    // misses met, and (for `values`) the measure in each re-run miss.
+    auto run_set = [&](const std::vector<std::size_t>& set, std::vector<std::vector<double>>* values) {
+        std::vector<const Lever*> chosen;
+        for (std::size_t i : set) chosen.push_back(&out.levers[i]);
+        const Scenario variant = relaxed(s, chosen);
+        const Simulator vsim(variant, sim);
+        std::vector<std::uint8_t> met(sample.size() * C);
+        std::vector<double> value(values ? sample.size() * C : 0);
+        std::atomic<std::size_t> next{0};
+        auto worker = [&] {
+            for (std::size_t i; (i = next.fetch_add(1)) < sample.size();) {
+                if (options.cancel && options.cancel->load(std::memory_order_relaxed)) return;
+                const Trajectory t = vsim.run(sample[i]);
+                for (std::size_t c = 0; c < C; ++c) {
+                    met[i * C + c] = t.checks[c].met;
+                    if (values) value[i * C + c] = t.checks[c].value;
+                }
+                done.fetch_add(1);
+            }
+        };
+        {
+            std::vector<std::jthread> pool;
+            for (int w = 1; w < threads; ++w) pool.emplace_back(worker);
+            worker();
+        }
+        if (options.cancel && options.cancel->load()) throw Cancelled();
+        ++out.sets_run;
+        std::vector<double> share(out.fixes.size(), 0);
+        if (values) values->assign(out.fixes.size(), {});
+        for (std::size_t f = 0; f < out.fixes.size(); ++f) {
+            const std::size_t c = out.fixes[f].check;
+            int fixed = 0;
+            for (std::size_t i = 0; i < sample.size(); ++i) {
+                if (r.check_met[sample[i] * C + c]) continue;
+                fixed += met[i * C + c];
+                if (values) (*values)[f].push_back(value[i * C + c]);
+            }
+            share[f] = out.fixes[f].rerun > 0 ? double(fixed) / out.fixes[f].rerun : 0;
+        }
+        if (options.progress) options.progress(done.load(), planned);
+        return share;
+    };
+    auto count_sets = [&](std::size_t n) { return static_cast<int>(std::min<std::size_t>(n, static_cast<std::size_t>(out.max_sets))); };
+    planned = count_sets(out.levers.size() + 1) * static_cast<int>(sample.size());
+
+    // Each lever alone.
+    std::vector<std::vector<std::size_t>> tried;
+    for (std::size_t l = 0; l < out.levers.size() && out.sets_run < out.max_sets; ++l) {
+        const auto share = run_set({l}, nullptr);
+        tried.push_back({l});
+        for (std::size_t f = 0; f < out.fixes.size(); ++f) {
+            Fix& fx = out.fixes[f];
+            fx.fixed_by[l] = share[f];
+            if (fx.rerun > 0 && share[f] >= out.fix_share - 1e-12 && (fx.smallest.empty() || share[f] > fx.smallest_fixed)) {
+                fx.smallest = {l};
+                fx.smallest_fixed = share[f];
+            }
+        }
+    }
+    // Every lever together: the ceiling.
+    std::vector<std::size_t> all(out.levers.size());
+    for (std::size_t l = 0; l < all.size(); ++l) all[l] = l;
+    if (out.sets_run < out.max_sets) {
+        std::vector<std::vector<double>> values;
+        const auto share = run_set(all, &values);
+        for (std::size_t f = 0; f < out.fixes.size(); ++f) {
+            Fix& fx = out.fixes[f];
+            fx.all_fixed = share[f];
+            std::sort(values[f].begin(), values[f].end());
+            fx.all_value = {quantile_sorted(values[f], 0.05), quantile_sorted(values[f], 0.5), quantile_sorted(values[f], 0.95)};
+        }
+    }
+    // Larger sets, smallest first, while a check that all levers together
+    // fix has no set yet. A set holding "every payer" and a payer is
+    // redundant, and so is a superset of a set that already fixes every
+    // check it could help.
+    std::size_t all_payers = out.levers.size();
+    for (std::size_t l = 0; l < out.levers.size(); ++l)
+        if (out.levers[l].kind == Lever::Kind::all_payers) all_payers = l;
+    for (std::size_t size = 2; size < out.levers.size(); ++size) {
+        auto open = [&] {
+            std::vector<std::size_t> v;
+            for (std::size_t f = 0; f < out.fixes.size(); ++f)
+                if (out.fixes[f].rerun > 0 && out.fixes[f].smallest.empty() && out.fixes[f].all_fixed >= out.fix_share - 1e-12) v.push_back(f);
+            return v;
+        };
+        if (open().empty() || out.sets_run >= out.max_sets) break;
+        std::vector<std::vector<std::size_t>> sets;
+        combinations(out.levers.size(), size, sets);
+        planned += count_sets(sets.size()) * static_cast<int>(sample.size());
+        for (const auto& set : sets) {
+            if (out.sets_run >= out.max_sets) break;
+            const bool has_all = std::find(set.begin(), set.end(), all_payers) != set.end();
+            const bool has_payer = std::any_of(set.begin(), set.end(), [&](std::size_t l) { return out.levers[l].kind == Lever::Kind::payer; });
+            if (has_all && has_payer) continue;
+            const auto still = open();
+            if (still.empty()) break;
+            const auto share = run_set(set, nullptr);
+            for (std::size_t f : still) {
+                Fix& fx = out.fixes[f];
+                if (share[f] >= out.fix_share - 1e-12 && share[f] > fx.smallest_fixed) {
+                    fx.smallest = set;
+                    fx.smallest_fixed = share[f];
+                }
+            }
+        }
+    }
+    // Every lever together is the answer where no smaller set was found;
+    // `capped` says when that is because the cap stopped the search.
+    for (Fix& fx : out.fixes)
+        if (fx.smallest.empty() && fx.rerun > 0 && fx.all_fixed >= out.fix_share - 1e-12) {
+            fx.smallest = all;
+            fx.smallest_fixed = fx.all_fixed;
+            fx.capped = out.sets_run >= out.max_sets && all.size() > 2;
+        }
+    if (options.progress) options.progress(done.load(), done.load());
+    return out;
+}
+
+}  // namespace tisheng
