@@ -1,4 +1,6 @@
 // The command end to end: the bad-input corpus, `run` and its outputs.
+#include <cctype>
+#include <map>
 #include <sstream>
 #include <gtest/gtest.h>
 
@@ -118,18 +120,41 @@ TEST(Cli, Run_resultsAreConsistentAcrossFiles) {
     ASSERT_EQ(r.exit_code, 0) << r.output;
     auto j = nlohmann::json::parse(slurp(dir / "run.json"));
     EXPECT_EQ(j["replications"], 40);
-    ASSERT_EQ(j["targets"].size(), 3u * 7u);  // three targets, seven districts
+    // Two dated targets, and 应建尽建 at the year ends 2025, 2026, 2027: five dates, seven districts.
+    ASSERT_EQ(j["targets"].size(), 5u * 7u);
+    std::map<std::string, double> p_met;  // "<column> <unit>" -> P(met)
     for (const auto& t : j["targets"]) {
         SCOPED_TRACE(t.dump());
         const double p = t["p_met"];
         EXPECT_GE(p, 0.0);
         EXPECT_LE(p, 1.0);
-        EXPECT_LE(t["built_p05"].get<double>(), t["built_p50"].get<double>());
-        EXPECT_LE(t["built_p50"].get<double>(), t["built_p95"].get<double>());
-        double causes = 0;
-        for (const auto& [key, share] : t["causes"].items()) causes += share.get<double>();
-        EXPECT_NEAR(causes, 1.0 - p, 1e-9) << "every miss has one binding cause";
+        EXPECT_LE(t["value_p05"].get<double>(), t["value_p50"].get<double>());
+        EXPECT_LE(t["value_p50"].get<double>(), t["value_p95"].get<double>());
+        EXPECT_GE(t["missing_p05"].get<double>(), 0.0);
+        std::string col = t["id"].get<std::string>() + (t.contains("from") ? "_" + t["date"].get<std::string>() : "");
+        for (char& ch : col)
+            if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+        p_met[col + " " + t["unit"].get<std::string>()] = p;
+        if (t.contains("from")) EXPECT_LE(t["p_met_every_date"].get<double>(), p + 1e-12);
     }
+    // What would fix it: P(met | lever) is never below P(met), since only the misses are re-run.
+    ASSERT_TRUE(j.contains("what_would_fix"));
+    const auto& fix = j["what_would_fix"];
+    EXPECT_GT(fix["sample"].get<int>(), 0);
+    EXPECT_FALSE(fix["levers"].empty());
+    ASSERT_FALSE(fix["checks"].empty());
+    for (const auto& c : fix["checks"]) {
+        SCOPED_TRACE(c.dump());
+        EXPECT_GT(c["missed"].get<int>(), 0);
+        EXPECT_EQ(c["p_met_if"].size(), fix["levers"].size());
+        for (const auto& [lever, p] : c["p_met_if"].items()) EXPECT_GE(p.get<double>(), c["p_met"].get<double>() - 1e-12) << lever;
+        EXPECT_GE(c["p_met_all_levers"].get<double>(), c["p_met"].get<double>() - 1e-12);
+    }
+    // The representative replication: its count is the median's nearest.
+    const auto& rep = j["representative"];
+    EXPECT_GE(rep["replication"].get<int>(), 0);
+    EXPECT_LT(rep["replication"].get<int>(), 40);
+    EXPECT_NEAR(rep["status_counts"]["built"].get<double>(), rep["p50"].get<double>(), 0.5 + 1e-9);
     for (const auto& b : j["budget"]) {
         if (!b["allocated_cny"].is_number()) continue;
         EXPECT_LE(b["spent_p95_cny"].get<double>(), b["allocated_cny"].get<double>() + 1) << b.dump();
@@ -170,8 +195,26 @@ TEST(Cli, Run_resultsAreConsistentAcrossFiles) {
         sum24 += b;
     }
     EXPECT_GT(sum24, 0.0);
+    // The units layer: P(met) per district and check, the same as run.json's;
+    // field names without hyphens.
     auto* units = ds->GetLayerByName("units");
     ASSERT_TRUE(units);
-    EXPECT_GE(units->GetLayerDefn()->GetFieldIndex("p_met_stations-2023"), 0);
+    auto* defn = units->GetLayerDefn();
+    for (int f = 0; f < defn->GetFieldCount(); ++f)
+        EXPECT_EQ(std::string(defn->GetFieldDefn(f)->GetNameRef()).find('-'), std::string::npos) << defn->GetFieldDefn(f)->GetNameRef();
+    int compared = 0;
+    for (auto& feature : *units) {
+        const std::string unit = feature->GetFieldAsString("unit_id");
+        for (const auto& [key, p] : p_met) {
+            if (key.substr(key.find(' ') + 1) != unit) continue;
+            const int idx = defn->GetFieldIndex(("p_met_" + key.substr(0, key.find(' '))).c_str());
+            ASSERT_GE(idx, 0) << key;
+            EXPECT_DOUBLE_EQ(feature->GetFieldAsDouble(idx), p) << key;
+            ++compared;
+        }
+    }
+    EXPECT_EQ(compared, 5 * 7);
+    EXPECT_GE(defn->GetFieldIndex("p_met_stations_2023"), 0);
+    EXPECT_GE(defn->GetFieldIndex("p_met_every_eligible_project_2026_12_31"), 0);
 }
 

@@ -162,7 +162,7 @@ programme:
   targets:
     - {id: built-2023, measure: stations_built, deadline: 2023-12-31, required: {default: 2, "440704": 1}}
     - {id: built-mid-2024, measure: stations_built, unit: all, deadline: 2024-06-30, required: 3}
-    - {id: every-project, measure: share_eligible_with_station, from: 2024-01-01, required: 1.0, grace_days: 30}
+    - {id: every-project, measure: share_eligible_with_station, from: 2024-01-01, check: [2024-01-31, 2024-03-31], required: 1.0, grace_days: 30}
 behaviour:
   as_of: 2023-07-01
   arrivals: {per_year: 0}
@@ -244,7 +244,7 @@ TEST(Simulate, Stations_handComputedTinyScenario) {
     ASSERT_EQ(L.payers, (std::vector<std::string>{"enterprise", "city_fund", "district:440703", "district:440704"}));
     ASSERT_EQ(L.first_year, 2023);
     ASSERT_EQ(L.years, 2);
-    ASSERT_EQ(L.checks.size(), 5u);  // built-2023 A, B; built-mid-2024 all; every-project A, B
+    ASSERT_EQ(L.checks.size(), 7u);  // built-2023 A, B; built-mid-2024 all; every-project A, B at 01-31, then at 03-31
     const std::size_t A = 0, B = 1, ALL = L.all_row();
     enum { ENT, CITY, DIST_A, DIST_B };
 
@@ -305,49 +305,54 @@ TEST(Simulate, Stations_handComputedTinyScenario) {
     for (double x : t.short_cny) other_short += x;
     EXPECT_DOUBLE_EQ(other_short, 4500);
 
-    // Checks, in layout order.
-    //  built-2023 A: 1 built (P1) of 2 at 2023-12-31; P2 waits for city_fund -> money:city_fund.
-    //  built-2023 B: 0 of 1; no eligible project has been seen in B yet -> no_eligible_sites.
+    // Checks, in layout order (target, date, unit).
+    //  built-2023 A: 1 built (P1) of 2 at 2023-12-31 (P2 waits for city_fund); 2 from 2024-01-31.
+    //  built-2023 B: 0 of 1; B's first station is built 2024-04-14.
     //  built-mid-2024 (all): 3 by 2024-06-30 (P1, P2, P3's moved station) >= 3.
-    //  every-project A: 1 at every month end from 2024-01.
-    //  every-project B: 0 at 2024-03-31 (P3 due, station under construction) -> durations.
-    ASSERT_EQ(t.checks.size(), 5u);
+    //  every-project A and B at 2024-01-31: 1 (B has no due project).
+    //  every-project A at 2024-03-31: 1; B: 0 (P3 due, station under construction), one due project without.
+    ASSERT_EQ(t.checks.size(), 7u);
     EXPECT_EQ(L.checks[0].unit, 0);
     EXPECT_EQ(L.checks[1].unit, 1);
     EXPECT_EQ(L.checks[2].unit, -1);
+    EXPECT_EQ(L.checks[3].date, D("2024-01-31"));
+    EXPECT_EQ(L.checks[6].date, D("2024-03-31"));
+    EXPECT_EQ(L.checks[6].unit, 1);
     EXPECT_EQ(t.checks[0].value, 1);
     EXPECT_FALSE(t.checks[0].met);
-    EXPECT_EQ(t.checks[0].cause, Cause::money);
-    EXPECT_EQ(t.checks[0].payer, CITY);
+    EXPECT_EQ(t.checks[0].missing, 1);
+    EXPECT_EQ(t.checks[0].first_met, day("2024-01-31"));
     EXPECT_EQ(t.checks[1].value, 0);
     EXPECT_FALSE(t.checks[1].met);
-    EXPECT_EQ(t.checks[1].cause, Cause::no_eligible_sites);
+    EXPECT_EQ(t.checks[1].first_met, day("2024-04-30"));
     EXPECT_EQ(t.checks[2].value, 3);
     EXPECT_TRUE(t.checks[2].met);
-    EXPECT_EQ(t.checks[3].value, 1);
-    EXPECT_TRUE(t.checks[3].met);
-    EXPECT_EQ(t.checks[4].value, 0);
-    EXPECT_FALSE(t.checks[4].met);
-    EXPECT_EQ(t.checks[4].cause, Cause::durations);
+    EXPECT_EQ(t.checks[2].missing, 0);
+    for (std::size_t c : {3, 4, 5}) {
+        EXPECT_EQ(t.checks[c].value, 1) << c;
+        EXPECT_TRUE(t.checks[c].met) << c;
+    }
+    EXPECT_EQ(t.checks[6].value, 0);
+    EXPECT_FALSE(t.checks[6].met);
+    EXPECT_EQ(t.checks[6].missing, 1);
 
     // Every replication is the same (all probabilities 0 or 1, fixed days).
     MonteCarloOptions o;
     o.threads = 2;
     const Results r = simulate(s, o);
     EXPECT_EQ(r.replications, 6);
-    ASSERT_EQ(r.checks.size(), 5u);
-    const double p_met[] = {0, 0, 1, 1, 0};
-    const double value[] = {1, 0, 3, 1, 0};
-    for (std::size_t c = 0; c < 5; ++c) {
+    ASSERT_EQ(r.checks.size(), 7u);
+    const double p_met[] = {0, 0, 1, 1, 1, 1, 0};
+    const double value[] = {1, 0, 3, 1, 1, 1, 0};
+    for (std::size_t c = 0; c < 7; ++c) {
         EXPECT_EQ(r.checks[c].p_met, p_met[c]) << c;
         EXPECT_EQ(r.checks[c].value.p05, value[c]) << c;
         EXPECT_EQ(r.checks[c].value.p95, value[c]) << c;
     }
-    using Causes = std::vector<std::pair<std::string, double>>;
-    EXPECT_EQ(r.checks[0].causes, (Causes{{"money:city_fund", 1.0}}));
-    EXPECT_EQ(r.checks[1].causes, (Causes{{"no_eligible_sites", 1.0}}));
-    EXPECT_EQ(r.checks[2].causes, Causes{});
-    EXPECT_EQ(r.checks[4].causes, (Causes{{"durations", 1.0}}));
+    EXPECT_EQ(r.checks[0].first_met_p50, day("2024-01-31"));
+    EXPECT_EQ(r.checks[6].missing.p50, 1);
+    EXPECT_EQ(p_met_all_dates(r, 4), 0);  // B: met at 01-31, missed at 03-31
+    EXPECT_EQ(p_met_all_dates(r, 3), 1);
     EXPECT_EQ(row_p50(r, "stations_built", ALL), (std::vector<double>{0, 1, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3}));
     // p_built_by: the targets' dates and the horizon's end.
     ASSERT_EQ(r.project_deadlines, (std::vector<Date>{D("2023-12-31"), D("2024-01-01"), D("2024-06-30")}));
@@ -494,11 +499,12 @@ TEST(Simulate, Bases_handComputedTinyScenario) {
     EXPECT_EQ(row_series(t, L, "matches_cny", B), repeat({{12, 0}, {6, 60000}}));
     EXPECT_EQ(row_series(t, L, "focus_industries_covered", ALL), repeat({{5, 0}, {7, 1}, {6, 2}}));
 
-    // two-in-2023: 1 named; BY waits for the city's money -> money:city.
+    // two-in-2023: 1 named; BY waits for the city's money, named 2024-01-02
+    // (first month end reaching 2: 2024-01-31).
     EXPECT_EQ(t.checks[0].value, 1);
     EXPECT_FALSE(t.checks[0].met);
-    EXPECT_EQ(t.checks[0].cause, Cause::money);
-    EXPECT_EQ(t.checks[0].payer, CITY);
+    EXPECT_EQ(t.checks[0].missing, 1);
+    EXPECT_EQ(t.checks[0].first_met, day("2024-01-31"));
     for (std::size_t c = 1; c < 4; ++c) {
         EXPECT_EQ(t.checks[c].value, 1) << c;
         EXPECT_TRUE(t.checks[c].met) << c;
@@ -508,7 +514,6 @@ TEST(Simulate, Bases_handComputedTinyScenario) {
     o.threads = 3;
     const Results r = simulate(s, o);
     EXPECT_EQ(r.checks[0].p_met, 0);
-    EXPECT_EQ(r.checks[0].causes, (std::vector<std::pair<std::string, double>>{{"money:city", 1.0}}));
     EXPECT_EQ(r.checks[1].p_met, 1);
     EXPECT_EQ(r.checks[2].p_met, 1);
     EXPECT_EQ(r.checks[3].p_met, 1);
@@ -760,7 +765,7 @@ TEST(Simulate, Conservation_jiangmenSpendsNoMoreThanAllocated) {
         const Layout& L = sim.layout();
         const std::size_t cost = metric_index(L, "cost_cny");
         double shortfall = 0;
-        int abandoned = 0, money_causes = 0;
+        int abandoned = 0;
         for (std::uint64_t k = 0; k < 12; ++k) {
             std::vector<StatusChange> log;
             const Trajectory t = sim.run(k, &log);
@@ -768,7 +773,6 @@ TEST(Simulate, Conservation_jiangmenSpendsNoMoreThanAllocated) {
             expect_money_conserved(t, L, what);
             shortfall += total(t.short_cny);
             for (const auto& c : log) abandoned += c.to == static_cast<std::uint8_t>(StationStatus::abandoned);
-            for (const auto& c : t.checks) money_causes += c.cause == Cause::money;
             // Costs are cumulative and never below what was paid.
             float prev = 0;
             for (std::size_t m = 0; m < L.months.size(); ++m) {
@@ -779,9 +783,6 @@ TEST(Simulate, Conservation_jiangmenSpendsNoMoreThanAllocated) {
             EXPECT_LE(total(t.spent), prev * (1 + 1e-6)) << what;
         }
         EXPECT_GT(shortfall, 0) << rule << ": the cut budgets should bind";
-        if (std::string(rule) == "enterprise_pays") {
-            EXPECT_EQ(money_causes, 0) << "the firm pays what budgets cannot";
-        }
         if (std::string(rule) == "not_built") {
             EXPECT_GT(abandoned, 0);
         }
@@ -1147,7 +1148,8 @@ void expect_same_results(const Results& a, const Results& b, const std::string& 
     for (std::size_t i = 0; i < a.checks.size(); ++i) {
         EXPECT_EQ(a.checks[i].p_met, b.checks[i].p_met) << what << " check " << i;
         expect_same(a.checks[i].value, b.checks[i].value, what + " check " + std::to_string(i));
-        EXPECT_EQ(a.checks[i].causes, b.checks[i].causes) << what << " check " << i;
+        expect_same(a.checks[i].missing, b.checks[i].missing, what + " missing " + std::to_string(i));
+        EXPECT_EQ(a.checks[i].first_met_p50, b.checks[i].first_met_p50) << what << " check " << i;
     }
     ASSERT_EQ(a.payers.size(), b.payers.size());
     for (std::size_t i = 0; i < a.payers.size(); ++i) {
@@ -1164,6 +1166,9 @@ void expect_same_results(const Results& a, const Results& b, const std::string& 
     EXPECT_EQ(a.base_p_named, b.base_p_named) << what;
     EXPECT_EQ(a.base_p_demonstration, b.base_p_demonstration) << what;
     EXPECT_EQ(a.base_median_grant_cny, b.base_median_grant_cny) << what;
+    EXPECT_EQ(a.check_met, b.check_met) << what;
+    EXPECT_EQ(a.representative_replication, b.representative_replication) << what;
+    EXPECT_EQ(a.report_status, b.report_status) << what;
 }
 
 void expect_same_trajectory(const Trajectory& a, const Trajectory& b) {
@@ -1179,8 +1184,8 @@ void expect_same_trajectory(const Trajectory& a, const Trajectory& b) {
     for (std::size_t i = 0; i < a.checks.size(); ++i) {
         EXPECT_EQ(a.checks[i].value, b.checks[i].value);
         EXPECT_EQ(a.checks[i].met, b.checks[i].met);
-        EXPECT_EQ(a.checks[i].cause, b.checks[i].cause);
-        EXPECT_EQ(a.checks[i].payer, b.checks[i].payer);
+        EXPECT_EQ(a.checks[i].missing, b.checks[i].missing);
+        EXPECT_EQ(a.checks[i].first_met, b.checks[i].first_met);
     }
 }
 
