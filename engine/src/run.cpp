@@ -348,6 +348,16 @@ nlohmann::ordered_json representative_json(const Scenario& s, const Results& r) 
         if (name != "?") counts[name] = r.report_status[k];
     }
     j["status_counts"] = counts;
+    if (!stations) {
+        // How the candidates end up, on average over the replications. An
+        // ineligible candidate's rejection is the rules working, not a miss.
+        nlohmann::ordered_json outcomes = nlohmann::ordered_json::object();
+        for (std::size_t k = 0; k < r.report_status_mean.size(); ++k) {
+            const std::string name(outcome_name(static_cast<BaseStatus>(k)));
+            if (name != "?") outcomes[name] = r.report_status_mean[k];
+        }
+        j["mean_outcomes"] = outcomes;
+    }
     return j;
 }
 

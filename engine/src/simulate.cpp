@@ -28,6 +28,15 @@ std::string_view to_string(StationStatus s) {
     return "?";
 }
 
+std::string_view outcome_name(BaseStatus s) {
+    switch (s) {
+        case BaseStatus::rejected: return "review_failed";
+        case BaseStatus::not_selected: return "not_selected:cap";
+        case BaseStatus::dropped: return "not_selected:budget";
+        default: return to_string(s);
+    }
+}
+
 std::string_view to_string(BaseStatus s) {
     switch (s) {
         case BaseStatus::candidate: return "candidate";
@@ -117,13 +126,14 @@ Layout make_layout(const Scenario& s) {
     l.rows = l.units <= Layout::max_unit_rows ? l.units + 1 : 1;
     for (std::size_t t = 0; t < s.programme.targets.size(); ++t) {
         const Target& target = s.programme.targets[t];
+        const Date watch = target.recurring() ? std::max(target.deadline, s.run.start) : s.run.start;
         for (const Date& d : target.dates(s.run.start, s.run.end)) {
             if (target.city_wide) {
-                l.checks.push_back({t, -1, target.required_default, d});
+                l.checks.push_back({t, -1, target.required_default, d, watch});
                 continue;
             }
             for (std::size_t u = 0; u < l.units; ++u)
-                l.checks.push_back({t, static_cast<std::int32_t>(u), target.required_for(s.region.units()[u].id), d});
+                l.checks.push_back({t, static_cast<std::int32_t>(u), target.required_for(s.region.units()[u].id), d, watch});
         }
     }
     for (const auto& p : s.budgets.payers) l.payers.push_back(p.id);
@@ -402,6 +412,9 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
                 best = gap;
                 r.representative_replication = static_cast<int>(k);
             }
+        r.report_status_mean.assign(K, 0);
+        for (std::size_t k = 0; k < reps; ++k)
+            for (std::size_t i = 0; i < K; ++i) r.report_status_mean[i] += report_status[k * K + i] / double(reps);
         const auto rep = static_cast<std::size_t>(r.representative_replication);
         r.report_status.assign(report_status.begin() + static_cast<std::ptrdiff_t>(rep * K),
                                report_status.begin() + static_cast<std::ptrdiff_t>((rep + 1) * K));

@@ -406,9 +406,13 @@ VariantResult SweepRunner::run_overrides(const std::vector<std::string>& overrid
     for (std::size_t u = 0; u < U; ++u) {
         for (std::size_t t = 0; t < T; ++t) {
             if (s.programme.targets[t].city_wide) continue;
+            // P(met at every check date of the target) in this unit.
             double p = 1;
             for (std::size_t k = 0; k < L.checks.size(); ++k)
-                if (L.checks[k].target == t && L.checks[k].unit == static_cast<std::int32_t>(u)) p = r.checks[k].p_met;
+                if (L.checks[k].target == t && L.checks[k].unit == static_cast<std::int32_t>(u)) {
+                    p = p_met_all_dates(r, k);
+                    break;
+                }
             out.units.push_back(p);
         }
         const std::size_t row = L.per_unit_series() ? u : L.all_row();

@@ -289,11 +289,17 @@ std::vector<double> App::unit_values(const Run& r, const Trajectory* t) const {
         }
     };
     switch (view.fill) {
-        case FillMetric::p_target:
+        case FillMetric::p_target: {
+            // A recurring target: its first check date on or after the month shown (else its last).
+            const Date shown = L.months.empty() ? Date{} : L.months[std::min(static_cast<std::size_t>(std::max(view.month, 0)), L.months.size() - 1)];
+            std::optional<Date> when;
+            for (const Check& c : L.checks)
+                if (c.target == static_cast<std::size_t>(view.target) && (!when || (*when < shown && c.date > *when))) when = c.date;
             for (std::size_t c = 0; c < L.checks.size(); ++c)
-                if (L.checks[c].target == static_cast<std::size_t>(view.target) && L.checks[c].unit >= 0)
+                if (L.checks[c].target == static_cast<std::size_t>(view.target) && L.checks[c].unit >= 0 && L.checks[c].date == when)
                     v[static_cast<std::size_t>(L.checks[c].unit)] = r.results.checks[c].p_met;
             break;
+        }
         case FillMetric::built:
             if (auto m = metric_index(series_metric_name())) from_series(*m);
             break;

@@ -98,7 +98,7 @@ std::vector<Step> steps_of(App& app, std::int32_t unit, const std::string& measu
     for (const Check& c : L.checks) {
         const auto& t = targets[c.target];
         if (c.unit != unit || to_string(t.measure) != measure) continue;
-        auto it = std::lower_bound(L.months.begin(), L.months.end(), t.deadline);
+        auto it = std::lower_bound(L.months.begin(), L.months.end(), c.date);
         if (it != L.months.end()) steps.push_back({static_cast<std::size_t>(it - L.months.begin()), c.required});
     }
     return steps;

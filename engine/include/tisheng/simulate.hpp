@@ -42,6 +42,9 @@ std::string_view to_string(StationStatus s);
 /// budgets could not fund (not_selected:budget).
 enum class BaseStatus : std::uint8_t { candidate, in_review, rejected, not_selected, awaiting_funds, named, dropped, ineligible };
 std::string_view to_string(BaseStatus s);
+/// The outcome a planner reads: candidate, in_review, review_failed,
+/// not_selected:cap, awaiting_funds, named, not_selected:budget, ineligible.
+std::string_view outcome_name(BaseStatus s);
 
 /// One check of a target: the target for one unit, or for the whole city,
 /// at one of its check dates (a recurring target has one check per date).
@@ -50,6 +53,10 @@ struct Check {
     std::int32_t unit = -1;  ///< unit index, or -1 for 'all'
     double required = 0;
     Date date;               ///< when it is checked
+    /// From when CheckOutcome::first_met is looked for: the run's start, or
+    /// a recurring target's `from` (before it, a share of no due project
+    /// reads 100 %).
+    Date watch_from;
 };
 
 /// What one replication records, and how the Monte Carlo results are laid
@@ -113,6 +120,10 @@ struct Trajectory {
     /// [industry * radii + radius].
     std::vector<std::uint8_t> site_open_at_end;
     std::vector<float> covered_by_industry;
+    /// Stations: the workers of each coverage demand point at the end date
+    /// (workers on the projects active then; coverage's weights). Empty for
+    /// bases, whose demand points keep their workers.
+    std::vector<float> demand_weight_at_end;
     /// Stations: every project of the replication (register, then the
     /// arrivals, as numbered in the status log): the register project it is
     /// or copies, and its first day.
@@ -228,6 +239,9 @@ struct Results {
     std::vector<std::uint32_t> report_status;
     /// The same count per replication, and its quantiles.
     Quantiles report_count;
+    /// The mean number of sites in each status at run.report_date, over
+    /// the replications (Quanzhou: how candidates end up).
+    std::vector<double> report_status_mean;
     /// With MonteCarloOptions::keep_days: per replication, the day each
     /// register project first had a compliant station ([k * projects + p])
     /// and each base was named ([k * bases + b]); `never` otherwise.

@@ -192,7 +192,8 @@ template <class Measure>
 void record_first_met(const Layout& layout, std::int32_t day, Trajectory& out, Measure&& measure) {
     for (std::size_t c = 0; c < layout.checks.size(); ++c) {
         CheckOutcome& o = out.checks[c];
-        if (o.first_met == never && measure(layout.checks[c]) >= layout.checks[c].required - 1e-9) o.first_met = day;
+        const Check& check = layout.checks[c];
+        if (o.first_met == never && day >= check.watch_from.days() && measure(check) >= check.required - 1e-9) o.first_met = day;
     }
 }
 
