@@ -180,7 +180,7 @@ TEST(Counterfactual, StrictReadingOfEveryEligibleProjectIsExpressible) {
             EXPECT_EQ(c.required, 1.0);
             EXPECT_EQ(c.date, c.date.month_end());
         }
-    EXPECT_EQ(strict, 36u * 7u);  // 2025-01 .. 2027-12, seven districts
+    EXPECT_EQ(strict, 36u * 8u);  // 2025-01 .. 2027-12, seven districts and the city
     const Results r = simulate(sim);
     for (std::size_t c = 0; c < L.checks.size(); ++c)
         if (L.checks[c].target == 2) EXPECT_LT(r.checks[c].p_met, 1.0) << L.checks[c].date.iso();

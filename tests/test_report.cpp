@@ -10,7 +10,11 @@
 #include <set>
 
 #include "test_support.hpp"
+#include "tisheng/counterfactual.hpp"
+#include "tisheng/report.hpp"
+#include "tisheng/run.hpp"
 #include "tisheng/scenario.hpp"
+#include "tisheng/simulate.hpp"
 
 namespace fs = std::filesystem;
 using namespace tisheng;
@@ -83,7 +87,264 @@ std::map<fs::path, std::string> every_output(const fs::path& dir) {
     return out;
 }
 
+/// A scenario, its simulator and a small Monte Carlo run of it.
+struct SmallRun {
+    Scenario s;
+    std::unique_ptr<Simulator> sim;
+    Results r;
+    SmallRun(const std::string& scenario, int replications) : s(load_scenario(source_dir() / "scenarios" / scenario)) {
+        sim = std::make_unique<Simulator>(s);
+        MonteCarloOptions mc;
+        mc.replications = replications;
+        r = simulate(*sim, mc);
+    }
+    /// report.html written into `dir`, as text.
+    std::string report(const fs::path& dir) const {
+        ReportOptions o;
+        o.simulator = sim.get();
+        write_report(s, r, dir, o);
+        return slurp(dir / "report.html");
+    }
+};
+
+/// The text between `from` and the next `to` after it (empty if absent).
+std::string between(const std::string& text, const std::string& from, const std::string& to, std::size_t start = 0) {
+    const auto a = text.find(from, start);
+    if (a == std::string::npos) return {};
+    const auto b = text.find(to, a + from.size());
+    return text.substr(a, b == std::string::npos ? std::string::npos : b - a);
+}
+
+/// Text as the page writes it (& < > " escaped).
+std::string escaped(const std::string& text) {
+    std::string out;
+    for (char ch : text) {
+        switch (ch) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            default: out += ch;
+        }
+    }
+    return out;
+}
+
+/// The rows of an HTML table, each as its cells' inner HTML.
+std::vector<std::vector<std::string>> table_rows(const std::string& table) {
+    std::vector<std::vector<std::string>> rows;
+    const std::regex row(R"re(<tr[^>]*>([\s\S]*?)</tr>)re"), cell(R"re(<t[dh][^>]*>([\s\S]*?)</t[dh]>)re");
+    for (auto it = std::sregex_iterator(table.begin(), table.end(), row); it != std::sregex_iterator(); ++it) {
+        const std::string inner = (*it)[1];
+        std::vector<std::string> cells;
+        for (auto c = std::sregex_iterator(inner.begin(), inner.end(), cell); c != std::sregex_iterator(); ++c) cells.push_back((*c)[1]);
+        rows.push_back(cells);
+    }
+    return rows;
+}
+
 }  // namespace
+
+// One formatting function for shares, one for counts: a share target's
+// value is a percentage, a count's median a whole number.
+TEST(Report, SharesArePercentagesAndCountsWholeNumbers) {
+    EXPECT_EQ(format_share(0.2414), "24.1 %");
+    EXPECT_EQ(format_share(0.9), "90 %");
+    EXPECT_EQ(format_share(1.0), "100 %");
+    EXPECT_EQ(format_share(0.0), "0 %");
+    EXPECT_EQ(format_share(0.9996), "99.9 %") << "100 % only when it is certain";
+    EXPECT_EQ(format_share(0.0004), "0.1 %") << "0 % only when it never happens";
+    EXPECT_EQ(format_count(12.05), "12");
+    EXPECT_EQ(format_count(54.5), "55");
+    EXPECT_EQ(format_count(1234.6), "1,235");
+    EXPECT_EQ(format_value(Measure::share_eligible_with_station, 0.2814), "28.1 %");
+    EXPECT_EQ(format_value(Measure::stations_built, 12.05), "12");
+
+    TempDir tmp;
+    const SmallRun jm("jiangmen-baseline.yaml", 40);
+    const std::string html = jm.report(tmp.path);
+    // No count with decimals, no share as a bare fraction in any table cell.
+    const std::regex decimal_count(R"re(<td class="n">\d[\d,]*\.\d+ \[)re"), bare_share(R"re(<td[^>]*>0\.\d+)re");
+    EXPECT_FALSE(std::regex_search(html, decimal_count)) << "a count median with decimals";
+    EXPECT_FALSE(std::regex_search(html, bare_share)) << "a share written as a fraction";
+    // The share target's requirement and median, as percentages.
+    std::size_t k = 0;
+    while (k < jm.r.layout.checks.size() && !jm.s.programme.targets[jm.r.layout.checks[k].target].recurring()) ++k;
+    ASSERT_LT(k, jm.r.layout.checks.size());
+    const auto& v = jm.r.checks[k].value;
+    const std::string shown = format_share(v.p50) + " [" + format_share(v.p05) + "–" + format_share(v.p95) + "]";
+    EXPECT_NE(html.find(shown), std::string::npos) << shown;
+    EXPECT_NE(html.find("要求 Required: 90 %"), std::string::npos);
+    // A dated count target's median, whole.
+    const auto& c0 = jm.r.checks[0].value;
+    EXPECT_NE(html.find(format_count(c0.p50) + " [" + format_count(c0.p05) + "–" + format_count(c0.p95) + "]"), std::string::npos);
+}
+
+// The coverage map shows one replication's open sites and its workers at
+// the end date; the share printed under it is computed from the same
+// points, and equals that replication's own covered share.
+TEST(Report, CoverageMapAndItsShareComeFromTheSameReplication) {
+    for (const char* scenario : {"jiangmen-baseline.yaml", "quanzhou-baseline.yaml"}) {
+        SCOPED_TRACE(scenario);
+        TempDir tmp;
+        const SmallRun run(scenario, 30);
+        const CoverageSnapshot c = coverage_snapshot(run.s, *run.sim, run.r);
+        ASSERT_EQ(c.replication, run.r.median_replication);
+        ASSERT_FALSE(c.radii.empty());
+        ASSERT_EQ(c.share.size(), c.radii.size());
+        for (std::size_t k = 0; k < c.radii.size(); ++k) EXPECT_NEAR(c.share[k], c.simulated_share[k], 1e-5) << "radius " << c.radii[k];
+        EXPECT_GT(c.total_workers, 0);
+        EXPECT_FALSE(c.open_sites.empty());
+
+        const std::string html = run.report(tmp.path);
+        const std::regex printed(R"re(<b class="coverage-share">([^<]*)</b>)re");
+        std::smatch m;
+        ASSERT_TRUE(std::regex_search(html, m, printed));
+        EXPECT_EQ(m[1].str(), format_share(c.share[c.headline]));
+        // The dots: one per demand point with workers, grouped by the radius
+        // that reaches it; their workers give the printed share.
+        const std::string svg = between(html, "<svg xmlns=\"http://www.w3.org/2000/svg\"", "</svg>", html.find("<section class=\"coverage\">"));
+        ASSERT_FALSE(svg.empty());
+        std::vector<std::size_t> expected(c.radii.size() + 1, 0);
+        double within = 0;
+        for (std::size_t i = 0; i < c.demand.size(); ++i)
+            if (c.workers[i] > 0) {
+                ++expected[c.radius_class[i]];
+                if (c.radius_class[i] <= c.headline) within += c.workers[i];
+            }
+        EXPECT_NEAR(within / c.total_workers, c.share[c.headline], 1e-9);
+        for (std::size_t k = 0; k <= c.radii.size(); ++k) {
+            const std::string group = between(svg, "<g class=\"radius-" + std::to_string(k) + "\"", "</g>");
+            std::size_t dots = 0;
+            for (std::size_t p = group.find("<circle"); p != std::string::npos; p = group.find("<circle", p + 1)) ++dots;
+            EXPECT_EQ(dots, expected[k]) << "dots within radius class " << k;
+        }
+        std::size_t units_labelled = 0;
+        for (std::size_t u = 0; u < run.s.region.units().size(); ++u)
+            units_labelled += svg.find(">" + format_share(c.share_by_unit[u][c.headline]) + "</text>") != std::string::npos;
+        EXPECT_EQ(units_labelled, run.s.region.units().size());
+    }
+}
+
+// District maps of a dated target are filled by the median against the
+// requirement, so they vary where P(met) is 100 % everywhere.
+TEST(Report, DistrictMapsVaryWithTheMedianWhereThePMetDoesNot) {
+    TempDir tmp;
+    const SmallRun jm("jiangmen-baseline.yaml", 60);
+    const std::string html = jm.report(tmp.path);
+    const auto& L = jm.r.layout;
+    std::string figure;
+    for (std::size_t p = html.find("<figure>"); p != std::string::npos; p = html.find("<figure>", p + 1)) {
+        const std::string f = html.substr(p, html.find("</figure>", p) - p);
+        if (f.find("stations-2023</span>") != std::string::npos) figure = f;
+    }
+    ASSERT_FALSE(figure.empty());
+    const std::regex fill(R"re(<path d="[^"]*" fill="(#[0-9a-f]{6})")re");
+    std::vector<std::string> fills;
+    for (auto it = std::sregex_iterator(figure.begin(), figure.end(), fill); it != std::sregex_iterator(); ++it) fills.push_back((*it)[1]);
+    ASSERT_EQ(fills.size(), jm.s.region.units().size());
+    std::map<std::size_t, double> ratio;
+    std::size_t certain = 0;
+    for (std::size_t k = 0; k < L.checks.size(); ++k)
+        if (jm.s.programme.targets[L.checks[k].target].id == "stations-2023" && L.checks[k].unit >= 0) {
+            ratio[static_cast<std::size_t>(L.checks[k].unit)] = jm.r.checks[k].value.p50 / L.checks[k].required;
+            certain += jm.r.checks[k].p_met >= 0.95;
+        }
+    ASSERT_EQ(ratio.size(), fills.size());
+    EXPECT_GE(certain, fills.size() - 1) << "the test wants P(met) near 100 % everywhere";
+    for (const auto& [a, ra] : ratio)
+        for (const auto& [b, rb] : ratio) {
+            if (ra == rb) {
+                EXPECT_EQ(fills[a], fills[b]) << "units " << a << " and " << b << " have the same median ÷ required";
+            }
+            if (std::abs(ra - rb) > 0.5) {
+                EXPECT_NE(fills[a], fills[b]) << "units " << a << " and " << b << ": " << ra << " vs " << rb;
+            }
+        }
+    EXPECT_GE(std::set<std::string>(fills.begin(), fills.end()).size(), 3u);
+    EXPECT_NE(figure.find("1× = 要求 required"), std::string::npos) << "the legend names the requirement";
+}
+
+// What would fix the misses: every lever with P(met | lever) from
+// Results::fixes, the smallest set, the method with the sample size.
+TEST(Report, WhatWouldFixListsEachLeverWithItsPMet) {
+    TempDir tmp;
+    SmallRun jm("jiangmen-baseline.yaml", 60);
+    CounterfactualOptions co;
+    co.sample = 12;
+    co.max_sets = 12;
+    jm.r.fixes = std::make_shared<const Counterfactuals>(explain_misses(*jm.sim, jm.r, co));
+    const Counterfactuals& cf = *jm.r.fixes;
+    ASSERT_FALSE(cf.fixes.empty());
+    const std::string html = jm.report(tmp.path);
+    const std::string section = between(html, "为何未达标", "<h2>");
+    ASSERT_FALSE(section.empty());
+    EXPECT_NE(section.find("(" + std::to_string(cf.sample) + " of them"), std::string::npos) << "the sample size";
+    for (const Lever& l : cf.levers) EXPECT_NE(section.find(escaped(lever_label(jm.s, l, "zh"))), std::string::npos) << l.id;
+    std::size_t checked = 0;
+    const auto& L = jm.r.layout;
+    for (const Fix& f : cf.fixes) {
+        if (f.rerun == 0) continue;
+        const Check& c = L.checks[f.check];
+        const Target& t = jm.s.programme.targets[c.target];
+        const std::string table = between(section, "<table class=\"fix\" data-target=\"" + t.id + "\" data-date=\"" + c.date.iso() + "\"", "</table>");
+        ASSERT_FALSE(table.empty()) << t.id << " " << c.date.iso();
+        const std::string unit = c.unit < 0 ? "all" : jm.s.region.unit(static_cast<UnitIndex>(c.unit)).id;
+        const std::regex head(R"re(<th data-unit="([^"]*)")re");
+        std::vector<std::string> columns;
+        for (auto it = std::sregex_iterator(table.begin(), table.end(), head); it != std::sregex_iterator(); ++it) columns.push_back((*it)[1]);
+        const auto col = std::find(columns.begin(), columns.end(), unit);
+        ASSERT_NE(col, columns.end()) << unit;
+        const std::size_t j = static_cast<std::size_t>(col - columns.begin()) + 1;  // after the row's label
+        for (std::size_t l = 0; l < cf.levers.size(); ++l) {
+            const std::string row = between(table, "<tr data-lever=\"" + cf.levers[l].id + "\">", "</tr>");
+            const auto cells = table_rows("<tr>" + row.substr(row.find('>') + 1) + "</tr>");
+            ASSERT_EQ(cells.size(), 1u);
+            ASSERT_GT(cells[0].size(), j);
+            EXPECT_EQ(cells[0][j], format_share(p_met_if(jm.r.checks[f.check].p_met, f.fixed_by[l]))) << cf.levers[l].id << " for " << unit;
+        }
+        if (!f.smallest.empty()) {
+            EXPECT_NE(table.find(escaped(lever_set_label(jm.s, cf, f.smallest, "en"))), std::string::npos);
+        }
+        ++checked;
+    }
+    EXPECT_GT(checked, 0u);
+}
+
+// The inputs section: every value with its kind of source and note, the
+// counts by kind at the top; an empty list says so.
+TEST(Report, InputsSectionShowsEachValuesProvenance) {
+    TempDir tmp;
+    SmallRun qz("quanzhou-baseline.yaml", 20);
+    qz.s.inputs.clear();
+    InputValue a;
+    a.path = "programme.quota.bases";
+    a.value = "30";
+    a.source = Source{SourceKind::notice, "一、目标任务: 三年建设30个"};
+    InputValue b;
+    b.path = "behaviour.bases.apply_probability";
+    b.value = "0.6";
+    b.source = Source{SourceKind::assumption, "a guess to test"};
+    InputValue c;
+    c.path = "behaviour.bases.review_days";
+    c.value = "20";
+    c.needs_source = true;
+    qz.s.inputs = {a, b, c};
+    const std::string html = qz.report(tmp.path);
+    const std::string section = between(html, "输入及来源", "</body>");
+    ASSERT_FALSE(section.empty());
+    for (const char* text : {"通知原文 notice", "假设 assumption", "一、目标任务: 三年建设30个", "a guess to test", "apply_probability",
+                             "review_days", "quota.bases"})
+        EXPECT_NE(section.find(text), std::string::npos) << text;
+    EXPECT_NE(section.find("notice <b>1</b>"), std::string::npos);
+    EXPECT_NE(section.find("assumption <b>1</b>"), std::string::npos);
+    EXPECT_NE(section.find("none (numbers and dates without a source) <b>1</b>"), std::string::npos);
+    EXPECT_NE(section.find("<th colspan=\"4\">behaviour</th>"), std::string::npos) << "grouped by the top-level key";
+
+    qz.s.inputs.clear();
+    const std::string empty = qz.report(tmp.path);
+    EXPECT_NE(between(empty, "输入及来源", "</body>").find("lists no inputs"), std::string::npos);
+}
 
 // The page renders, is not blank, and each map shows the fills its units
 // were given; the report is one file that needs nothing from the network.

@@ -80,7 +80,8 @@ TEST(Scenario, UnknownKey_reportsLineColumnAndSuggestion) {
     auto f = edited(d, "replications: 1000", "replicatons: 1000");
     auto ps = problems_of(f);
     ASSERT_EQ(ps.size(), 1u);
-    EXPECT_EQ(ps[0].where.line, 11);
+    const std::string text = slurp(f);
+    EXPECT_EQ(ps[0].where.line, 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(text.find("replicatons")), '\n'));
     EXPECT_EQ(ps[0].where.column, 3);
     EXPECT_EQ(ps[0].where.field, "run.replicatons");
     EXPECT_NE(ps[0].message.find("did you mean 'replications'"), std::string::npos);
@@ -190,4 +191,75 @@ TEST(Scenario, Save_appliesEditsRewritesDataDirAndNeverHalfWrites) {
     std::size_t files = 0;
     for ([[maybe_unused]] const auto& f : fs::directory_iterator(dir.path)) ++files;
     EXPECT_EQ(files, 1u) << "no temporary file left behind";
+}
+
+// Display names: the scenario's labels, the payers' own names as the
+// Chinese default, the built-in ones for the rest.
+TEST(Scenario, Labels_targetsPayersAndBuiltIns) {
+    const Scenario j = load_scenario(baseline("jiangmen"));
+    EXPECT_EQ(j.labels.name("target:stations-2023"), "2023年底建成数");
+    EXPECT_EQ(j.labels.name("target:stations-2023", "en"), "Stations built by end 2023");
+    EXPECT_EQ(j.labels.name("target:every-eligible-project"), "应建尽建（年底到期项目已建站比例）");
+    EXPECT_EQ(j.labels.name("payer:union"), "企业及项目工会经费");  // from budgets.payers' name
+    EXPECT_EQ(j.labels.name("payer:union", "en"), "Enterprise and project union funds");
+    EXPECT_EQ(j.labels.name("measure:stations_built"), "累计建成提升站数");
+    EXPECT_EQ(j.labels.names.count("status:built"), 1u);
+    for (const auto& t : j.programme.targets) EXPECT_NE(j.labels.name("target:" + t.id), t.id) << t.id;
+
+    const Scenario q = load_scenario(baseline("quanzhou"));
+    for (const auto& t : q.programme.targets) {
+        EXPECT_NE(q.labels.name("target:" + t.id), t.id) << t.id;
+        EXPECT_NE(q.labels.name("target:" + t.id, "en"), t.id) << t.id;
+    }
+    EXPECT_EQ(q.labels.name("target:bases-30"), "三年命名30个基地");
+    EXPECT_EQ(q.labels.name("payer:county"), "总工会");
+    EXPECT_EQ(q.labels.name("payer:county:350526"), "德化县总工会");
+    EXPECT_EQ(q.labels.name("payer:county:350526", "en"), "County trade union (Dehua)");
+    EXPECT_EQ(q.labels.name("payer:city", "en"), "Quanzhou Federation of Trade Unions");
+}
+
+TEST(Scenario, Labels_overrideOneLanguageAndRefuseUnknownKeys) {
+    TempDir d;
+    auto f = edited(d, "labels:\n  targets:", "labels:\n  levers: {durations: {en: Faster everything}}\n  measures: {stations_biult: {zh: 站}}\n"
+                                             "  statuses: {built: {fr: construit}}\n  target: {}\n  targets:");
+    auto ps = problems_of(f);
+    ASSERT_EQ(ps.size(), 3u);
+    EXPECT_EQ(ps[0].where.field, "labels.measures.stations_biult");
+    EXPECT_NE(ps[0].message.find("did you mean 'stations_built'"), std::string::npos) << ps[0].message;
+    EXPECT_GT(ps[0].where.line, 0);
+    EXPECT_NE(ps[1].message.find("unknown key 'fr'"), std::string::npos) << ps[1].message;
+    EXPECT_NE(ps[2].message.find("did you mean 'targets'"), std::string::npos) << ps[2].message;
+
+    f = edited(d, "labels:\n  targets:", "labels:\n  levers: {durations: {en: Faster everything}, payer:city_fund: {zh: 市级资金}}\n  targets:");
+    const Scenario s = load_scenario(f, {{}, false});
+    EXPECT_EQ(s.labels.name("lever:durations", "en"), "Faster everything");
+    EXPECT_EQ(s.labels.name("lever:durations", "zh"), "各环节用时取最短");  // the built-in one stays
+    EXPECT_EQ(s.labels.name("lever:payer:city_fund"), "市级资金");
+}
+
+TEST(Scenario, Counterfactuals_readAndChecked) {
+    const Scenario j = load_scenario(baseline("jiangmen"), {{}, false});
+    EXPECT_EQ(j.counterfactuals.sample, 100);
+    EXPECT_EQ(j.counterfactuals.max_sets, 48);
+    EXPECT_DOUBLE_EQ(j.counterfactuals.fix_share, 0.9);
+    EXPECT_TRUE(j.counterfactuals.levers.empty());
+
+    TempDir d;
+    auto f = edited(d, "  fix_share: 0.9 ", "  fix_share: 0.5\n  levers: [payer:city_fund, durations, adoption]\n ");
+    const Scenario s = load_scenario(f, {{}, false});
+    EXPECT_DOUBLE_EQ(s.counterfactuals.fix_share, 0.5);
+    EXPECT_EQ(s.counterfactuals.levers, (std::vector<std::string>{"payer:city_fund", "durations", "adoption"}));
+
+    f = edited(d, "  sample: 100 ", "  sample: 0 ");
+    auto ps = problems_of(f, {{}, false});
+    ASSERT_EQ(ps.size(), 1u);
+    EXPECT_EQ(ps[0].where.field, "counterfactuals.sample");
+
+    f = edited(d, "  fix_share: 0.9 ", "  fix_share: 0\n  levers: [payer:city_fnd, application, payers:all]\n ");
+    ps = problems_of(f, {{}, false});
+    ASSERT_EQ(ps.size(), 3u);
+    EXPECT_EQ(ps[0].where.field, "counterfactuals.fix_share");
+    EXPECT_EQ(ps[1].where.field, "counterfactuals.levers[0]");
+    EXPECT_NE(ps[1].message.find("did you mean 'payer:city_fund'"), std::string::npos) << ps[1].message;
+    EXPECT_NE(ps[2].message.find("a lever of a bases programme"), std::string::npos) << ps[2].message;
 }

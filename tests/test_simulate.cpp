@@ -244,7 +244,8 @@ TEST(Simulate, Stations_handComputedTinyScenario) {
     ASSERT_EQ(L.payers, (std::vector<std::string>{"enterprise", "city_fund", "district:440703", "district:440704"}));
     ASSERT_EQ(L.first_year, 2023);
     ASSERT_EQ(L.years, 2);
-    ASSERT_EQ(L.checks.size(), 7u);  // built-2023 A, B; built-mid-2024 all; every-project A, B at 01-31, then at 03-31
+    // built-2023 A, B, city; built-mid-2024 city; every-project A, B, city at 01-31, then at 03-31.
+    ASSERT_EQ(L.checks.size(), 10u);
     const std::size_t A = 0, B = 1, ALL = L.all_row();
     enum { ENT, CITY, DIST_A, DIST_B };
 
@@ -311,13 +312,22 @@ TEST(Simulate, Stations_handComputedTinyScenario) {
     //  built-mid-2024 (all): 3 by 2024-06-30 (P1, P2, P3's moved station) >= 3.
     //  every-project A and B at 2024-01-31: 1 (B has no due project).
     //  every-project A at 2024-03-31: 1; B: 0 (P3 due, station under construction), one due project without.
-    ASSERT_EQ(t.checks.size(), 7u);
+    ASSERT_EQ(t.checks.size(), 10u);
     EXPECT_EQ(L.checks[0].unit, 0);
     EXPECT_EQ(L.checks[1].unit, 1);
     EXPECT_EQ(L.checks[2].unit, -1);
-    EXPECT_EQ(L.checks[3].date, D("2024-01-31"));
-    EXPECT_EQ(L.checks[6].date, D("2024-03-31"));
-    EXPECT_EQ(L.checks[6].unit, 1);
+    EXPECT_EQ(L.checks[2].required, 3);  // the districts' 2 + 1
+    EXPECT_EQ(L.checks[3].unit, -1);
+    EXPECT_EQ(L.checks[4].date, D("2024-01-31"));
+    EXPECT_EQ(L.checks[8].date, D("2024-03-31"));
+    EXPECT_EQ(L.checks[8].unit, 1);
+    EXPECT_EQ(L.checks[9].unit, -1);
+    EXPECT_EQ(L.checks[9].required, 1.0);
+    // The city: 1 of 3 built by 2023-12-31; at 2024-03-31 P2 has its station, P3 not (P1 has ended): 1/2.
+    EXPECT_EQ(t.checks[2].value, 1);
+    EXPECT_EQ(t.checks[2].missing, 2);
+    EXPECT_EQ(t.checks[9].value, 0.5);
+    EXPECT_EQ(t.checks[9].missing, 1);
     EXPECT_EQ(t.checks[0].value, 1);
     EXPECT_FALSE(t.checks[0].met);
     EXPECT_EQ(t.checks[0].missing, 1);
@@ -325,34 +335,34 @@ TEST(Simulate, Stations_handComputedTinyScenario) {
     EXPECT_EQ(t.checks[1].value, 0);
     EXPECT_FALSE(t.checks[1].met);
     EXPECT_EQ(t.checks[1].first_met, day("2024-04-30"));
-    EXPECT_EQ(t.checks[2].value, 3);
-    EXPECT_TRUE(t.checks[2].met);
-    EXPECT_EQ(t.checks[2].missing, 0);
-    for (std::size_t c : {3, 4, 5}) {
+    EXPECT_EQ(t.checks[3].value, 3);
+    EXPECT_TRUE(t.checks[3].met);
+    EXPECT_EQ(t.checks[3].missing, 0);
+    for (std::size_t c : {4, 5, 6, 7}) {
         EXPECT_EQ(t.checks[c].value, 1) << c;
         EXPECT_TRUE(t.checks[c].met) << c;
     }
-    EXPECT_EQ(t.checks[6].value, 0);
-    EXPECT_FALSE(t.checks[6].met);
-    EXPECT_EQ(t.checks[6].missing, 1);
+    EXPECT_EQ(t.checks[8].value, 0);
+    EXPECT_FALSE(t.checks[8].met);
+    EXPECT_EQ(t.checks[8].missing, 1);
 
     // Every replication is the same (all probabilities 0 or 1, fixed days).
     MonteCarloOptions o;
     o.threads = 2;
     const Results r = simulate(s, o);
     EXPECT_EQ(r.replications, 6);
-    ASSERT_EQ(r.checks.size(), 7u);
-    const double p_met[] = {0, 0, 1, 1, 1, 1, 0};
-    const double value[] = {1, 0, 3, 1, 1, 1, 0};
-    for (std::size_t c = 0; c < 7; ++c) {
+    ASSERT_EQ(r.checks.size(), 10u);
+    const double p_met[] = {0, 0, 0, 1, 1, 1, 1, 1, 0, 0};
+    const double value[] = {1, 0, 1, 3, 1, 1, 1, 1, 0, 0.5};
+    for (std::size_t c = 0; c < 10; ++c) {
         EXPECT_EQ(r.checks[c].p_met, p_met[c]) << c;
         EXPECT_EQ(r.checks[c].value.p05, value[c]) << c;
         EXPECT_EQ(r.checks[c].value.p95, value[c]) << c;
     }
     EXPECT_EQ(r.checks[0].first_met_p50, day("2024-01-31"));
-    EXPECT_EQ(r.checks[6].missing.p50, 1);
-    EXPECT_EQ(p_met_all_dates(r, 4), 0);  // B: met at 01-31, missed at 03-31
-    EXPECT_EQ(p_met_all_dates(r, 3), 1);
+    EXPECT_EQ(r.checks[8].missing.p50, 1);
+    EXPECT_EQ(p_met_all_dates(r, 5), 0);  // B: met at 01-31, missed at 03-31
+    EXPECT_EQ(p_met_all_dates(r, 4), 1);
     EXPECT_EQ(row_p50(r, "stations_built", ALL), (std::vector<double>{0, 1, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3}));
     // p_built_by: the targets' dates and the horizon's end.
     ASSERT_EQ(r.project_deadlines, (std::vector<Date>{D("2023-12-31"), D("2024-01-01"), D("2024-06-30")}));
@@ -451,7 +461,7 @@ TEST(Simulate, Bases_handComputedTinyScenario) {
     const Layout& L = sim.layout();
     ASSERT_EQ(L.months.size(), 18u);  // 2023-01 .. 2024-06
     ASSERT_EQ(L.payers, (std::vector<std::string>{"city", "county:440703", "county:440704"}));
-    ASSERT_EQ(L.checks.size(), 4u);  // two-in-2023; one-each A, B; demo
+    ASSERT_EQ(L.checks.size(), 5u);  // two-in-2023; one-each A, B, city; demo
     const std::size_t A = 0, B = 1, ALL = L.all_row();
     enum { CITY, COUNTY_A, COUNTY_B };
 
@@ -505,10 +515,12 @@ TEST(Simulate, Bases_handComputedTinyScenario) {
     EXPECT_FALSE(t.checks[0].met);
     EXPECT_EQ(t.checks[0].missing, 1);
     EXPECT_EQ(t.checks[0].first_met, day("2024-01-31"));
-    for (std::size_t c = 1; c < 4; ++c) {
+    for (std::size_t c : {1, 2, 4}) {
         EXPECT_EQ(t.checks[c].value, 1) << c;
         EXPECT_TRUE(t.checks[c].met) << c;
     }
+    EXPECT_EQ(t.checks[3].value, 2);  // one each: two in the city
+    EXPECT_EQ(L.checks[3].required, 2);
 
     MonteCarloOptions o;
     o.threads = 3;

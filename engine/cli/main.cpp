@@ -67,6 +67,10 @@ int cmd_validate(const std::string& file, const std::vector<std::string>& sets) 
         else
             fmt::print("{:<12} {} {:>9} {:>9} {:>9} {:>9}\n", u.id, name, u.bases, u.eligible_bases, u.demand_points, u.workers);
     }
+    // Where each number comes from: the ones without provenance are warnings.
+    const ProvenanceSummary provenance = summarise_provenance(s);
+    for (const auto& p : provenance.warnings) fmt::print(stderr, "{}\n", p.str());
+    fmt::print("{}\n", provenance.str());
     return 0;
 }
 
@@ -113,8 +117,12 @@ void print_summary(const Scenario& s, const Results& r) {
             }
             const Check& c = L.checks[worst];
             const double p = r.checks[worst].p_met;
-            std::string line = fmt::format("  {} {} {}: P(met) {:.0f} %", tg.id, s.labels.name("target:" + tg.id), d.iso(), 100 * p);
-            if (!tg.city_wide) line += "  (lowest: " + (c.unit < 0 ? s.region.name() : s.region.unit(static_cast<UnitIndex>(c.unit)).name) + ")";
+            const bool share = tg.measure == Measure::share_eligible_with_station;
+            auto shown = [&](double v) { return share ? fmt::format("{:.0f} %", 100 * v) : fmt::format("{:.0f}", std::round(v)); };
+            std::string line = fmt::format("  {} ({}) {}: P(met) {:.0f} %", s.labels.name("target:" + tg.id), tg.id, d.iso(), 100 * p);
+            std::string where = c.unit < 0 ? s.region.name() : s.region.unit(static_cast<UnitIndex>(c.unit)).name;
+            if (!tg.city_wide) where = "lowest: " + where;
+            line += fmt::format(" ({}; median {} of {} required)", where, shown(r.checks[worst].value.p50), shown(c.required));
             if (const Fix* f = r.fixes ? r.fixes->find(worst) : nullptr; f && f->rerun > 0) {
                 const auto& cf = *r.fixes;
                 if (!f->smallest.empty()) {
@@ -132,17 +140,20 @@ void print_summary(const Scenario& s, const Results& r) {
                 }
                 if (best < cf.levers.size())
                     line += fmt::format("; {} alone {:.0f} %", lever_label(s, cf.levers[best], "en"), 100 * p_met_if(p, f->fixed_by[best]));
+                if (share) line += fmt::format("; every lever relaxed: median {}", shown(f->all_value.p50));
             }
             fmt::print("{}\n", line);
         }
     }
 }
 
-/// What the forms show: personal data in full or masked; each site's status
-/// from one replication or the most likely one.
+/// What the forms show: personal data in full or masked; the statuses of
+/// the representative replication (default), of replication K, or each
+/// project's most likely one.
 struct FormsChoice {
     bool unmasked = false;
     std::optional<std::int64_t> replication;
+    bool most_likely = false;
 };
 
 /// forms/ of a run (statuses at the report date), then report.html.
@@ -150,14 +161,32 @@ void write_forms_and_report(const Scenario& s, const Simulator& sim, const Resul
                             const std::string& created) {
     if (fc.replication && (*fc.replication < 0 || *fc.replication >= r.replications))
         throw UsageError(fmt::format("--replication must be 0 to {}, got {}", r.replications - 1, *fc.replication));
-    const FormsInput fi = fc.replication ? forms_from_replication(sim, static_cast<std::uint64_t>(*fc.replication)) : forms_most_likely(sim, r);
+    if (fc.replication && fc.most_likely) throw UsageError("--replication and --most-likely exclude each other");
+    const FormsInput fi = fc.replication  ? forms_from_replication(sim, static_cast<std::uint64_t>(*fc.replication))
+                          : fc.most_likely ? forms_most_likely(sim, r)
+                                           : forms_representative(sim, r);
     write_forms(s, fi, out, fc.unmasked);
+    {
+        const bool stations = s.programme.kind == ProgrammeKind::stations;
+        const std::string date = s.run.report_date.iso();
+        if (fi.representative) {
+            const auto counted = stations ? static_cast<std::size_t>(StationStatus::built) : static_cast<std::size_t>(BaseStatus::named);
+            fmt::print(stderr, "tisheng: forms/ from replication {}, the representative one: {} {} at {} (median {:g}, p05-p95 {:g}-{:g})\n",
+                       fi.replication, counted < r.report_status.size() ? r.report_status[counted] : 0u,
+                       stations ? "stations built and in use" : "bases named", date, r.report_count.p50, r.report_count.p05, r.report_count.p95);
+        } else if (fi.replication >= 0) {
+            fmt::print(stderr, "tisheng: forms/ from replication {} (--replication)\n", fi.replication);
+        } else {
+            fmt::print(stderr, "tisheng: forms/ show each project's most likely status at {} (--most-likely): no one replication's outcome\n", date);
+        }
+    }
     if (fc.unmasked)
         fmt::print(stderr, "tisheng: --unmasked: the forms in {} hold contact names, mobile and ID numbers in full; "
                            "every other output stays masked\n", (out / "forms").string());
     ReportOptions ro;
     ro.created = created;
     ro.forms_source = fi.source;
+    ro.simulator = &sim;  // the coverage map re-runs one replication
     write_report(s, r, out, ro);
 }
 
@@ -275,7 +304,9 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
     FormsChoice forms;
     auto forms_options = [&](CLI::App* cmd) {
         cmd->add_flag("--unmasked", forms.unmasked, "write contact names, mobile and ID numbers in full in forms/ (only there)");
-        cmd->add_option("--replication", forms.replication, "forms/ statuses from this replication (default: each site's most likely status)");
+        auto* k = cmd->add_option("--replication", forms.replication,
+                                  "forms/ from this replication (default: the representative one, whose count at run.report_date is the median)");
+        cmd->add_flag("--most-likely", forms.most_likely, "forms/ show each project's most likely status (no one replication's outcome)")->excludes(k);
     };
     forms_options(run);
     ExplainChoice explain;

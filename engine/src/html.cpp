@@ -36,9 +36,18 @@ std::string money(double v) {
 std::string percent(double p) {
     if (!std::isfinite(p)) return "–";
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f %%", 100 * p);
-    return buf;
+    std::snprintf(buf, sizeof buf, "%.1f", 100 * p);
+    std::string s = buf;
+    // The ends are exact: 100 % and 0 % only when the share is exactly 1 or 0.
+    if (p == 1.0) s = "100";
+    else if (p == 0.0) s = "0";
+    else if (s == "100.0") s = "99.9";
+    else if (s == "0.0" || s == "-0.0") s = p > 0 ? "0.1" : "-0.1";
+    else if (s.ends_with(".0")) s.resize(s.size() - 2);  // 90.0 -> 90
+    return s + " %";
 }
+
+std::string whole(double v) { return money(std::isfinite(v) ? std::round(v) : v); }
 
 std::string num(double v, int digits) {
     if (!std::isfinite(v)) return "–";
@@ -105,10 +114,17 @@ std::string page_begin(const std::string& title) {
            "section { break-inside: avoid; page-break-inside: avoid; }\n"
            ".maps, .charts { display: flex; flex-wrap: wrap; gap: 8px; } .maps figure { width: 340px; } .maps figure, .charts figure { margin: 0;"
            " break-inside: avoid; } figcaption { font-size: 9pt; }\n"
-           ".legend { font-size: 8.5pt; } .legend span { display: inline-block; width: 14px; height: 10px; margin: 0 3px 0 8px;"
+           ".legend { font-size: 8.5pt; } .legend .sw { display: inline-block; width: 14px; height: 10px; margin: 0 3px 0 8px;"
            " vertical-align: middle; border: 1px solid #888; }\n"
            ".ok { color: #1a7f37; font-weight: bold; } .miss { color: #b3261e; font-weight: bold; }\n"
            ".meta td:first-child { color: #555; }\n"
+           ".id { font-family: 'DejaVu Sans Mono', monospace; font-size: 0.72em; color: #777; font-weight: normal; }\n"
+           ".note { font-size: 8.5pt; color: #444; } td.date { white-space: nowrap; }\n"
+           "table.fix td, table.fix th { font-size: 8pt; } table.fix td.n { min-width: 44px; }\n"
+           "table.inputs { font-size: 7.5pt; } table.inputs td { vertical-align: top; padding: 1px 4px; line-height: 1.3; } table.inputs td.v { max-width: 55mm;"
+           " word-break: break-all; } table.inputs td.note { max-width: 80mm; }\n"
+           ".kind-notice { color: #1a7f37; } .kind-interpretation { color: #8a5a00; } .kind-assumption { color: #3b528b; }"
+           " .kind-synthetic { color: #7a3e9d; } .kind-calibrated { color: #0b6e6e; } .kind-none { color: #b3261e; } .kind-text { color: #888; }\n"
            "svg text { font-family: inherit; }\n"
            "</style>\n</head>\n<body>\n";
 }

@@ -57,6 +57,12 @@ std::string Labels::name(const std::string& key, std::string_view lang) const {
     return colon == std::string::npos ? key : key.substr(colon + 1);
 }
 
+std::vector<std::string> Labels::builtin_keys() {
+    std::vector<std::string> keys;
+    for (const auto& [key, names] : builtin()) keys.push_back(key);
+    return keys;
+}
+
 std::string Labels::both(const std::string& key) const {
     const std::string zh = name(key, "zh"), en = name(key, "en");
     return zh == en ? zh : zh + " (" + en + ")";

@@ -1,6 +1,7 @@
 // The run's report.html (see report.hpp). Maps are drawn in the region's
-// metric CRS, so that the coverage raster (coverage.tif, same CRS) lies
-// exactly under the unit outlines.
+// metric CRS. Every share is written by format_share, every count by
+// format_count; every id by its display name (Scenario::labels), the id
+// itself in small print beside it.
 #include "tisheng/report.hpp"
 
 #include <gdal_priv.h>
@@ -9,17 +10,82 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "detail/gdal_util.hpp"
 #include "detail/html.hpp"
+#include "tisheng/counterfactual.hpp"
+#include "tisheng/coverage_model.hpp"
 #include "tisheng/io.hpp"
 #include "tisheng/run.hpp"
 
 namespace fs = std::filesystem;
 
 namespace tisheng {
+
+std::string format_share(double share) { return detail::html::percent(share); }
+std::string format_count(double count) { return detail::html::whole(count); }
+std::string format_value(Measure m, double v) {
+    return m == Measure::share_eligible_with_station ? format_share(v) : format_count(v);
+}
+
+CoverageSnapshot coverage_snapshot(const Scenario& s, const Simulator& sim, const Results& r) {
+    const Layout& L = r.layout;
+    CoverageSnapshot c;
+    c.replication = r.median_replication;
+    c.date = s.run.end;
+    c.radii = L.radii;
+    c.radius_unit = L.radius_unit;
+    if (L.radii.empty() || L.months.empty()) return c;
+    c.headline = L.headline_radius();
+    const Trajectory t = sim.run(static_cast<std::uint64_t>(c.replication));
+    const CoverageModel model(s);
+    std::vector<std::uint32_t> open;
+    for (std::uint32_t j = 0; j < t.site_open_at_end.size() && j < model.sites.size(); ++j)
+        if (t.site_open_at_end[j]) {
+            open.push_back(j);
+            c.open_sites.push_back(model.sites[j]);
+        }
+    c.demand = model.demand;
+    c.unit = model.demand_unit;
+    c.workers = model.workers;
+    if (!t.demand_weight_at_end.empty()) c.workers.assign(t.demand_weight_at_end.begin(), t.demand_weight_at_end.end());
+    const std::size_t n = c.demand.size(), K = c.radii.size(), U = s.region.units().size();
+    // The nearest open site within the largest radius, as coverage counts it
+    // (the same pairs, of the point's own industry when match_industry).
+    std::vector<float> best(n, std::numeric_limits<float>::infinity());
+    if (!open.empty()) {
+        const coverage::Reach pairs = model.reach(c.radii.back(), 0, &open);
+        for (std::size_t j = 0; j < pairs.sites(); ++j)
+            for (std::uint32_t p = pairs.offset[j]; p < pairs.offset[j + 1]; ++p) best[pairs.demand[p]] = std::min(best[pairs.demand[p]], pairs.cost[p]);
+    }
+    c.radius_class.assign(n, static_cast<std::uint8_t>(K));
+    for (std::size_t i = 0; i < n; ++i)
+        if (std::isfinite(best[i]))
+            c.radius_class[i] = static_cast<std::uint8_t>(std::lower_bound(c.radii.begin(), c.radii.end(), static_cast<double>(best[i])) - c.radii.begin());
+    std::vector<double> covered(K, 0), unit_total(U, 0);
+    std::vector<std::vector<double>> unit_covered(U, std::vector<double>(K, 0));
+    for (std::size_t i = 0; i < n; ++i) {
+        const double w = c.workers[i];
+        c.total_workers += w;
+        unit_total[c.unit[i]] += w;
+        for (std::size_t k = c.radius_class[i]; k < K; ++k) {
+            covered[k] += w;
+            unit_covered[c.unit[i]][k] += w;
+        }
+    }
+    for (std::size_t k = 0; k < K; ++k) c.share.push_back(c.total_workers > 0 ? covered[k] / c.total_workers : 1.0);
+    c.share_by_unit.assign(U, std::vector<double>(K, 1.0));
+    for (std::size_t u = 0; u < U; ++u)
+        for (std::size_t k = 0; k < K; ++k)
+            if (unit_total[u] > 0) c.share_by_unit[u][k] = unit_covered[u][k] / unit_total[u];
+    for (std::size_t k = 0; k < K; ++k)
+        c.simulated_share.push_back(t.series[L.series_index(L.first_coverage_metric + k, L.all_row(), L.months.size() - 1)]);
+    return c;
+}
 
 namespace {
 
@@ -31,16 +97,67 @@ std::string fmt(const char* f, double a, double b = 0, double c = 0, double d = 
     return buf;
 }
 
-/// Cause keys of the simulation in both languages.
-std::string cause_label(const std::string& key) {
-    const std::string head = key.substr(0, key.find(':'));
-    const std::string payer = key.find(':') == std::string::npos ? "" : key.substr(key.find(':') + 1);
-    static const std::map<std::string, std::string> zh = {
-        {"money", "资金不足 money"},           {"county_match", "县级配套不足 county match"},
-        {"uptake", "企业积极性不足 uptake"},   {"durations", "建设周期 durations"},
-        {"review_failures", "未达标准或未通过评审 standard/review"}, {"no_eligible_sites", "无符合条件项目 no eligible sites"}};
-    const auto it = zh.find(head);
-    return (it == zh.end() ? head : it->second) + (payer.empty() ? "" : " (" + payer + ")");
+// ---- names and numbers --------------------------------------------------------------
+
+/// A display name (zh, with en beside it when it differs) and the id in small print.
+std::string named(const std::string& zh, const std::string& en, const std::string& id) {
+    std::string h = esc(zh);
+    if (!en.empty() && en != zh) h += " <span class=\"en\">" + esc(en) + "</span>";
+    if (!id.empty() && id != zh && id != en) h += " <span class=\"id\">" + esc(id) + "</span>";
+    return h;
+}
+
+std::string target_html(const Scenario& s, const Target& t) {
+    return named(s.labels.name("target:" + t.id, "zh"), s.labels.name("target:" + t.id, "en"), t.id);
+}
+
+std::string measure_html(const Scenario& s, Measure m) {
+    const std::string key = "measure:" + to_string(m);
+    return named(s.labels.name(key, "zh"), s.labels.name(key, "en"), "");
+}
+
+/// A payer (Results::payers[p]): the scenario's labels, else its name.
+std::string payer_html(const Scenario& s, std::size_t p, const std::string& id) {
+    const auto& payer = s.budgets.payers[p];
+    const std::string base = id.substr(0, id.find(':'));
+    for (const std::string& key : {"payer:" + id, "payer:" + base})
+        if (s.labels.names.count(key)) {
+            std::string zh = s.labels.name(key, "zh"), en = s.labels.name(key, "en");
+            if (key != "payer:" + id && !payer.unit.empty()) {  // a county's own: the label, then the county
+                const auto u = s.region.find(payer.unit);
+                if (u) {
+                    zh = s.region.unit(*u).name + zh;
+                    en = s.region.unit(*u).name_en + " " + en;
+                }
+            }
+            return named(zh, en, id);
+        }
+    return named(payer.name.empty() ? id : payer.name, "", id);
+}
+std::string payer_text(const Scenario& s, std::size_t p, const std::string& id) {
+    const auto& payer = s.budgets.payers[p];
+    if (s.labels.names.count("payer:" + id)) return s.labels.name("payer:" + id, "zh");
+    return payer.name.empty() ? id : payer.name;
+}
+
+std::string lever_html(const Scenario& s, const Lever& l) { return named(lever_label(s, l, "zh"), lever_label(s, l, "en"), l.id); }
+
+std::string unit_html(const Scenario& s, std::int32_t u) {
+    if (u < 0) return esc(s.region.name()) + " 全市 <span class=\"en\">city</span>";
+    const Unit& x = s.region.unit(static_cast<UnitIndex>(u));
+    return named(x.name, x.name_en, "");
+}
+
+/// "p50 [p05–p95]" in the measure's kind.
+std::string range_text(Measure m, const Quantiles& q) {
+    return format_value(m, q.p50) + " [" + format_value(m, q.p05) + "–" + format_value(m, q.p95) + "]";
+}
+std::string count_range(const Quantiles& q) { return format_count(q.p50) + " [" + format_count(q.p05) + "–" + format_count(q.p95) + "]"; }
+
+/// A month as "2025-06"; `never` as "not by <end>".
+std::string month_text(std::int32_t days, Date end) {
+    if (days == never) return "至 " + end.iso() + " 未达到 <span class=\"en\">not by " + end.iso() + "</span>";
+    return Date::from_days(days).iso().substr(0, 7);
 }
 
 std::string status_label(double p) {
@@ -49,11 +166,33 @@ std::string status_label(double p) {
     return "<span class=\"miss\">很可能未达标 likely missed</span>";
 }
 
+/// A table cell showing a probability on the report's ramp.
+std::string p_cell(double p) {
+    if (!std::isfinite(p)) return "<td class=\"n\">–</td>";
+    return "<td class=\"n\" style=\"background:" + ramp(p) + (p < 0.55 ? ";color:#fff" : "") + "\">" + format_share(p) + "</td>";
+}
+
 /// The index of the first month end on or after `d` (the last one if none).
 std::size_t month_of(const Layout& L, Date d) {
     for (std::size_t m = 0; m < L.months.size(); ++m)
         if (L.months[m] >= d) return m;
     return L.months.empty() ? 0 : L.months.size() - 1;
+}
+
+/// The distinct check dates of target `t`, in order.
+std::vector<Date> check_dates(const Layout& L, std::size_t t) {
+    std::vector<Date> out;
+    for (const Check& c : L.checks)
+        if (c.target == t && std::find(out.begin(), out.end(), c.date) == out.end()) out.push_back(c.date);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+/// The check of target `t` for unit `u` at `d`, or checks.size().
+std::size_t find_check(const Layout& L, std::size_t t, std::int32_t u, Date d) {
+    for (std::size_t k = 0; k < L.checks.size(); ++k)
+        if (L.checks[k].target == t && L.checks[k].unit == u && L.checks[k].date == d) return k;
+    return L.checks.size();
 }
 
 // ---- maps ---------------------------------------------------------------------------
@@ -83,9 +222,10 @@ public:
     [[nodiscard]] double x(double mx) const { return pad + (mx - m_min.x) * m_scale; }
     [[nodiscard]] double y(double my) const { return pad + (m_max.y - my) * m_scale; }
     [[nodiscard]] double height() const { return m_height; }
-    [[nodiscard]] std::string open() const {
-        return fmt("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\">", m_width, m_height,
-                   m_width, m_height);
+    [[nodiscard]] std::string open(const std::string& cls = "") const {
+        return fmt("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\"", m_width, m_height,
+                   m_width, m_height) +
+               (cls.empty() ? "" : " class=\"" + cls + "\"") + ">";
     }
     /// The unit's outline as one path (holes by the even-odd rule).
     [[nodiscard]] std::string path(std::size_t u, const std::string& fill, const std::string& stroke = "#ffffff") const {
@@ -100,11 +240,17 @@ public:
         }
         return "<path d=\"" + d + "\" fill=\"" + fill + "\" fill-rule=\"evenodd\" stroke=\"" + stroke + "\" stroke-width=\"1\"/>";
     }
-    [[nodiscard]] std::string label(std::size_t u, const std::string& text) const {
+    /// The unit's name at its label point, and a second line below it.
+    [[nodiscard]] std::string label(std::size_t u, const std::string& text, const std::string& line2 = "") const {
         const auto p = m_labels[u];
-        return fmt("<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\" fill=\"#111\" stroke=\"#fff\" stroke-width=\"2.5\""
-                   " paint-order=\"stroke\">", x(p.x), y(p.y)) + esc(text) + "</text>";
+        const char* halo = "fill=\"#111\" stroke=\"#fff\" stroke-width=\"2.5\" paint-order=\"stroke\"";
+        std::string out = fmt("<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\" ", x(p.x), y(p.y)) + halo + ">" + esc(text) + "</text>";
+        if (!line2.empty())
+            out += fmt("<text x=\"%.1f\" y=\"%.1f\" font-size=\"8.5\" text-anchor=\"middle\" ", x(p.x), y(p.y) + 10) + halo + ">" + esc(line2) +
+                   "</text>";
+        return out;
     }
+
     [[nodiscard]] MetricPoint min() const { return m_min; }
     [[nodiscard]] MetricPoint max() const { return m_max; }
 
@@ -120,84 +266,132 @@ private:
     std::vector<MetricPoint> m_labels;
 };
 
-std::string legend_ramp(const std::string& title, const std::vector<std::pair<double, std::string>>& stops) {
-    std::string s = "<div class=\"legend\">" + esc(title);
-    for (const auto& [t, text] : stops) s += "<span style=\"background:" + ramp(t) + "\"></span>" + esc(text);
-    return s + "</div>";
+/// A legend: swatches (ramp position, text).
+std::string legend(const std::string& title, const std::vector<std::pair<std::string, std::string>>& swatches) {
+    std::string s = "<span class=\"legend\">" + title;
+    for (const auto& [colour, text] : swatches) s += "<span class=\"sw\" style=\"background:" + colour + "\"></span>" + text;
+    return s + "</span>";
 }
 
-/// One map: units filled by `value` (scaled to [0, 1] by `lo`..`hi`), the
-/// sites on top coloured by their own probability.
-std::string unit_map(const Scenario& s, const MapFrame& f, const std::vector<double>& value, double lo, double hi,
+/// One map: units filled (`fill`: a ramp position in [0, 1], NaN: no value),
+/// labelled with their name and `line2`; the sites on top, white where
+/// their probability is at least 0.5.
+std::string unit_map(const Scenario& s, const MapFrame& f, const std::vector<double>& fill, const std::vector<std::string>& line2,
                      const std::vector<std::pair<LonLat, double>>& sites) {
     std::string svg = f.open();
     const auto& units = s.region.units();
-    for (std::size_t u = 0; u < units.size(); ++u) {
-        const double t = hi > lo ? (value[u] - lo) / (hi - lo) : 1.0;
-        svg += f.path(u, std::isfinite(value[u]) ? ramp(t) : "#dddddd");
-    }
+    for (std::size_t u = 0; u < units.size(); ++u) svg += f.path(u, std::isfinite(fill[u]) ? ramp(fill[u]) : "#dddddd");
     for (const auto& [pos, p] : sites) {
         const MetricPoint m = s.region.crs().forward(pos);
         char buf[128];
-        std::snprintf(buf, sizeof buf, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.6\" fill=\"%s\" stroke=\"#222\" stroke-width=\"0.3\"/>",
-                      f.x(m.x), f.y(m.y), p >= 0.5 ? "#ffffff" : "#111111");
+        if (p >= 0.5)
+            std::snprintf(buf, sizeof buf, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.4\" fill=\"#ffffff\" stroke=\"#222\" stroke-width=\"0.3\"/>", f.x(m.x),
+                          f.y(m.y));
+        else
+            std::snprintf(buf, sizeof buf, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1\" fill=\"#111111\" fill-opacity=\"0.45\"/>", f.x(m.x), f.y(m.y));
         svg += buf;
     }
-    for (std::size_t u = 0; u < units.size(); ++u) svg += f.label(u, units[u].name);
+    for (std::size_t u = 0; u < units.size(); ++u) svg += f.label(u, units[u].name, line2[u]);
     return svg + "</svg>";
 }
 
-/// The coverage surface (coverage.tif) as an embedded PNG under the unit
-/// outlines, in classes at the scenario's radii.
-std::optional<std::string> coverage_map(const Scenario& s, const MapFrame& f, const fs::path& tif, const std::vector<double>& radii) {
+/// The median against the requirement on the ramp: the dark half below the
+/// requirement (0 .. 1x), the light half above it (1x .. `hi`x).
+double ratio_position(double ratio, double hi) {
+    if (!std::isfinite(ratio)) return std::numeric_limits<double>::quiet_NaN();
+    if (ratio <= 1) return 0.5 * std::max(0.0, ratio);
+    return hi > 1 ? 0.5 + 0.5 * std::min(1.0, (ratio - 1) / (hi - 1)) : 0.5;
+}
+
+std::string times(double ratio) { return num(ratio, 2) + "×"; }
+
+/// RGBA pixels as a base64 PNG.
+std::optional<std::string> png_base64(const std::vector<std::uint8_t>& rgba, int W, int H) {
     detail::ensure_gdal();
-    detail::DatasetPtr ds(static_cast<GDALDataset*>(GDALOpenEx(tif.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
-    if (!ds) return std::nullopt;
-    double gt[6];
-    if (ds->GetGeoTransform(gt) != CE_None) return std::nullopt;
-    const int W0 = ds->GetRasterXSize(), H0 = ds->GetRasterYSize();
-    const int W = std::min(W0, 640), H = std::max(1, static_cast<int>(std::lround(static_cast<double>(H0) * W / W0)));
-    GDALRasterBand* band = ds->GetRasterBand(1);
-    int has_nodata = 0;
-    const double nodata = band->GetNoDataValue(&has_nodata);
-    std::vector<float> v(static_cast<std::size_t>(W) * static_cast<std::size_t>(H));
-    if (band->RasterIO(GF_Read, 0, 0, W0, H0, v.data(), W, H, GDT_Float32, 0, 0) != CE_None) return std::nullopt;
-    std::vector<std::uint8_t> rgba(v.size() * 4, 0);
-    const std::size_t classes = radii.size() + 1;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        if ((has_nodata && v[i] == static_cast<float>(nodata)) || !std::isfinite(v[i])) continue;
-        std::size_t k = 0;
-        while (k < radii.size() && v[i] > radii[k]) ++k;
-        const auto c = ramp_rgb(1.0 - static_cast<double>(k) / static_cast<double>(classes - 1));
-        std::copy(c.begin(), c.end(), rgba.begin() + static_cast<std::ptrdiff_t>(4 * i));
-        rgba[4 * i + 3] = 255;
-    }
     GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
     GDALDriver* png = GetGDALDriverManager()->GetDriverByName("PNG");
     if (!mem || !png) return std::nullopt;
     detail::DatasetPtr img(mem->Create("", W, H, 4, GDT_Byte, nullptr));
+    if (!img) return std::nullopt;
     for (int b = 0; b < 4; ++b)
-        if (img->GetRasterBand(b + 1)->RasterIO(GF_Write, 0, 0, W, H, rgba.data() + b, W, H, GDT_Byte, 4, 4 * W) != CE_None) return std::nullopt;
-    const std::string vsi = "/vsimem/tisheng-report-" + std::to_string(reinterpret_cast<std::uintptr_t>(&v)) + ".png";
+        if (img->GetRasterBand(b + 1)->RasterIO(GF_Write, 0, 0, W, H, const_cast<std::uint8_t*>(rgba.data()) + b, W, H, GDT_Byte, 4, 4 * W) !=
+            CE_None)
+            return std::nullopt;
+    const std::string vsi = "/vsimem/tisheng-report-" + std::to_string(reinterpret_cast<std::uintptr_t>(&rgba)) + ".png";
     GDALDataset* out = png->CreateCopy(vsi.c_str(), img.get(), FALSE, nullptr, nullptr, nullptr);
     if (!out) return std::nullopt;
     GDALClose(out);
     vsi_l_offset size = 0;
     GByte* bytes = VSIGetMemFileBuffer(vsi.c_str(), &size, FALSE);
-    const std::string b64 = bytes ? base64(std::string_view(reinterpret_cast<const char*>(bytes), size)) : std::string();
+    std::string b64 = bytes ? base64(std::string_view(reinterpret_cast<const char*>(bytes), size)) : std::string();
     VSIUnlink(vsi.c_str());
     if (b64.empty()) return std::nullopt;
+    return b64;
+}
 
-    // The raster's corners in the map's pixels.
-    const double x0 = f.x(gt[0]), y0 = f.y(gt[3]), x1 = f.x(gt[0] + gt[1] * W0), y1 = f.y(gt[3] + gt[5] * H0);
-    std::string svg = f.open();
-    for (std::size_t u = 0; u < s.region.units().size(); ++u) svg += f.path(u, "#f4f4f6", "none");
-    svg += fmt("<image x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" preserveAspectRatio=\"none\" ", x0, y0, x1 - x0, y1 - y0) +
-           "href=\"data:image/png;base64," + b64 + "\"/>";
-    for (std::size_t u = 0; u < s.region.units().size(); ++u) svg += f.path(u, "none", "#333333");
-    for (std::size_t u = 0; u < s.region.units().size(); ++u) svg += f.label(u, s.region.units()[u].name);
+constexpr const char* reach_tint = "#d6e0f0";
+
+/// The coverage snapshot as a map: the area within the headline radius of
+/// an open site shaded (Euclidean distances to any site only), the demand
+/// points with workers at the date coloured by the radius that reaches
+/// them, the open sites, and each unit's share within the headline radius.
+std::string coverage_svg(const Scenario& s, const MapFrame& f, const CoverageSnapshot& c, bool tinted) {
+    const auto& units = s.region.units();
+    const std::size_t K = c.radii.size();
+    std::string svg = f.open("coverage");
+    for (std::size_t u = 0; u < units.size(); ++u) svg += f.path(u, "#f4f4f6", "none");
+    if (tinted) {
+        // A coarse grid (about 480 cells across) of the distance to the nearest open site.
+        const double extent = std::max(f.max().x - f.min().x, f.max().y - f.min().y);
+        const double cell = std::max(s.coverage.cell_m, extent / 480);
+        const coverage::Grid grid = coverage::region_grid(s.region, cell, "coverage.cell_m");
+        const std::vector<std::uint8_t> mask = coverage::region_mask(s.region, grid);
+        const std::vector<float> d = coverage::distance_surface(grid, c.open_sites, 0);
+        const int W = static_cast<int>(grid.width), H = static_cast<int>(grid.height);
+        std::vector<std::uint8_t> rgba(static_cast<std::size_t>(W) * static_cast<std::size_t>(H) * 4, 0);
+        const std::uint8_t tint[3] = {0xd6, 0xe0, 0xf0};
+        for (std::size_t i = 0; i < d.size(); ++i)
+            if (mask[i] && d[i] <= c.radii[c.headline]) {
+                std::copy(tint, tint + 3, rgba.begin() + static_cast<std::ptrdiff_t>(4 * i));
+                rgba[4 * i + 3] = 255;
+            }
+        if (const auto b64 = png_base64(rgba, W, H)) {
+            const double x0 = f.x(grid.x0), y0 = f.y(grid.y0), x1 = f.x(grid.x0 + grid.cell * W), y1 = f.y(grid.y0 - grid.cell * H);
+            svg += fmt("<image x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" preserveAspectRatio=\"none\" ", x0, y0, x1 - x0, y1 - y0) +
+                   "href=\"data:image/png;base64," + *b64 + "\"/>";
+        }
+    }
+    for (std::size_t u = 0; u < units.size(); ++u) svg += f.path(u, "none", "#555555");
+    // Demand points: the covered first, the farthest on top.
+    double wmax = 0;
+    std::size_t shown = 0;
+    for (double w : c.workers) {
+        wmax = std::max(wmax, w);
+        shown += w > 0;
+    }
+    const double r0 = shown > 2000 ? 0.6 : 0.9, r1 = shown > 2000 ? 1.1 : 1.6;
+    for (std::size_t k = 0; k <= K; ++k) {
+        svg += "<g class=\"radius-" + std::to_string(k) + "\" fill=\"" + ramp(1.0 - static_cast<double>(k) / static_cast<double>(std::max<std::size_t>(1, K))) +
+               "\" stroke=\"#333\" stroke-width=\"0.3\">";
+        for (std::size_t i = 0; i < c.demand.size(); ++i) {
+            if (c.radius_class[i] != k || !(c.workers[i] > 0)) continue;
+            svg += fmt("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\"/>", f.x(c.demand[i].x), f.y(c.demand[i].y), r0 + r1 * std::sqrt(c.workers[i] / wmax));
+        }
+        svg += "</g>";
+    }
+    svg += "<g class=\"sites\" fill=\"#000\">";
+    const bool stations = s.programme.kind == ProgrammeKind::stations;
+    for (const auto& p : c.open_sites) {
+        if (stations) svg += fmt("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"0.7\"/>", f.x(p.x), f.y(p.y));
+        else svg += fmt("<path d=\"M%.1f %.1fl2.6 2.6l-2.6 2.6l-2.6 -2.6z\" stroke=\"#fff\" stroke-width=\"0.6\"/>", f.x(p.x), f.y(p.y) - 2.6);
+    }
+    svg += "</g>";
+    for (std::size_t u = 0; u < units.size(); ++u)
+        svg += f.label(u, units[u].name, u < c.share_by_unit.size() ? format_share(c.share_by_unit[u][c.headline]) : "");
     return svg + "</svg>";
 }
+
+std::string radius_text(double r, const std::string& unit) { return num(r) + " " + unit; }
 
 // ---- charts -------------------------------------------------------------------------
 
@@ -267,6 +461,237 @@ std::string money_chart(const Results::PayerResult& p, const Layout& L, const st
     return svg + "</svg>";
 }
 
+// ---- sections -----------------------------------------------------------------------
+
+/// A dated target: per unit (or the city) the requirement, P(met), the
+/// measure at the deadline and a verdict.
+std::string dated_target_table(const Scenario& s, const Results& r, std::size_t t) {
+    const Layout& L = r.layout;
+    const Target& tg = s.programme.targets[t];
+    std::string h = "<table><tr><th>单位 Unit</th><th>要求 Required</th><th>P(达标 met)</th><th>中位数 Median [p05–p95]</th>"
+                    "<th>首次达到 First reached (p50)</th><th>判断 Verdict</th></tr>";
+    for (std::size_t k = 0; k < L.checks.size(); ++k) {
+        const Check& c = L.checks[k];
+        if (c.target != t) continue;
+        const auto& cr = r.checks[k];
+        h += "<tr><td>" + unit_html(s, c.unit) + "</td><td class=\"n\">" + format_value(tg.measure, c.required) + "</td>" + p_cell(cr.p_met) +
+             "<td class=\"n\">" + range_text(tg.measure, cr.value) + "</td><td class=\"n\">" + month_text(cr.first_met_p50, s.run.end) + "</td><td>" +
+             status_label(cr.p_met) + "</td></tr>";
+    }
+    return h + "</table>";
+}
+
+/// A recurring target: per unit and the city, at each check date, P(met),
+/// the measure, what is missing; the first month reaching the requirement;
+/// and the structural ceiling (every lever relaxed).
+std::string recurring_target_table(const Scenario& s, const Results& r, std::size_t t) {
+    const Layout& L = r.layout;
+    const Target& tg = s.programme.targets[t];
+    const auto dates = check_dates(L, t);
+    const bool share = tg.measure == Measure::share_eligible_with_station;
+    std::vector<std::int32_t> rows;  // units of the target's checks, then the city
+    for (const Check& c : L.checks)
+        if (c.target == t && std::find(rows.begin(), rows.end(), c.unit) == rows.end()) rows.push_back(c.unit);
+    std::sort(rows.begin(), rows.end(), [](std::int32_t a, std::int32_t b) { return (a < 0 ? 1 << 30 : a) < (b < 0 ? 1 << 30 : b); });
+    // The city as a whole, from the series, when the target is checked per unit.
+    const auto metric = std::find(L.metrics.begin(), L.metrics.end(), share ? std::string("share_with_station") : to_string(tg.measure));
+    const bool city_row = std::find(rows.begin(), rows.end(), -1) == rows.end() && metric != L.metrics.end() && !L.months.empty();
+    const std::string thr = format_value(tg.measure, tg.required_default);
+    const std::string missing_head = share ? "未建站的到期项目 Due projects without a station" : "差额 Short of the requirement";
+    std::string h = "<table><tr><th>单位 Unit</th><th>首次达到要求 First month reaching it<br><span class=\"en\">p50 (p05–p95)</span></th>"
+                    "<th>检查日 Date</th><th>P(达标 met)</th><th>" + measure_html(s, tg.measure) + "<br><span class=\"en\">p50 [p05–p95]</span></th><th>" +
+                    missing_head + "<br><span class=\"en\">p50 [p05–p95]</span></th></tr>";
+    auto all_rows = rows;
+    if (city_row) all_rows.push_back(-1);
+    for (std::int32_t u : all_rows) {
+        bool first = true;
+        for (const Date& d : dates) {
+            const std::size_t k = find_check(L, t, u, d);
+            h += "<tr>";
+            if (first) {
+                std::string reach = "–", every;
+                if (k < L.checks.size()) {
+                    const auto& cr = r.checks[k];
+                    reach = month_text(cr.first_met_p50, s.run.end);
+                    if (cr.first_met_p50 != never || cr.first_met_p05 != never)
+                        reach += " <span class=\"en\">(" + (cr.first_met_p05 == never ? std::string("–") : Date::from_days(cr.first_met_p05).iso().substr(0, 7)) +
+                                 "–" + (cr.first_met_p95 == never ? "not by " + s.run.end.iso() : Date::from_days(cr.first_met_p95).iso().substr(0, 7)) + ")</span>";
+                    every = "<br><span class=\"en\">P(每次均达标 met at every date) " + format_share(p_met_all_dates(r, k)) + "</span>";
+                } else {
+                    every = "<br><span class=\"en\">全市合计 the city as a whole, not itself checked</span>";
+                }
+                const std::string span = " rowspan=\"" + std::to_string(dates.size()) + "\"";
+                h += "<td" + span + ">" + unit_html(s, u) + every + "</td><td" + span + ">" + reach + "</td>";
+                first = false;
+            }
+            h += "<td class=\"date\">" + d.iso() + "</td>";
+            if (k < L.checks.size()) {
+                const auto& cr = r.checks[k];
+                h += p_cell(cr.p_met) + "<td class=\"n\">" + range_text(tg.measure, cr.value) + "</td><td class=\"n\">" + count_range(cr.missing) + "</td>";
+            } else {
+                const Quantiles& q = r.series[L.series_index(static_cast<std::size_t>(metric - L.metrics.begin()), L.all_row(), month_of(L, d))];
+                h += "<td class=\"n\">–</td><td class=\"n\">" + range_text(tg.measure, q) + "</td><td class=\"n\">–</td>";
+            }
+            h += "</tr>";
+        }
+    }
+    h += "</table>";
+    h += "<p class=\"note\">要求 Required: " + thr + (share ? " 的到期在建合格项目已建站 of the due eligible projects have a built station" : "") +
+         "; 检查日 checked at " + [&] {
+             std::string ds;
+             for (const Date& d : dates) ds += (ds.empty() ? "" : ", ") + d.iso();
+             return ds;
+         }() + (tg.grace_days > 0 ? "; 项目开工 " + std::to_string(tg.grace_days) + " 天后到期 a project is due " + std::to_string(tg.grace_days) +
+                                        " days after it starts" : "") + ".</p>";
+    // The structural ceiling: every lever relaxed, in the re-run misses.
+    if (r.fixes) {
+        std::string lines;
+        for (const Date& d : dates) {
+            double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+            std::int32_t worst = -2;
+            for (std::size_t k = 0; k < L.checks.size(); ++k) {
+                if (L.checks[k].target != t || L.checks[k].date != d) continue;
+                const Fix* f = r.fixes->find(k);
+                if (!f || f->rerun == 0) continue;
+                if (f->all_value.p50 < lo) worst = L.checks[k].unit;
+                lo = std::min(lo, f->all_value.p50);
+                hi = std::max(hi, f->all_value.p50);
+            }
+            if (worst == -2) continue;
+            lines += "<li>" + d.iso() + ": " + (share ? "到期项目可建站比例 " : "") + format_value(tg.measure, lo) +
+                     (hi > lo ? "–" + format_value(tg.measure, hi) : std::string()) + " <span class=\"en\">(" + (share ? "of due projects served, " : "") +
+                     "p50; lowest: " + esc(worst < 0 ? s.region.name() : s.region.unit(static_cast<UnitIndex>(worst)).name) + ")</span></li>";
+        }
+        if (!lines.empty())
+            h += "<p><b>结构上限 Structural ceiling</b>: 即使放开所有杠杆 <span class=\"en\">even with every lever relaxed (re-runs of the missed "
+                 "replications), " + std::string(share ? "this share of due projects can be served by the date" : "the measure by the date") +
+                 "</span>:</p><ul class=\"note\">" + lines + "</ul>";
+    }
+    return h;
+}
+
+/// Why missed and what would fix it: per target and date, the checks missed
+/// at least once (weakest first), P(met) with each lever relaxed, the
+/// smallest set of levers, every lever.
+std::string fixes_section(const Scenario& s, const Results& r) {
+    const Layout& L = r.layout;
+    std::string h = "<h2>为何未达标 · 如何补救 <span class=\"en\">Why targets are missed, and what would fix them</span></h2>\n";
+    if (!r.fixes) {
+        return h + "<p>未计算（--no-explain） <span class=\"en\">Not computed: the run was made with --no-explain.</span></p>\n";
+    }
+    const Counterfactuals& cf = *r.fixes;
+    if (cf.fixes.empty()) return h + "<p>每次重复均达标 <span class=\"en\">Every check was met in every replication.</span></p>\n";
+    h += "<p class=\"note\">方法 Method: 每个未达标的重复（至多 " + std::to_string(cf.sample) +
+         " 个，均匀抽取）在同一随机数流下放开一个杠杆重新运行，差别即为该杠杆本身的作用。 <span class=\"en\">Each replication that missed a check (" +
+         std::to_string(cf.sample) + " of them, evenly spaced over the misses) is run again with one lever relaxed and every random stream the "
+         "same (draws are keyed by replication, site and purpose), so a difference is that lever's effect alone. P(met | lever) = P(met) + "
+         "(1 − P(met)) × the share of the re-run misses then met. The smallest set is the fewest levers fixing at least " +
+         format_share(cf.fix_share) + " of the re-run misses (" + std::to_string(cf.sets_run) + " sets tried, at most " + std::to_string(cf.max_sets) +
+         "); “search capped” where the cap stopped the search before a smaller set was found.</span></p>\n";
+    for (std::size_t t = 0; t < s.programme.targets.size(); ++t) {
+        const Target& tg = s.programme.targets[t];
+        for (const Date& d : check_dates(L, t)) {
+            std::vector<std::pair<std::size_t, const Fix*>> cols;  // (check, fix), weakest first
+            for (std::size_t k = 0; k < L.checks.size(); ++k)
+                if (L.checks[k].target == t && L.checks[k].date == d)
+                    if (const Fix* f = cf.find(k)) cols.emplace_back(k, f);
+            if (cols.empty()) continue;
+            std::stable_sort(cols.begin(), cols.end(), [&](const auto& a, const auto& b) { return r.checks[a.first].p_met < r.checks[b.first].p_met; });
+            h += "<section><h3>" + target_html(s, tg) + " · " + d.iso() + "</h3><table class=\"fix\" data-target=\"" + esc(tg.id) + "\" data-date=\"" +
+                 d.iso() + "\"><tr><th></th>";
+            for (const auto& [k, f] : cols)
+                h += "<th data-unit=\"" + esc(L.checks[k].unit < 0 ? std::string("all") : s.region.unit(static_cast<UnitIndex>(L.checks[k].unit)).id) + "\">" +
+                     unit_html(s, L.checks[k].unit) + "</th>";
+            h += "</tr><tr><td>P(达标 met)</td>";
+            for (const auto& [k, f] : cols) h += p_cell(r.checks[k].p_met);
+            h += "</tr><tr><td>重跑的未达标重复 <span class=\"en\">misses re-run / missed</span></td>";
+            for (const auto& [k, f] : cols) h += "<td class=\"n\">" + std::to_string(f->rerun) + " / " + std::to_string(f->missed) + "</td>";
+            h += "</tr>";
+            for (std::size_t l = 0; l < cf.levers.size(); ++l) {
+                h += "<tr data-lever=\"" + esc(cf.levers[l].id) + "\"><td>P(met | " + lever_html(s, cf.levers[l]) + ")</td>";
+                for (const auto& [k, f] : cols) h += f->rerun > 0 ? p_cell(p_met_if(r.checks[k].p_met, f->fixed_by[l])) : "<td class=\"n\">–</td>";
+                h += "</tr>";
+            }
+            h += "<tr><td><b>最小杠杆组合 Smallest set</b></td>";
+            for (const auto& [k, f] : cols) {
+                std::string cell = "–";
+                if (f->rerun == 0) cell = "未重跑 <span class=\"en\">not re-run (outside the sample)</span>";
+                else if (f->smallest.empty()) cell = "无 <span class=\"en\">none fixes " + format_share(cf.fix_share) + "</span>";
+                else {
+                    cell = esc(lever_set_label(s, cf, f->smallest, "zh")) + " <span class=\"en\">" + esc(lever_set_label(s, cf, f->smallest, "en")) + "</span>";
+                    if (f->capped) cell += " <span class=\"miss\">search capped</span>";
+                }
+                h += "<td>" + cell + "</td>";
+            }
+            h += "</tr><tr><td>P(met | 最小组合 smallest set)</td>";
+            for (const auto& [k, f] : cols)
+                h += f->rerun > 0 && !f->smallest.empty() ? p_cell(p_met_if(r.checks[k].p_met, f->smallest_fixed)) : "<td class=\"n\">–</td>";
+            h += "</tr><tr><td>P(met | 放开全部 every lever)</td>";
+            for (const auto& [k, f] : cols) h += f->rerun > 0 ? p_cell(p_met_if(r.checks[k].p_met, f->all_fixed)) : "<td class=\"n\">–</td>";
+            h += "</tr><tr><td>" + measure_html(s, tg.measure) + " | 放开全部 <span class=\"en\">every lever, p50</span></td>";
+            for (const auto& [k, f] : cols) h += "<td class=\"n\">" + (f->rerun > 0 ? format_value(tg.measure, f->all_value.p50) : std::string("–")) + "</td>";
+            h += "</tr></table></section>\n";
+        }
+    }
+    return h;
+}
+
+/// Every value of the scenario file with where it comes from, by top-level
+/// key; a note shared with the row above is not repeated.
+std::string inputs_section(const Scenario& s) {
+    static const std::map<std::string, std::string> kind_zh = {{"notice", "通知原文"}, {"interpretation", "解读"}, {"assumption", "假设"},
+                                                               {"synthetic", "合成数据"}, {"calibrated", "校准"},  {"none", "未注明"},
+                                                               {"text", "文本"}};
+    std::string h = "<h2>输入及来源 <span class=\"en\">Inputs and where they come from</span></h2>\n";
+    if (s.inputs.empty())
+        return h + "<p>情景未列出其输入 <span class=\"en\">The scenario lists no inputs with provenance (Scenario::inputs is empty).</span></p>\n";
+    // A value's kind: its source's; without one, "none" for a number or date
+    // (which needs one) and "text" for the rest (ids, names, choices).
+    auto kind_of = [](const InputValue& v) -> std::string {
+        if (v.source) return std::string(to_string(v.source->kind));
+        return v.needs_source ? "none" : "text";
+    };
+    std::map<std::string, std::size_t> counts;
+    for (const InputValue& v : s.inputs) ++counts[kind_of(v)];
+    h += "<p>" + std::to_string(s.inputs.size()) + " 个取值 <span class=\"en\">values</span>:";
+    bool first = true;
+    for (const char* k : {"notice", "interpretation", "assumption", "synthetic", "calibrated", "none", "text"}) {
+        if (!counts.count(k)) continue;
+        const std::string label = std::string(k) == "none" ? "无来源的数字或日期 none (numbers and dates without a source)"
+                                  : std::string(k) == "text" ? "无来源的文本 text without a source"
+                                                             : kind_zh.at(k) + " " + k;
+        h += std::string(first ? " " : " · ") + "<span class=\"kind-" + k + "\">" + label + " <b>" + std::to_string(counts[k]) + "</b></span>";
+        first = false;
+    }
+    h += "</p>\n<table class=\"inputs\"><tr><th>键 Key</th><th>值 Value</th><th>来源 Kind</th><th>说明 Note</th></tr>";
+    auto top = [](const std::string& path) { return path.substr(0, path.find_first_of(".[")); };
+    std::vector<std::string> order;
+    for (const InputValue& v : s.inputs)
+        if (std::find(order.begin(), order.end(), top(v.path)) == order.end()) order.push_back(top(v.path));
+    for (const std::string& key : order) {
+        h += "<tr><th colspan=\"4\">" + esc(key) + "</th></tr>";
+        std::string previous;
+        for (const InputValue& v : s.inputs) {
+            if (top(v.path) != key) continue;
+            std::string rest = v.path.substr(key.size());
+            if (!rest.empty() && rest[0] == '.') rest.erase(0, 1);
+            std::string value = v.value;
+            if (value.size() > 90) value = value.substr(0, 87) + "...";
+            const std::string kind = kind_of(v);
+            std::string note;
+            if (v.source) {
+                note = esc(v.source->note);
+                if (!v.source_path.empty() && v.source_path != v.path) note += " <span class=\"id\">(" + esc(v.source_path) + ")</span>";
+            }
+            const std::string shown = !note.empty() && note == previous ? "〃" : note;
+            previous = note;
+            h += "<tr><td>" + esc(rest.empty() ? key : rest) + "</td><td class=\"v\">" + esc(value) + "</td><td class=\"kind-" + kind + "\">" +
+                 (kind == "text" ? std::string("–") : kind_zh.at(kind) + " " + kind) + "</td><td class=\"note\">" + shown + "</td></tr>";
+        }
+    }
+    return h + "</table>\n";
+}
+
 }  // namespace
 
 void write_report(const Scenario& s, const Results& r, const fs::path& dir, const ReportOptions& o) {
@@ -277,7 +702,7 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
     const std::size_t U = units.size();
     std::string h = page_begin(s.title);
 
-    // ---- title and inputs
+    // ---- title and run
     h += "<h1>" + esc(s.title) + "</h1>\n<p>" + esc(s.region.name()) + " · " +
          (stations ? "农民工素质和技能提升站 Skill stations on construction projects" : "产业工人技能培训基地 Industrial training bases") +
          " · 报告日期 report date " + s.run.report_date.iso() + "</p>\n";
@@ -294,85 +719,152 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
     meta("引擎版本 Engine", "tisheng " + esc(engine_version()));
     if (!o.created.empty()) meta("运行时间 Run at", esc(o.created));
     if (!o.forms_source.empty()) meta("表格状态来源 Forms' statuses", esc(o.forms_source));
+    meta("输入来源 Inputs", std::to_string(s.inputs.size()) + " 个取值及其来源见文末 <span class=\"en\">values, each with its source: see the end</span>");
     h += "</table>\n";
 
-    // ---- headline
+    // ---- targets
     h += "<h2>目标达成 <span class=\"en\">Targets: who meets them, and how likely</span></h2>\n";
     for (std::size_t t = 0; t < targets.size(); ++t) {
         const Target& tg = targets[t];
-        h += "<section><h3>" + esc(tg.id) + " · " + (tg.recurring() ? "自 from " : "截至 by ") + tg.deadline.iso() + " · " + esc(to_string(tg.measure)) +
-             "</h3>\n<p>全部达标的概率 P(every " + (tg.city_wide ? "city-wide" : "unit") + " check met) <b>" +
-             percent(p_targets_met(r, {t})) + "</b></p>\n<table><tr><th>单位 Unit</th><th>要求 Required</th><th>P(达标 met)</th>"
-             "<th>中位数 Median [p05–p95]</th><th>判断 Verdict</th></tr>";
-        for (std::size_t k = 0; k < L.checks.size(); ++k) {
-            const Check& c = L.checks[k];
-            if (c.target != t) continue;
-            const auto& cr = r.checks[k];
-            const std::string name = c.unit < 0 ? s.region.name() + " 全市 all" : units[static_cast<std::size_t>(c.unit)].name;
-            h += "<tr><td>" + esc(name) + "</td><td class=\"n\">" + num(c.required) + "</td><td class=\"n\" style=\"background:" +
-                 ramp(cr.p_met) + (cr.p_met < 0.55 ? ";color:#fff" : "") + "\">" + percent(cr.p_met) + "</td><td class=\"n\">" + num(cr.value.p50) +
-                 " [" + num(cr.value.p05) + "–" + num(cr.value.p95) + "]</td><td>" + status_label(cr.p_met) + "</td></tr>";
-        }
-        h += "</table></section>\n";
+        h += "<section><h3>" + target_html(s, tg) + " · " + (tg.recurring() ? "自 from " : "截至 by ") + tg.deadline.iso() + " · " +
+             measure_html(s, tg.measure) + "</h3>\n<p>全部达标的概率 <span class=\"en\">P(every " + (tg.city_wide ? "city-wide" : "unit") + " check met" +
+             (tg.recurring() ? ", at every date" : "") + ")</span> <b>" + format_share(p_targets_met(r, {t})) + "</b></p>\n";
+        h += tg.recurring() ? recurring_target_table(s, r, t) : dated_target_table(s, r, t);
+        h += "</section>\n";
     }
 
-    // ---- maps
+    // ---- maps of the targets
     h += "<h2>地图 <span class=\"en\">Maps</span></h2>\n<div class=\"maps\">";
     const MapFrame frame(s.region, 340);
     std::vector<Date> city_maps;  // city-wide targets share one map per deadline
     for (std::size_t t = 0; t < targets.size(); ++t) {
         const Target& tg = targets[t];
-        if (tg.city_wide) {
-            if (std::find(city_maps.begin(), city_maps.end(), tg.deadline) != city_maps.end()) continue;
-            city_maps.push_back(tg.deadline);
+        for (const Date& d : check_dates(L, t)) {
+            std::vector<double> fill(U, std::numeric_limits<double>::quiet_NaN());
+            std::vector<std::string> line2(U);
+            std::string title, what, key, req_text;
+            if (!tg.city_wide) {
+                // The median against the requirement: it varies where P(met) is 0 or 1 everywhere.
+                std::vector<double> ratio(U, std::numeric_limits<double>::quiet_NaN());
+                double top = 1;
+                std::set<double> required;
+                for (const Check& c : L.checks)
+                    if (c.target == t && c.date == d && c.unit >= 0) required.insert(c.required);
+                for (std::size_t k = 0; k < L.checks.size(); ++k) {
+                    const Check& c = L.checks[k];
+                    if (c.target != t || c.date != d || c.unit < 0) continue;
+                    const auto u = static_cast<std::size_t>(c.unit);
+                    ratio[u] = c.required > 0 ? r.checks[k].value.p50 / c.required : std::numeric_limits<double>::quiet_NaN();
+                    if (std::isfinite(ratio[u])) top = std::max(top, ratio[u]);
+                    line2[u] = format_value(tg.measure, r.checks[k].value.p50) +
+                               (required.size() > 1 ? " / " + format_value(tg.measure, c.required) : std::string()) + " · P " + format_share(r.checks[k].p_met);
+                }
+                if (required.size() == 1) req_text = "; 要求 required " + format_value(tg.measure, *required.begin());
+                const double hi = top > 1 ? std::max(top, ticks(1, top, 4).back()) : 1.0;
+                for (std::size_t u = 0; u < U; ++u) fill[u] = ratio_position(ratio[u], hi);
+                title = target_html(s, tg);
+                what = "填色 fill: 中位数 ÷ 要求 <span class=\"en\">median ÷ required</span>; 标注 labels: 中位数" + std::string(req_text.empty() ? " / 要求" : "") +
+                       " · P(达标 met)" + req_text;
+                std::vector<std::pair<std::string, std::string>> sw{{ramp(0), "0×"}, {ramp(0.25), "0.5×"}, {ramp(0.5), "1× = 要求 required"}};
+                if (hi > 1) {
+                    sw.emplace_back(ramp(0.75), times((1 + hi) / 2));
+                    sw.emplace_back(ramp(1), "≥ " + times(hi));
+                }
+                key = legend("", sw);
+            } else {
+                if (std::find(city_maps.begin(), city_maps.end(), d) != city_maps.end() || !L.per_unit_series() || L.metrics.empty()) continue;
+                city_maps.push_back(d);
+                const std::size_t m = month_of(L, d);
+                std::vector<double> v(U);
+                double hi = 1;
+                for (std::size_t u = 0; u < U; ++u) hi = std::max(hi, v[u] = r.series[L.series_index(0, u, m)].p50);
+                hi = ticks(0, hi, 4).back();
+                for (std::size_t u = 0; u < U; ++u) {
+                    fill[u] = v[u] / hi;
+                    line2[u] = format_count(v[u]);
+                }
+                title = "全市目标 <span class=\"en\">city-wide targets</span>";
+                what = "填色及标注 fill and labels: 各单位" + s.labels.name("measure:" + L.metrics[0], "zh") + "中位数 <span class=\"en\">median " +
+                       esc(s.labels.name("measure:" + L.metrics[0], "en")) + " per unit</span>";
+                key = legend("", {{ramp(0), "0"}, {ramp(0.25), format_count(hi / 4)}, {ramp(0.5), format_count(hi / 2)}, {ramp(0.75), format_count(hi * 3 / 4)},
+                                  {ramp(1), format_count(hi)}});
+            }
+            // Sites: projects by P(station built by the date), or bases by P(named).
+            std::vector<std::pair<LonLat, double>> sites;
+            std::string dots;
+            if (stations) {
+                const auto di = std::find(r.project_deadlines.begin(), r.project_deadlines.end(), d);
+                if (di != r.project_deadlines.end()) {
+                    const auto& col = r.project_p_built[static_cast<std::size_t>(di - r.project_deadlines.begin())];
+                    for (std::size_t p = 0; p < s.sites.projects.size(); ++p) sites.emplace_back(s.sites.projects[p].pos, col[p]);
+                    dots = "; 点 dots: 登记项目，白色 = P(建成 built) ≥ 50 % <span class=\"en\">register projects, white: P(station built by then) ≥ 50 %</span>";
+                }
+            } else {
+                for (std::size_t b = 0; b < s.sites.bases.size(); ++b) sites.emplace_back(s.sites.bases[b].pos, r.base_p_named[b]);
+                dots = "; 点 dots: 候选基地，白色 = P(命名 named) ≥ 50 % <span class=\"en\">candidate bases, white: P(named) ≥ 50 %</span>";
+            }
+            h += "<figure>" + unit_map(s, frame, fill, line2, sites) + "<figcaption><b>" + title + "</b> " + d.iso() + ": " + what + dots + "<br>" + key +
+                 "</figcaption></figure>";
         }
-        std::vector<double> value(U, std::numeric_limits<double>::quiet_NaN());
-        double lo = 0, hi = 1;
-        std::string what;
-        if (!tg.city_wide) {
-            for (std::size_t k = 0; k < L.checks.size(); ++k)
-                if (L.checks[k].target == t && L.checks[k].unit >= 0) value[static_cast<std::size_t>(L.checks[k].unit)] = r.checks[k].p_met;
-            what = "P(达标 met)";
-        } else {
-            if (!L.per_unit_series() || L.metrics.empty()) continue;
-            const std::size_t m = month_of(L, tg.deadline);
-            hi = 1;
-            for (std::size_t u = 0; u < U; ++u) hi = std::max(hi, value[u] = r.series[L.series_index(0, u, m)].p50);
-            lo = 0;
-            what = L.metrics[0] + " p50";
-        }
-        // Sites: projects by P(station built by the deadline), or bases by P(named).
-        std::vector<std::pair<LonLat, double>> sites;
-        if (stations) {
-            const auto d = std::find(r.project_deadlines.begin(), r.project_deadlines.end(), tg.deadline);
-            const std::size_t di = d == r.project_deadlines.end() ? r.project_deadlines.size() - 1 : static_cast<std::size_t>(d - r.project_deadlines.begin());
-            for (std::size_t p = 0; p < s.sites.projects.size(); ++p) sites.emplace_back(s.sites.projects[p].pos, r.project_p_built[di][p]);
-        } else {
-            for (std::size_t b = 0; b < s.sites.bases.size(); ++b) sites.emplace_back(s.sites.bases[b].pos, r.base_p_named[b]);
-        }
-        h += "<figure>" + unit_map(s, frame, value, lo, hi, sites) + "<figcaption><b>" + esc(tg.city_wide ? "全市目标 city-wide targets" : tg.id) +
-             "</b> " + tg.deadline.iso() + ": " + esc(what) +
-             "; 点 dots: " + (stations ? "项目，白色 = P(建成 built) ≥ 50 %" : "候选基地，白色 = P(命名 named) ≥ 50 %") + "</figcaption></figure>";
     }
-    h += "</div>\n" + legend_ramp("填色 Fill: ", {{0, "0"}, {0.25, ""}, {0.5, "0.5"}, {0.75, ""}, {1, "1 (or the largest)"}});
-    if (const auto cov = coverage_map(s, frame, dir / "coverage.tif", L.radii)) {
-        h += "<section><h3>覆盖 <span class=\"en\">Coverage at " + s.run.end.iso() + ": distance to the nearest likely-open site</span></h3>" + *cov;
-        std::vector<std::pair<double, std::string>> classes;
-        for (std::size_t k = 0; k <= L.radii.size(); ++k)
-            classes.emplace_back(1.0 - static_cast<double>(k) / static_cast<double>(L.radii.size()),
-                                 k < L.radii.size() ? "≤ " + num(L.radii[k]) + " " + L.radius_unit : "> " + num(L.radii.back()) + " " + L.radius_unit);
-        h += legend_ramp("", classes);
-        const std::size_t last = L.months.size() - 1, head = L.headline_radius();
-        if (!L.radii.empty())
-            h += "<p>" + num(L.radii[head]) + " " + L.radius_unit + " 内工人占比 share of workers within: <b>" +
-                 percent(r.series[L.series_index(L.first_coverage_metric + head, L.all_row(), last)].p50) + "</b> (中位数 median)</p>";
-        h += "</section>\n";
+    h += "</div>\n";
+
+    // ---- coverage: one replication, the same numbers as the map
+    if (!L.radii.empty() && !L.months.empty()) {
+        std::optional<Simulator> own;
+        const Simulator* sim = o.simulator;
+        if (!sim) sim = &own.emplace(s);
+        const CoverageSnapshot c = coverage_snapshot(s, *sim, r);
+        const bool tinted = !s.coverage.cost_matrix && !s.coverage.match_industry && !c.open_sites.empty();
+        const std::size_t K = c.radii.size(), head = c.headline, last = L.months.size() - 1;
+        const std::string site_word = stations ? "提升站 stations" : "基地 bases";
+        const std::string hr = radius_text(c.radii[head], c.radius_unit);
+        h += "<section class=\"coverage\"><h3>覆盖 <span class=\"en\">Coverage at " + c.date.iso() + ": replication " + std::to_string(c.replication) +
+             " (the median one), its open " + (stations ? "stations" : "bases") + " and its workers</span></h3>";
+        h += coverage_svg(s, MapFrame(s.region, 600), c, tinted);
+        std::vector<std::pair<std::string, std::string>> classes;
+        for (std::size_t k = 0; k <= K; ++k)
+            classes.emplace_back(ramp(1.0 - static_cast<double>(k) / static_cast<double>(K)),
+                                 k < K ? "≤ " + radius_text(c.radii[k], c.radius_unit) : "> " + radius_text(c.radii.back(), c.radius_unit) + " 或不可达 or unreached");
+        h += "<p>" + legend("点 Dots: " + std::string(stations ? "在建项目的工人 workers on the projects active then" : "工人需求点 workers' demand points") +
+                             (s.coverage.match_industry ? "，按本行业最近的基地 by the nearest base of their own industry" : "") + ", 至最近开放" + site_word + "的距离 distance to the nearest open one: ",
+                             classes);
+        h += "<br><span class=\"legend\">" + std::string(stations ? "<b>•</b> 黑点 = 开放的提升站 black centre: an open station"
+                                                                   : "<b>◆</b> 黑色菱形 = 已命名基地 black diamond: a named base");
+        if (tinted) h += "<span class=\"sw\" style=\"background:" + std::string(reach_tint) + "\"></span>" + hr + " 内 within " + hr + " of an open " + (stations ? "station" : "base");
+        else if (s.coverage.match_industry) h += " · 覆盖按行业计算，故不绘距离底图 <span class=\"en\">(reach depends on the industry: no distance shading)</span>";
+        h += "</span></p>";
+        double workers = 0;
+        std::size_t points = 0;
+        for (std::size_t i = 0; i < c.demand.size(); ++i)
+            if (c.workers[i] > 0) {
+                workers += c.workers[i];
+                ++points;
+            }
+        const Quantiles& q = r.series[L.series_index(L.first_coverage_metric + head, L.all_row(), last)];
+        h += "<p>" + hr + " 内工人占比 <span class=\"en\">share of workers within " + hr + "</span>: <b class=\"coverage-share\">" + format_share(c.share[head]) +
+             "</b> <span class=\"en\">(this map: replication " + std::to_string(c.replication) + ", " + format_count(c.total_workers) + " workers at " +
+             format_count(static_cast<double>(points)) + " " + (stations ? "active projects" : "demand points") + ", " +
+             format_count(static_cast<double>(c.open_sites.size())) + " open " + (stations ? "stations" : "bases") + ")</span>; 全部 " +
+             std::to_string(r.replications) + " 次重复 <span class=\"en\">across all replications</span>: 中位数 median " + format_share(q.p50) + " [" +
+             format_share(q.p05) + "–" + format_share(q.p95) + "]</p>";
+        h += "<table><tr><th>半径 Radius</th><th>本图 This map (replication " + std::to_string(c.replication) + ")</th><th>全部重复 All replications: p50 [p05–p95]</th></tr>";
+        for (std::size_t k = 0; k < K; ++k) {
+            const Quantiles& qk = r.series[L.series_index(L.first_coverage_metric + k, L.all_row(), last)];
+            h += "<tr><td>≤ " + radius_text(c.radii[k], c.radius_unit) + "</td><td class=\"n\">" + format_share(c.share[k]) + "</td><td class=\"n\">" +
+                 format_share(qk.p50) + " [" + format_share(qk.p05) + "–" + format_share(qk.p95) + "]</td></tr>";
+        }
+        h += "</table><p class=\"note\">地图上的占比与点由同一次重复算出；run.json 与 coverage.tif 另有按 P(开放) ≥ 50 % 站点计算的表面。"
+             " <span class=\"en\">The map and the shares beside it come from the same replication: its open sites at the end date and the workers "
+             "there then. The median replication is the one whose " + esc(s.labels.name("measure:" + (L.metrics.empty() ? std::string() : L.metrics[0]), "en")) +
+             " at the end is nearest the median.</span></p></section>\n";
     }
 
-    // ---- per unit progress and causes
+    // ---- per unit progress
     if (!L.metrics.empty() && !L.months.empty()) {
         h += "<h2>各单位进度 <span class=\"en\">Progress per unit: median, p05–p95 band, target steps (red)</span></h2>\n<div class=\"charts\">";
         const std::size_t rows = L.per_unit_series() ? U + 1 : 1;
+        const std::string metric_name = s.labels.name("measure:" + L.metrics[0], "zh");
         for (std::size_t row = 0; row < rows; ++row) {
             const bool all = row == rows - 1;
             std::vector<std::pair<Date, double>> steps;
@@ -380,33 +872,31 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
                 const Check& c = L.checks[k];
                 const Target& tg = targets[c.target];
                 if (tg.recurring() || to_string(tg.measure) != L.metrics[0]) continue;
-                if ((all && c.unit < 0) || (!all && c.unit == static_cast<std::int32_t>(row))) steps.emplace_back(tg.deadline, c.required);
+                if ((all && c.unit < 0) || (!all && c.unit == static_cast<std::int32_t>(row))) steps.emplace_back(c.date, c.required);
             }
-            const std::string title = (all ? s.region.name() + " 全市" : units[row].name) + " · " + L.metrics[0];
+            const std::string title = (all ? s.region.name() + " 全市" : units[row].name) + " · " + metric_name;
             h += "<figure>" + progress_chart(r, 0, all ? L.all_row() : row, steps, title) + "</figure>";
         }
         h += "</div>\n";
     }
-    h += "<section><h3>未达标原因 <span class=\"en\">Why targets are missed (share of replications)</span></h3><table>"
-         "<tr><th>目标 Target</th><th>单位 Unit</th><th>P(未达标 missed)</th><th>原因 Causes</th></tr>";
-    bool any_miss = false;  // TODO(issue 15): the counterfactual table (Results::fixes)
-    if (!any_miss) h += "<tr><td colspan=\"4\">每次重复均达标 every target met in every replication</td></tr>";
-    h += "</table></section>\n";
+
+    // ---- why missed, what would fix it
+    h += fixes_section(s, r);
 
     // ---- money
     h += "<h2>资金 <span class=\"en\">Money: allocated (light) and spent (dark, median) per year, CNY</span></h2>\n<div class=\"charts\">";
     for (std::size_t p = 0; p < r.payers.size(); ++p) {
         if (s.budgets.payers[p].unit.empty() || r.payers.size() <= 8)
-            h += "<figure>" + money_chart(r.payers[p], L, s.budgets.payers[p].name + " " + r.payers[p].id) + "</figure>";
+            h += "<figure>" + money_chart(r.payers[p], L, payer_text(s, p, r.payers[p].id)) + "</figure>";
     }
     h += "</div>\n<table><tr><th>出资方 Payer</th><th>预算 Allocated</th><th>支出 Spent p50 [p05–p95]</th><th>缺口 Short p50 / p95</th></tr>";
     for (std::size_t p = 0; p < r.payers.size(); ++p) {
         const auto& pr = r.payers[p];
         double allocated = 0;
         for (double a : pr.allocated_by_year) allocated += a;
-        h += "<tr><td>" + esc(s.budgets.payers[p].name) + " <span class=\"en\">" + esc(pr.id) + "</span></td><td class=\"n\">" + money(allocated) +
-             "</td><td class=\"n\">" + money(pr.spent.p50) + " [" + money(pr.spent.p05) + "–" + money(pr.spent.p95) + "]</td><td class=\"n\"" +
-             (pr.short_cny.p95 > 0 ? " style=\"color:#b3261e\"" : "") + ">" + money(pr.short_cny.p50) + " / " + money(pr.short_cny.p95) + "</td></tr>";
+        h += "<tr><td>" + payer_html(s, p, pr.id) + "</td><td class=\"n\">" + money(allocated) + "</td><td class=\"n\">" + money(pr.spent.p50) + " [" +
+             money(pr.spent.p05) + "–" + money(pr.spent.p95) + "]</td><td class=\"n\"" + (pr.short_cny.p95 > 0 ? " style=\"color:#b3261e\"" : "") + ">" +
+             money(pr.short_cny.p50) + " / " + money(pr.short_cny.p95) + "</td></tr>";
     }
     h += "</table>\n";
     if (!stations) {
@@ -416,10 +906,10 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
              "<tr><th>县(市、区) County</th><th>预计命名基地 Bases named (expected)</th><th>市级补助 City grant</th><th>县级配套 County match"
              " (spent p50)</th><th>配套缺口 Match short p50 / p95</th><th>能否配套 Can it match?</th></tr>";
         for (std::size_t u = 0; u < U; ++u) {
-            double named = 0, grant = 0;
+            double named_bases = 0, grant = 0;
             for (std::size_t b = 0; b < s.sites.bases.size(); ++b)
                 if (s.sites.bases[b].unit == u) {
-                    named += r.base_p_named[b];
+                    named_bases += r.base_p_named[b];
                     grant += r.base_p_named[b] * r.base_median_grant_cny[b];
                 }
             const std::string id = g.county_payer + ":" + units[u].id;
@@ -427,18 +917,24 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
             if (it == r.payers.end()) continue;
             const std::string verdict = it->short_cny.p50 > 0 ? "<span class=\"miss\">多数情形不能 not in most replications</span>"
                                         : it->short_cny.p95 > 0 ? "部分情形不能 not in some (≥ 5 %)" : "<span class=\"ok\">能 yes</span>";
-            h += "<tr><td>" + esc(units[u].name) + "</td><td class=\"n\">" + num(named, 3) + "</td><td class=\"n\">" + money(grant) + "</td><td class=\"n\">" +
-                 money(it->spent.p50) + "</td><td class=\"n\">" + money(it->short_cny.p50) + " / " + money(it->short_cny.p95) + "</td><td>" + verdict +
-                 "</td></tr>";
+            h += "<tr><td>" + unit_html(s, static_cast<std::int32_t>(u)) + "</td><td class=\"n\">" + num(named_bases, 2) + "</td><td class=\"n\">" +
+                 money(grant) + "</td><td class=\"n\">" + money(it->spent.p50) + "</td><td class=\"n\">" + money(it->short_cny.p50) + " / " +
+                 money(it->short_cny.p95) + "</td><td>" + verdict + "</td></tr>";
         }
-        h += "</table><p>配套比例 match ratio " + num(g.county_match_ratio) + ":1; 市级补助为各基地命名概率 × 中位补助之和 (city grant: the sum over bases of P(named) × median grant).</p></section>\n";
+        h += "</table><p>配套比例 match ratio " + num(g.county_match_ratio) +
+             ":1; 市级补助为各基地命名概率 × 中位补助之和 (city grant: the sum over bases of P(named) × median grant; expected bases named: the sum of "
+             "P(named), an expectation, not a count).</p></section>\n";
     }
 
     h += "<h2>说明 <span class=\"en\">Notes</span></h2>\n<p>每个数字来自 " + std::to_string(r.replications) +
-         " 次蒙特卡洛重复（同一情景与种子得到同一结果）。P(达标) 为达标重复次数的比例；p05–p95 为 90 % 区间。"
+         " 次蒙特卡洛重复（同一情景与种子得到同一结果）。P(达标) 为达标重复次数的比例；p05–p95 为 90 % 区间。比例以百分数、数量以整数显示。"
          "<span class=\"en\">Every number comes from " + std::to_string(r.replications) +
          " Monte Carlo replications (same scenario and seed, same numbers). P(met) is the share of replications meeting the target; "
-         "p05–p95 is the 90 % band. Personal data (contacts, phones, ID numbers) never appear in this report.</span></p>\n";
+         "p05–p95 is the 90 % band. Shares are shown as percentages, counts as whole numbers. Personal data (contacts, phones, ID numbers) "
+         "never appear in this report.</span></p>\n";
+
+    // ---- inputs and provenance
+    h += inputs_section(s);
     h += page_end();
     write_file_atomic(dir / "report.html", h);
 }

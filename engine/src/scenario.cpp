@@ -150,6 +150,198 @@ std::optional<std::string> apply_override(YAML::Node root, const std::string& te
     return std::nullopt;
 }
 
+// ---- provenance (`sources:`) and the list of inputs ---------------------------
+
+/// The top-level sections that hold no inputs of their own.
+bool is_meta_section(const std::string& key) { return key == "sources" || key == "labels"; }
+
+std::string segments_text(const std::vector<Segment>& segs, std::size_t from) {
+    std::string out;
+    for (std::size_t i = from; i < segs.size(); ++i)
+        out += segs[i].index ? "[" + std::to_string(*segs[i].index) + "]" : (out.empty() ? "" : ".") + segs[i].key;
+    return out;
+}
+
+struct Resolved {
+    std::optional<std::string> path;  ///< index form
+    std::string why;                  ///< when not found
+    std::string hint;                 ///< a near path as the user would write it, or empty
+};
+
+/// The node that a key path names, the way `--set` names one ("a.b[0].c",
+/// or a list element by its id: "budgets.payers.city_fund"): its path in
+/// index form ("budgets.payers[4]").
+Resolved resolve_path(const YAML::Node& root, const std::string& text) {
+    auto segs = split_path(text);
+    if (segs.empty()) return {std::nullopt, "cannot read the key path", ""};
+    if (!segs[0].index && is_meta_section(segs[0].key))
+        return {std::nullopt, "'" + segs[0].key + ":' holds no inputs of the scenario", ""};
+    YAML::Node cur;
+    cur.reset(root);
+    std::string canon, written;
+    for (std::size_t s = 0; s < segs.size(); ++s) {
+        const Segment& seg = segs[s];
+        const std::string rest = segments_text(segs, s + 1);
+        const std::string rest_dot = rest.empty() || rest[0] == '[' ? rest : "." + rest;
+        const YAML::Node& c = cur;
+        YAML::Node next(YAML::NodeType::Undefined);  // rebound below with reset(): assignment would copy into it
+        if (c.IsSequence()) {
+            std::optional<std::size_t> idx = seg.index;
+            std::vector<std::string> ids;
+            for (std::size_t k = 0; k < c.size(); ++k)
+                if (c[k].IsMap() && c[k]["id"] && c[k]["id"].IsScalar()) {
+                    ids.push_back(c[k]["id"].Scalar());
+                    if (!seg.index && ids.back() == seg.key) idx = k;
+                }
+            if (!idx || *idx >= c.size()) {
+                Resolved r{std::nullopt,
+                           "'" + canon + "' has no element " + (seg.index ? std::to_string(*seg.index) : "with id '" + seg.key + "'") +
+                               " (it has " + std::to_string(c.size()) + ")",
+                           ""};
+                if (!seg.index)
+                    if (auto h = closest_match(seg.key, ids); !h.empty()) r.hint = written + "." + h + rest_dot;
+                return r;
+            }
+            canon += "[" + std::to_string(*idx) + "]";
+            written += seg.index ? "[" + std::to_string(*idx) + "]" : "." + seg.key;
+            next.reset(c[*idx]);
+        } else if (c.IsMap() && !seg.index) {
+            const YAML::Node child = c[seg.key];
+            if (!child.IsDefined()) {
+                std::vector<std::string> keys = map_keys(c);
+                if (canon.empty()) std::erase_if(keys, is_meta_section);
+                Resolved r{std::nullopt, "no key '" + seg.key + "' " + (canon.empty() ? std::string("at the top") : "under '" + canon + "'"), ""};
+                if (auto h = closest_match(seg.key, keys); !h.empty()) r.hint = written + (written.empty() ? "" : ".") + h + rest_dot;
+                return r;
+            }
+            canon += (canon.empty() ? "" : ".") + seg.key;
+            written += (written.empty() ? "" : ".") + seg.key;
+            next.reset(child);
+        } else {
+            const std::string what = c.IsMap() ? "mapping" : c.IsSequence() ? "list" : "single value";
+            return {std::nullopt,
+                    "'" + canon + "' is a " + what + ", so it has no " + (seg.index ? "element " + std::to_string(*seg.index) : "key '" + seg.key + "'"),
+                    ""};
+        }
+        cur.reset(next);
+    }
+    return {canon, "", ""};
+}
+
+/// A plain (unquoted) scalar that reads as a number, a date or a day of
+/// the year (MM-DD): a value whose provenance is required.
+bool reads_as_quantity(const YAML::Node& n) {
+    if (!n.IsScalar() || n.Tag() == "!") return false;
+    const std::string& s = n.Scalar();
+    if (s.empty()) return false;
+    double v = 0;
+    if (auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v); ec == std::errc() && p == s.data() + s.size()) return true;
+    if (Date::parse(s)) return true;
+    auto digit = [&](std::size_t i) { return s[i] >= '0' && s[i] <= '9'; };
+    return s.size() == 5 && digit(0) && digit(1) && s[2] == '-' && digit(3) && digit(4) && Date::parse("2000-" + s);
+}
+
+/// Calls fn(path, node) for every scalar under `n`, in file order.
+template <class F>
+void each_leaf(const YAML::Node& n, const std::string& path, F&& fn) {
+    if (n.IsMap()) {
+        for (auto it = n.begin(); it != n.end(); ++it) {
+            const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
+            if (path.empty() && is_meta_section(key)) continue;
+            each_leaf(it->second, path.empty() ? key : path + "." + key, fn);
+        }
+    } else if (n.IsSequence()) {
+        for (std::size_t i = 0; i < n.size(); ++i) each_leaf(n[i], path + "[" + std::to_string(i) + "]", fn);
+    } else if (n.IsScalar()) {
+        fn(path, n);
+    }
+}
+
+/// Reads `sources:` into s.sources (keys in index form) and lists every
+/// value of the file in s.inputs with the source that covers it. A value
+/// that --set replaced comes from the command line: an assumption of whoever
+/// typed it, whatever the file says of the value it replaced.
+void read_provenance(const YamlContext& ctx, const YAML::Node& root, Scenario& s) {
+    Diagnostics& diag = *ctx.diag;
+    const YAML::Node& croot = root;
+    const YAML::Node node = croot["sources"];
+    std::vector<std::string> kinds;
+    for (SourceKind k : {SourceKind::notice, SourceKind::interpretation, SourceKind::assumption, SourceKind::synthetic, SourceKind::calibrated})
+        kinds.emplace_back(to_string(k));
+    std::string kinds_list;
+    for (const auto& k : kinds) kinds_list += (kinds_list.empty() ? "" : ", ") + k;
+    if (node.IsDefined() && !node.IsNull() && !node.IsMap())
+        diag.error(ctx.at(node, "sources"), "expected a mapping from key paths to {kind: note} (kinds: " + kinds_list + ")");
+    std::map<std::string, std::string> written_as;  // index form -> the key as written
+    if (node.IsDefined() && node.IsMap()) {
+        for (auto it = node.begin(); it != node.end(); ++it) {
+            const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
+            const std::string field = "sources." + key;
+            const Location where = ctx.at_mark(it->first.Mark(), field);
+            Resolved r = resolve_path(root, key);
+            if (!r.path) {
+                diag.error(where, "'" + key + "' names no value of the scenario: " + r.why +
+                                      (r.hint.empty() ? "" : "; did you mean '" + r.hint + "'?"));
+                continue;
+            }
+            const YAML::Node& v = it->second;
+            if (!v.IsMap() || v.size() != 1) {
+                diag.error(ctx.at(v, field), std::string(v.IsMap() && v.size() > 1 ? "give one kind of source per key" : "expected one kind of source") +
+                                                 " and its note, e.g. {notice: \"三、目标任务: ...\"} (kinds: " + kinds_list + ")");
+                continue;
+            }
+            const auto entry = v.begin();
+            const std::string word = entry->first.IsScalar() ? entry->first.Scalar() : "?";
+            const auto kind = parse_source_kind(word);
+            if (!kind) {
+                const std::string hint = closest_match(word, kinds);
+                diag.error(ctx.at_mark(entry->first.Mark(), field), "unknown kind of source '" + word + "'" +
+                                                                         (hint.empty() ? "" : "; did you mean '" + hint + "'?") + " (expected one of: " + kinds_list + ")");
+                continue;
+            }
+            const YAML::Node& note = entry->second;
+            if (!note.IsScalar() || note.Scalar().find_first_not_of(" \t\r\n") == std::string::npos) {
+                diag.error(ctx.at(note, field + "." + word), "expected a note saying " +
+                                                                 std::string(*kind == SourceKind::notice           ? "which clause of the notice"
+                                                                             : *kind == SourceKind::interpretation ? "how the notice is read, and why"
+                                                                             : *kind == SourceKind::synthetic      ? "what the made-up data is"
+                                                                             : *kind == SourceKind::calibrated     ? "what it was calibrated against"
+                                                                                                                   : "the rationale or the source"));
+                continue;
+            }
+            if (auto [at, fresh] = written_as.emplace(*r.path, key); !fresh) {
+                diag.error(where, "'" + key + "' names the same value as '" + at->second + "' (" + *r.path + "); give it one source");
+                continue;
+            }
+            s.sources[*r.path] = Source{*kind, note.Scalar()};
+        }
+    }
+
+    each_leaf(croot, "", [&](const std::string& path, const YAML::Node& n) {
+        InputValue in;
+        in.path = path;
+        in.value = n.Scalar();
+        in.needs_source = reads_as_quantity(n);
+        for (const auto& [p, text] : ctx.overridden)
+            if (path == p || path.starts_with(p + ".") || path.starts_with(p + "[")) {
+                in.source_path = "--set " + text;
+                in.source = Source{SourceKind::assumption, "set on the command line: --set " + text};
+            }
+        if (in.source_path.empty()) {
+            const YAML::Mark m = n.Mark();
+            if (!m.is_null()) {
+                in.line = m.line + 1;
+                in.column = m.column + 1;
+            }
+            if (const auto* c = covering_source(s.sources, path)) {
+                in.source_path = c->first;
+                in.source = c->second;
+            }
+        }
+        s.inputs.push_back(std::move(in));
+    });
+}
+
 int first_bad_utf8_line(const std::string& bytes) {
     // Find the line holding the first byte that breaks UTF-8.
     int line = 1;
@@ -635,6 +827,122 @@ struct Loader {
         });
     }
 
+    /// The lever ids of counterfactual.hpp that a scenario of kind `kind`
+    /// can name (both kinds' when `kind` is empty).
+    static std::vector<std::string> lever_ids(const Scenario& s, std::optional<ProgrammeKind> kind) {
+        std::vector<std::string> ids;
+        for (const Payer& p : s.budgets.payers) ids.push_back("payer:" + p.id);  // per-unit payers: their prefix, not yet expanded
+        ids.insert(ids.end(), {"payers:all", "durations"});
+        if (!kind || *kind == ProgrammeKind::stations) ids.insert(ids.end(), {"adoption", "standard"});
+        if (!kind || *kind == ProgrammeKind::bases) ids.insert(ids.end(), {"application", "review", "round_cap"});
+        return ids;
+    }
+
+    static std::string listed(const std::vector<std::string>& v) {
+        std::string out;
+        for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+        return out;
+    }
+
+    void counterfactuals(MapReader& top, Scenario& s) {
+        if (!top.has("counterfactuals")) return;
+        MapReader m(ctx, top.child("counterfactuals"), "counterfactuals");
+        auto& c = s.counterfactuals;
+        if (auto v = m.integer("sample", 1, 1'000'000)) c.sample = static_cast<int>(*v);
+        if (auto v = m.integer("max_sets", 1, 1'000'000)) c.max_sets = static_cast<int>(*v);
+        if (auto v = m.number("fix_share")) {
+            if (*v > 0 && *v <= 1) c.fix_share = *v;
+            else m.error("fix_share", "expected a share above 0 and at most 1, got " + m.child("fix_share").Scalar());
+        }
+        if (!m.has("levers")) return;
+        const std::string lp = m.path("levers");
+        const auto items = detail::sequence(ctx, m.child("levers"), lp);
+        const ProgrammeKind kind = s.programme.kind;
+        const std::vector<std::string> mine = lever_ids(s, kind), any = lever_ids(s, std::nullopt);
+        for (std::size_t k = 0; k < items.size(); ++k) {
+            const std::string ip = lp + "[" + std::to_string(k) + "]";
+            auto id = detail::read_string(ctx, items[k], ip);
+            if (!id) continue;
+            if (std::find(mine.begin(), mine.end(), *id) == mine.end()) {
+                const std::string kind_name = kind == ProgrammeKind::stations ? "stations" : "bases";
+                if (std::find(any.begin(), any.end(), *id) != any.end())
+                    ctx.error(items[k], ip, "'" + *id + "' is a lever of a " + (kind == ProgrammeKind::stations ? "bases" : "stations") +
+                                                " programme; this is a " + kind_name + " programme (its levers: " + listed(mine) + ")");
+                else {
+                    const std::string hint = closest_match(*id, mine);
+                    ctx.error(items[k], ip, "unknown lever '" + *id + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                                                " (expected one of: " + listed(mine) + ")");
+                }
+                continue;
+            }
+            // Known but idle here: say so, since it would silently be left out.
+            if (id->starts_with("payer:")) {
+                const auto p = std::find_if(s.budgets.payers.begin(), s.budgets.payers.end(), [&](const Payer& q) { return "payer:" + q.id == *id; });
+                if (p != s.budgets.payers.end() && !p->annual_cny && p->annual_by_year.empty())
+                    ctx.diag->warning(ctx.at(items[k], ip), "payer '" + p->id + "' has no limit (annual_cny: unlimited); relaxing it changes nothing, so it is not tried");
+            } else if (*id == "round_cap" && s.programme.round_cap == Programme::RoundCap::none) {
+                ctx.diag->warning(ctx.at(items[k], ip), "there is no per-round cap to lift (programme.quota.per_round: none), so it is not tried");
+            }
+            c.levers.push_back(*id);
+        }
+    }
+
+    /// `labels:` into s.labels.names, on top of the built-in names and the
+    /// payers' own names (their Chinese name by default).
+    void labels(MapReader& top, Scenario& s) {
+        auto& names = s.labels.names;
+        const Labels none;
+        const std::vector<std::string> builtin = Labels::builtin_keys();
+        for (const auto& key : builtin) names[key] = {none.name(key, "zh"), none.name(key, "en")};
+        for (const Payer& p : s.budgets.payers)
+            if (!p.name.empty() && p.name != p.id) names["payer:" + p.id].first = p.name;
+        if (!top.has("labels")) return;
+        MapReader m(ctx, top.child("labels"), "labels");
+        if (!m.valid()) return;
+        auto with_prefix = [&](const std::string& prefix) {
+            std::vector<std::string> out;
+            for (const auto& key : builtin)
+                if (key.starts_with(prefix + ":")) out.push_back(key.substr(prefix.size() + 1));
+            return out;
+        };
+        std::vector<std::string> target_ids, payer_ids;
+        for (const auto& t : s.programme.targets) target_ids.push_back(t.id);
+        for (const auto& p : s.budgets.payers) payer_ids.push_back(p.id);
+        const std::vector<std::pair<std::string, std::pair<std::string, std::vector<std::string>>>> sections{
+            {"targets", {"target", target_ids}},          {"measures", {"measure", with_prefix("measure")}},
+            {"payers", {"payer", payer_ids}},             {"levers", {"lever", lever_ids(s, std::nullopt)}},
+            {"outcomes", {"outcome", with_prefix("outcome")}}, {"statuses", {"status", with_prefix("status")}},
+        };
+        for (const auto& [section, what] : sections) {
+            const auto& [prefix, known] = what;
+            if (!m.has(section)) continue;
+            MapReader sm(ctx, m.child(section), m.path(section));
+            if (!sm.valid()) continue;
+            for (auto it = sm.node().begin(); it != sm.node().end(); ++it) {
+                const std::string id = it->first.IsScalar() ? it->first.Scalar() : "?";
+                const YAML::Node value = sm.child(id);
+                const std::string ip = sm.path(id);
+                if (std::find(known.begin(), known.end(), id) == known.end()) {
+                    const std::string hint = closest_match(id, known);
+                    ctx.diag->error(ctx.at_mark(it->first.Mark(), ip), "unknown " + prefix + " '" + id + "'" +
+                                                                            (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                                                                            " (expected one of: " + listed(known) + ")");
+                    continue;
+                }
+                MapReader em(ctx, value, ip);
+                if (!em.valid()) continue;
+                auto zh = em.string("zh"), en = em.string("en");
+                if (em.node().size() == 0) {  // (other keys are reported as unknown)
+                    ctx.error(value, ip, "expected {zh: 中文名, en: English name}, one or both");
+                    continue;
+                }
+                auto& entry = names[prefix + ":" + id];
+                if (zh) entry.first = *zh;
+                if (en) entry.second = *en;
+            }
+        }
+    }
+
     std::map<std::string, std::map<std::string, double>> per_unit_amounts;  // payer -> unit -> annual
     std::map<std::string, YAML::Node> payer_nodes;                          // payer id -> its id node
     std::map<std::string, YAML::Node> key_nodes;                            // field path -> key node (for later checks)
@@ -843,7 +1151,11 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
     L.behaviour(top, s.behaviour);
     L.coverage(top, s.coverage);
     L.siting(top, s.siting);
+    L.counterfactuals(top, s);
+    L.labels(top, s);
+    top.child("sources");  // read with the inputs, below
     top.finish();
+    read_provenance(L.ctx, root, s);
 
     check_behaviour(s, L, root, diag);
     if (s.coverage.cost_matrix) {
@@ -988,6 +1300,10 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
                 Payer q = p;
                 q.id = p.id + ":" + u.id;
                 q.name = u.name + p.name;
+                // "德化县总工会" and "County trade union (Dehua)" for payer:county:350526.
+                const auto& group = s.labels.names["payer:" + p.id];
+                s.labels.names["payer:" + q.id] = {q.name, group.second.empty() || u.name_en.empty() ? group.second
+                                                                                                    : group.second + " (" + u.name_en + ")"};
                 q.unit = u.id;
                 auto& amounts = L.per_unit_amounts[p.id];
                 if (auto it = amounts.find(u.id); it != amounts.end()) q.annual_cny = it->second;

@@ -132,8 +132,16 @@ Layout make_layout(const Scenario& s) {
                 l.checks.push_back({t, -1, target.required_default, d, watch});
                 continue;
             }
-            for (std::size_t u = 0; u < l.units; ++u)
+            double city = 0;
+            for (std::size_t u = 0; u < l.units; ++u) {
                 l.checks.push_back({t, static_cast<std::int32_t>(u), target.required_for(s.region.units()[u].id), d, watch});
+                city += l.checks.back().required;
+            }
+            // And the city as a whole: the same share, or the districts'
+            // counts added up. Met whenever every district is, so it never
+            // changes whether the target is met; it is what the city reports.
+            const bool share = target.measure == Measure::share_eligible_with_station;
+            l.checks.push_back({t, -1, share ? target.required_default : city, d, watch});
         }
     }
     for (const auto& p : s.budgets.payers) l.payers.push_back(p.id);

@@ -152,6 +152,8 @@ public:
         m_out.site_open_at_end.assign(CoverageModel::site_count(m_s), 0);
         for (std::size_t i = 0; i < m_slot_stations.size(); ++i) m_out.site_open_at_end[i] = m_slot_stations[i] > 0;
         finish_coverage(m_cov, m_cov_prep.industries, m_out);
+        m_out.demand_weight_at_end.resize(m_cov_prep.workers.size());
+        for (std::uint32_t i = 0; i < m_cov_prep.workers.size(); ++i) m_out.demand_weight_at_end[i] = static_cast<float>(m_cov.weight(i));
     }
 
 private:

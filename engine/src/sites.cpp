@@ -1,10 +1,18 @@
 #include "tisheng/sites.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
+#include <set>
 #include <unordered_map>
 
+#include <cpl_error.h>
+#include <cpl_string.h>
+#include <ogrsf_frmts.h>
+
+#include "detail/gdal_util.hpp"
 #include "detail/loaders.hpp"
 #include "tisheng/privacy.hpp"
 #include "tisheng/programme.hpp"
@@ -47,11 +55,29 @@ const std::vector<std::string>& station_fields() {
     static const std::vector<std::string> f{"id", "name", "kind", "address", "area_m2", "capacity"};
     return f;
 }
+namespace {
+namespace fs = std::filesystem;
+
+/// The application form's fields (申报表) beyond the model's: optional
+/// columns of the bases layer.
+const std::vector<std::string>& base_form_fields() {
+    static const std::vector<std::string> f{"postcode",          "website",        "head_title",   "head_education",
+                                            "head_office_phone", "head_fax",       "contact_name", "contact_mobile",
+                                            "bank_account",      "bank_name",      "supervisor",   "management",
+                                            "training_capacity", "teaching_staff", "school_enterprise"};
+    return f;
+}
+}  // namespace
+
 const std::vector<std::string>& base_fields() {
-    static const std::vector<std::string> f{"id",        "name",           "attribute",      "category",
-                                            "industry",  "address",        "annual_trainees", "senior_share",
-                                            "equipment_sets", "recognised", "track",          "head_name",
-                                            "head_id_number", "phone"};
+    static const std::vector<std::string> f = [] {
+        std::vector<std::string> all{"id",        "name",           "attribute",      "category",
+                                     "industry",  "address",        "annual_trainees", "senior_share",
+                                     "equipment_sets", "recognised", "track",          "head_name",
+                                     "head_id_number", "phone"};
+        for (const auto& x : base_form_fields()) all.push_back(x);
+        return all;
+    }();
     return f;
 }
 const std::vector<std::string>& demand_fields() {
@@ -63,7 +89,9 @@ bool is_optional_field(const std::string& field) {
     static const std::vector<std::string> opt{"name_en",       "address",  "contact_name", "contact_title",
                                               "mobile",        "head_name", "head_id_number", "phone",
                                               "contract_cny",  "enterprise"};
-    return std::find(opt.begin(), opt.end(), field) != opt.end();
+    if (std::find(opt.begin(), opt.end(), field) != opt.end()) return true;
+    const auto& form = base_form_fields();
+    return std::find(form.begin(), form.end(), field) != form.end();
 }
 
 namespace {
@@ -203,6 +231,32 @@ private:
     bool m_ok = true;
 };
 
+/// The column names of a layer; empty when it cannot be opened (read_layer
+/// then says why).
+std::set<std::string> layer_columns(const LayerSource& src) {
+    ensure_gdal();
+    std::string ext = src.path.extension().string();
+    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    CPLStringList opts;
+    if (ext == ".csv") {
+        opts.AddNameValue("AUTODETECT_TYPE", "NO");
+        opts.AddNameValue("HEADERS", "YES");
+    }
+    std::error_code ec;
+    if (!fs::is_regular_file(src.path, ec) && !fs::is_directory(src.path, ec)) return {};
+    CPLErrorReset();
+    DatasetPtr ds(GDALDataset::Open(src.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr,
+                                    ext == ".csv" ? opts.List() : nullptr, nullptr));
+    CPLErrorReset();
+    if (!ds) return {};
+    OGRLayer* layer = src.layer.empty() ? ds->GetLayer(0) : ds->GetLayerByName(src.layer.c_str());
+    if (!layer) return {};
+    std::set<std::string> out;
+    OGRFeatureDefn* defn = layer->GetLayerDefn();
+    for (int i = 0; i < defn->GetFieldCount(); ++i) out.insert(defn->GetFieldDefn(i)->GetNameRef());
+    return out;
+}
+
 std::vector<std::string> source_columns(const LayerSpec& spec, const std::vector<std::string>& logical) {
     std::vector<std::string> cols;
     for (const auto& f : logical) cols.push_back(spec.columns.at(f));
@@ -294,7 +348,15 @@ std::vector<CandidateSite> load_stations(const LayerSpec& spec, const Region& re
     });
 }
 
-std::vector<CandidateBase> load_bases(const LayerSpec& spec, const Region& region, Diagnostics& diag) {
+std::vector<CandidateBase> load_bases(const LayerSpec& given, const Region& region, Diagnostics& diag) {
+    // The application form's columns are optional: one the layer lacks is
+    // read as blank, unless the scenario maps it to a column of its own
+    // (`postcode_field: 邮编`), which must then exist.
+    LayerSpec spec = given;
+    const auto have = layer_columns(spec.source);
+    if (!have.empty())
+        for (const auto& f : base_form_fields())
+            if (std::string& col = spec.columns[f]; col == f && !have.count(col)) col.clear();
     return load_rows<CandidateBase>(spec, base_fields(), diag, [&](RowReader& r, const FeatureRow& row, CandidateBase& b) {
         b.id = r.id();
         b.pos = row.point;
@@ -320,6 +382,26 @@ std::vector<CandidateBase> load_bases(const LayerSpec& spec, const Region& regio
                        mask_id_number(b.head_id_number) + "'");
         // The application form asks for the head's mobile, so a landline is flagged too.
         r.check_mobile("phone", b.phone);
+        b.postcode = r.text("postcode", false);
+        if (!b.postcode.empty() && (b.postcode.size() != 6 || !std::all_of(b.postcode.begin(), b.postcode.end(), [](char c) {
+                                        return c >= '0' && c <= '9';
+                                    })))
+            r.warn("postcode", "expected a postcode of 6 digits, got '" + b.postcode + "'");
+        b.website = r.text("website", false);
+        b.head_title = r.text("head_title", false);
+        b.head_education = r.text("head_education", false);
+        b.head_office_phone = r.text("head_office_phone", false);
+        b.head_fax = r.text("head_fax", false);
+        b.contact_name = r.text("contact_name", false);
+        b.contact_mobile = r.text("contact_mobile", false);
+        r.check_mobile("contact_mobile", b.contact_mobile);
+        b.bank_account = r.text("bank_account", false);
+        b.bank_name = r.text("bank_name", false);
+        b.supervisor = r.text("supervisor", false);
+        b.management = r.text("management", false);
+        b.training_capacity = r.text("training_capacity", false);
+        b.teaching_staff = r.text("teaching_staff", false);
+        b.school_enterprise = r.text("school_enterprise", false);
         if (auto u = r.locate(region)) b.unit = *u;
     });
 }

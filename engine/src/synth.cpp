@@ -1,6 +1,7 @@
 #include "tisheng/synth.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 
@@ -451,15 +452,69 @@ std::vector<double> industry_mix(const std::string& unit) {
     return it == mix.end() ? std::vector<double>(industries.size(), 1.0) : it->second;
 }
 
+/// The application form's other fields (申报表), all visibly synthetic:
+/// 示例 in the texts, example.cn websites, accounts of zeros. Drawn from a
+/// stream of their own, so the model's columns stay as they were.
+std::vector<std::string> base_form_values(Rng& r, const std::string& id, const std::string& unit, const std::string& attribute,
+                                          const char* industry_zh, int trainees, double senior_share, int equipment) {
+    static const std::vector<const char*> gov_titles{"培训中心 主任", "教务处 处长", "校长办公室 副校长", "实训部 主任"};
+    static const std::vector<const char*> firm_titles{"培训中心 主任", "人力资源部 经理", "工会 主席", "技术部 总监"};
+    static const std::vector<const char*> other_titles{"协会秘书处 秘书长", "培训部 部长", "协会 副会长"};
+    static const std::vector<const char*> education{"大专", "本科", "本科", "本科", "硕士研究生", "博士研究生"};
+    static const std::vector<const char*> banks{"示例银行泉州分行", "示例农村商业银行{}支行", "示例商业银行{}支行"};
+    static const std::vector<const char*> partners{"泉州示例职业技术学院", "泉州示例技师学院", "示例高级技工学校", "示例工程职业学院"};
+    const bool gov = attribute == "government", firm = attribute == "industry";
+    std::string lower = id;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto digits = [&](int n) {
+        std::string d;
+        for (int i = 0; i < n; ++i) d += static_cast<char>('0' + r.integer(0, 9));
+        return d;
+    };
+    const std::string postcode = "3629" + digits(2);
+    const std::string website = "https://" + lower + ".example.cn";
+    const std::string title = pick(r, gov ? gov_titles : firm ? firm_titles : other_titles);
+    const std::string edu = pick(r, education);
+    const std::string office = "0595-2" + digits(7), fax = "0595-2" + digits(7);
+    const std::string contact = person(r), contact_mobile = mobile(r);
+    const std::string account = "0000 0000 " + digits(4) + " " + digits(4);
+    std::string bank = pick(r, banks);
+    if (auto at = bank.find("{}"); at != std::string::npos) bank.replace(at, 2, unit);
+    const std::string supervisor = (gov ? unit + (r.bernoulli(0.5) ? "教育局" : "人力资源和社会保障局")
+                                        : firm ? unit + "工业和信息化局" : unit + "总工会") + "（示例）";
+    const int teachers = static_cast<int>(r.integer(8, 60));
+    const int senior = static_cast<int>(r.integer(1, std::max(1, teachers / 4)));
+    return {postcode,
+            website,
+            title,
+            edu,
+            office,
+            fax,
+            contact,
+            contact_mobile,
+            account,
+            bank,
+            supervisor,
+            "（示例）建有培训管理、考核、颁证和就业指导服务制度；财务、资产和风险管理制度健全。",
+            "（示例）年培训" + std::to_string(trainees) + "人，其中高级工以上占" + fixed(100 * senior_share, 1) + "%；" +
+                industry_zh + (equipment > 0 ? "实训设备" + std::to_string(equipment) + "套。" : std::string("实训设备待购置。")),
+            "（示例）专兼职教师" + std::to_string(teachers) + "名，其中高级技师" + std::to_string(senior) + "名；聘请劳模工匠担任兼职导师。",
+            "（示例）与" + std::string(pick(r, partners)) + "签订校企合作协议，共同制定培养目标、培养计划和培训课程，共享师资。"};
+}
+
 void synth_bases(const Geography& g, Placer& pl, const SynthOptions& o, Writer& wr) {
     Rng r(o.seed, 3);
+    Rng rf(o.seed, 5);  // the application form's other fields
     const auto n = static_cast<long long>(std::llround(110 * o.scale));
     fs::path f = wr.out / "bases.csv";
     VectorWriter w(f, "CSV");
     w.begin_layer("bases", GeomKind::none,
                   text_fields({"id", "name", "attribute", "category", "industry", "address", "annual_trainees",
                                "senior_share", "equipment_sets", "recognised", "track", "head_name",
-                               "head_id_number", "phone", "lon", "lat"}),
+                               "head_id_number", "phone", "postcode", "website", "head_title", "head_education",
+                               "head_office_phone", "head_fax", "contact_name", "contact_mobile", "bank_account",
+                               "bank_name", "supervisor", "management", "training_capacity", "teaching_staff",
+                               "school_enterprise", "lon", "lat"}),
                   csv_options);
     static const std::vector<const char*> school{"职业技术学校", "技师学院", "职业中专学校", "高级技工学校"};
     static const std::vector<const char*> firm_core{"恒安", "安踏", "九牧", "盼盼", "达利", "闽华", "泉工", "海天", "华祥", "宏兴", "德盛", "永兴"};
@@ -486,12 +541,24 @@ void synth_bases(const Geography& g, Placer& pl, const SynthOptions& o, Writer& 
         std::string area = g.units[u].id;
         if (area.size() > 6) area = area.substr(0, 6) == "350500" ? "350503" : area.substr(0, 6);
         LonLat out = from_wgs84(pos, CoordSys::gcj02);
-        w.add({std::string(id), name, attribute, std::string(1, category), std::string(ind.key),
-               std::string(g.city) + g.units[u].name + town + std::to_string(r.integer(1, 300)) + "号",
-               std::to_string(static_cast<int>(std::clamp(r.lognormal(650, 0.55), 80.0, 8000.0))),
-               fixed(std::clamp(r.normal(0.26, 0.09), 0.02, 0.7), 3), std::to_string(r.integer(0, 6)),
-               std::string(r.bernoulli(0.22) ? "1" : "0"), std::string(r.bernoulli(0.75) ? "existing" : "new"),
-               person(r), id_number(r, area), mobile(r), fixed(round7(out.lon), 7), fixed(round7(out.lat), 7)});
+        // The draws in the order they always had.
+        std::string address = std::string(g.city) + g.units[u].name + town + std::to_string(r.integer(1, 300)) + "号";
+        const int trainees = static_cast<int>(std::clamp(r.lognormal(650, 0.55), 80.0, 8000.0));
+        const double senior = std::clamp(r.normal(0.26, 0.09), 0.02, 0.7);
+        const int equipment = static_cast<int>(r.integer(0, 6));
+        std::string recognised = r.bernoulli(0.22) ? "1" : "0", track = r.bernoulli(0.75) ? "existing" : "new";
+        std::string head = person(r);
+        std::string head_id = id_number(r, area);
+        std::string phone = mobile(r);
+        std::vector<FieldValue> row{std::string(id), name, attribute, std::string(1, category), std::string(ind.key), address,
+                                     std::to_string(trainees), fixed(senior, 3), std::to_string(equipment), recognised, track,
+                                     head, head_id, phone};
+        // The form's figures say what the model's columns say (senior share as written, to 0.1 %).
+        for (auto& v : base_form_values(rf, id, g.units[u].name, attribute, ind.zh, trainees, std::stod(fixed(senior, 3)), equipment))
+            row.push_back(std::move(v));
+        row.push_back(fixed(round7(out.lon), 7));
+        row.push_back(fixed(round7(out.lat), 7));
+        w.add(row);
     }
     w.commit();
     wr.written.push_back(f);

@@ -48,6 +48,8 @@ std::string_view outcome_name(BaseStatus s);
 
 /// One check of a target: the target for one unit, or for the whole city,
 /// at one of its check dates (a recurring target has one check per date).
+/// A per-unit target has a check per unit and one for the city (its
+/// share, or the units' required counts added up), in that order.
 struct Check {
     std::size_t target = 0;  ///< index into programme.targets
     std::int32_t unit = -1;  ///< unit index, or -1 for 'all'

@@ -50,8 +50,8 @@ struct CandidateSite {
     int capacity = 0;  ///< trainees a year
 };
 
-/// 单位属性 on the application form.
-enum class BaseAttribute { government, industry, other };  ///< 政府 / 行业企业 / 其他
+/// 属性 on the application form.
+enum class BaseAttribute { government, industry, other };  ///< 政府办 / 行业、企业办 / 其它
 std::string_view to_string(BaseAttribute a);
 
 /// A candidate for a Quanzhou training base, with the form's attributes.
@@ -71,7 +71,24 @@ struct CandidateBase {
     bool existing = true;     ///< track: strengthen an existing site (true) or build new
     std::string head_name;
     std::string head_id_number;
-    std::string phone;
+    std::string phone;  ///< the head's mobile (手机)
+    // The rest of the application form (申报表); optional columns of the
+    // bases layer, blank when absent.
+    std::string postcode;           ///< 邮政编码
+    std::string website;            ///< 网址
+    std::string head_title;         ///< 负责人 部门及职务
+    std::string head_education;     ///< 负责人 学历
+    std::string head_office_phone;  ///< 负责人 办公室电话
+    std::string head_fax;           ///< 负责人 传真
+    std::string contact_name;       ///< 联系人 姓名
+    std::string contact_mobile;     ///< 联系人 手机
+    std::string bank_account;       ///< 资金账号
+    std::string bank_name;          ///< 开户银行
+    std::string supervisor;         ///< 项目单位主管部门
+    std::string management;         ///< 规范管理
+    std::string training_capacity;  ///< 培训能力
+    std::string teaching_staff;     ///< 师资队伍
+    std::string school_enterprise;  ///< 校企合作
 };
 
 /// Workers at a place, of an industry ("construction" on Jiangmen projects).

@@ -15,8 +15,14 @@ namespace tisheng::detail::html {
 std::string esc(std::string_view s);
 /// 1234567.8 -> "1,234,568"; NaN -> "–".
 std::string money(double v);
-/// 0.934 -> "93.4 %"; NaN -> "–".
+/// A share as a percentage with one decimal at most: 0.934 -> "93.4 %",
+/// 0.9 -> "90 %"; "100 %" and "0 %" only for exactly 1 and 0 (0.9996 ->
+/// "99.9 %"); NaN -> "–". The report writes every share and probability
+/// with it.
 std::string percent(double p);
+/// A count as a whole number: 12.05 -> "12", 1234.6 -> "1,235"; NaN -> "–".
+/// The report writes every count with it.
+std::string whole(double v);
 /// A number with `digits` significant digits, no exponent for ordinary sizes.
 std::string num(double v, int digits = 4);
 
