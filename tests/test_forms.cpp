@@ -417,9 +417,10 @@ TEST_F(FormsJiangmen, ArrivalStationsAreListed) {
         const auto dash = id.rfind("-A");
         return dash == std::string::npos ? std::make_pair(id, 0) : std::make_pair(id.substr(0, dash), std::stoi(id.substr(dash + 2)));
     };
-    for (std::size_t r = 1; r < city.rows.size(); ++r)
-        if (city.rows[r - 1][unit_col] == city.rows[r][unit_col])
-            EXPECT_LT(key(city.rows[r - 1][id_col]), key(city.rows[r][id_col])) << city.rows[r - 1][id_col] << " before " << city.rows[r][id_col];
+    for (std::size_t r = 1; r < city.rows.size(); ++r) {
+        if (city.rows[r - 1][unit_col] != city.rows[r][unit_col]) continue;
+        EXPECT_LT(key(city.rows[r - 1][id_col]), key(city.rows[r][id_col])) << city.rows[r - 1][id_col] << " before " << city.rows[r][id_col];
+    }
 }
 
 // By default the forms show the representative replication, and say so.

@@ -817,7 +817,6 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
         const CoverageSnapshot c = coverage_snapshot(s, *sim, r);
         const bool tinted = !s.coverage.cost_matrix && !s.coverage.match_industry && !c.open_sites.empty();
         const std::size_t K = c.radii.size(), head = c.headline, last = L.months.size() - 1;
-        const std::string site_word = stations ? "提升站 stations" : "基地 bases";
         const std::string hr = radius_text(c.radii[head], c.radius_unit);
         h += "<section class=\"coverage\"><h3>覆盖 <span class=\"en\">Coverage at " + c.date.iso() + ": replication " + std::to_string(c.replication) +
              " (the median one), its open " + (stations ? "stations" : "bases") + " and its workers</span></h3>";
@@ -826,9 +825,11 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
         for (std::size_t k = 0; k <= K; ++k)
             classes.emplace_back(ramp(1.0 - static_cast<double>(k) / static_cast<double>(K)),
                                  k < K ? "≤ " + radius_text(c.radii[k], c.radius_unit) : "> " + radius_text(c.radii.back(), c.radius_unit) + " 或不可达 or unreached");
-        h += "<p>" + legend("点 Dots: " + std::string(stations ? "在建项目的工人 workers on the projects active then" : "工人需求点 workers' demand points") +
-                             (s.coverage.match_industry ? "，按本行业最近的基地 by the nearest base of their own industry" : "") + ", 至最近开放" + site_word + "的距离 distance to the nearest open one: ",
-                             classes);
+        const std::string dots_zh = stations ? "点为当时在建项目的工人，颜色为至最近开放提升站的距离" : "点为工人需求点，颜色为至最近开放的本行业基地的距离";
+        const std::string dots_en = stations ? "workers on the projects active then, by the distance to the nearest open station"
+                                   : s.coverage.match_industry ? "workers' demand points, by the distance to the nearest open base of their own industry"
+                                                               : "workers' demand points, by the distance to the nearest open base";
+        h += "<p>" + legend(dots_zh + " <span class=\"en\">Dots: " + dots_en + " (the farthest drawn on top):</span> ", classes);
         h += "<br><span class=\"legend\">" + std::string(stations ? "<b>•</b> 黑点 = 开放的提升站 black centre: an open station"
                                                                    : "<b>◆</b> 黑色菱形 = 已命名基地 black diamond: a named base");
         if (tinted) h += "<span class=\"sw\" style=\"background:" + std::string(reach_tint) + "\"></span>" + hr + " 内 within " + hr + " of an open " + (stations ? "station" : "base");

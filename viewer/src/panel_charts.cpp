@@ -140,10 +140,12 @@ void draw_charts_panel(App& app) {
             ImGui::TableNextRow();
             ImGui::TableNextColumn();
             // A county's own payer ("county:350526") by the county's name.
-            std::string who = p.id;
+            const Scenario& sc = *app.data->scenario;
+            const char* lang = chinese() ? "zh" : "en";
+            std::string who = sc.labels.name("payer:" + p.id, lang);
             if (auto colon = p.id.find(':'); colon != std::string::npos)
-                if (auto u = app.data->scenario->region.find(p.id.substr(colon + 1)))
-                    who = p.id.substr(0, colon) + " " + app.data->scenario->region.unit(*u).name;
+                if (auto u = sc.region.find(p.id.substr(colon + 1)))
+                    who = sc.labels.name("payer:" + p.id.substr(0, colon), lang) + " " + sc.region.unit(*u).name;
             ImGui::TextUnformatted(who.c_str());
             for (int y = 0; y < L.years; ++y) {
                 ImGui::TableNextColumn();
@@ -154,7 +156,7 @@ void draw_charts_panel(App& app) {
                 ImGui::ProgressBar(std::isfinite(alloc) ? f : 0.0f, ImVec2(-1, 0), label.c_str());
                 ImGui::PopStyleColor();
                 if (ImGui::IsItemHovered())
-                    ImGui::SetTooltip("%s %s: %s %.0f, %s %s", p.id.c_str(), std::to_string(L.first_year + y).c_str(), tr("spent (median)"),
+                    ImGui::SetTooltip("%s %s: %s %.0f, %s %s", who.c_str(), std::to_string(L.first_year + y).c_str(), tr("spent (median)"),
                                       spent, tr("allocated"), std::isfinite(alloc) ? fmt::format("{:.0f}", alloc).c_str() : tr("unlimited"));
             }
             ImGui::TableNextColumn();

@@ -33,7 +33,9 @@ void draw_layers_panel(App& app) {
     v.fill = static_cast<FillMetric>(fill);
     if (v.fill == FillMetric::p_target && !s.programme.targets.empty()) {
         std::vector<std::string> names;
-        for (const auto& t : s.programme.targets) names.push_back(fmt::format("{} ({})", t.id, t.deadline.iso()));
+        for (const auto& t : s.programme.targets)
+            names.push_back(fmt::format("{} ({}{})", s.labels.name("target:" + t.id, chinese() ? "zh" : "en"), t.recurring() ? "from " : "",
+                                        t.deadline.iso()));
         v.target = std::clamp(v.target, 0, static_cast<int>(names.size()) - 1);
         if (ImGui::BeginCombo(trid("Target").c_str(), names[static_cast<std::size_t>(v.target)].c_str())) {
             for (int i = 0; i < static_cast<int>(names.size()); ++i)

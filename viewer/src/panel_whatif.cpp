@@ -103,12 +103,15 @@ void draw_whatif_panel(App& app) {
             };
             const Layout& L = B.layout;
             const auto& targets = app.data->scenario->programme.targets;
+            const Scenario& sc = *app.data->scenario;
+            const char* lang = chinese() ? "zh" : "en";
             for (std::size_t c = 0; c < L.checks.size() && c < A.checks.size(); ++c)
                 if (L.checks[c].unit < 0)
-                    line(targets[L.checks[c].target].id + (targets[L.checks[c].target].recurring() ? " " + L.checks[c].date.iso() : "") + " P",
+                    line(sc.labels.name("target:" + targets[L.checks[c].target].id, lang) +
+                             (targets[L.checks[c].target].recurring() ? " " + L.checks[c].date.iso() : "") + " P",
                          A.checks[c].p_met, B.checks[c].p_met, true);
             for (std::size_t p = 0; p < B.payers.size() && p < A.payers.size(); ++p)
-                line(B.payers[p].id + " spent p50", A.payers[p].spent.p50, B.payers[p].spent.p50, false);
+                line(sc.labels.name("payer:" + B.payers[p].id, lang) + " spent p50", A.payers[p].spent.p50, B.payers[p].spent.p50, false);
             ImGui::EndTable();
         }
     }
