@@ -32,14 +32,6 @@ void unlimit(Payer& p) {
 
 void shortest(DayRange& d) { d.max = d.min; }
 
-double quantile_sorted(const std::vector<double>& v, double q) {
-    if (v.empty()) return 0;
-    const double h = q * static_cast<double>(v.size() - 1);
-    const auto lo = static_cast<std::size_t>(h);
-    const std::size_t hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
-
 /// Every combination of `size` indices out of `n`, in lexicographic order.
 void combinations(std::size_t n, std::size_t size, std::vector<std::vector<std::size_t>>& out) {
     if (size == 0 || size > n) return;
@@ -235,8 +227,7 @@ Counterfactuals explain_misses(const Simulator& sim, const Results& r, const Cou
         for (std::size_t f = 0; f < out.fixes.size(); ++f) {
             Fix& fx = out.fixes[f];
             fx.all_fixed = share[f];
-            std::sort(values[f].begin(), values[f].end());
-            fx.all_value = {quantile_sorted(values[f], 0.05), quantile_sorted(values[f], 0.5), quantile_sorted(values[f], 0.95)};
+            fx.all_value = quantiles(values[f]);
         }
     }
     // Larger sets, smallest first, while a check that all levers together

@@ -159,12 +159,12 @@ double quantile(const std::vector<double>& sorted, double q) {
     return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
 }
 
+}  // namespace
+
 Quantiles quantiles(std::vector<double>& v) {
     std::sort(v.begin(), v.end());
     return {quantile(v, 0.05), quantile(v, 0.5), quantile(v, 0.95)};
 }
-
-}  // namespace
 
 struct Simulator::Model {
     const Scenario& s;

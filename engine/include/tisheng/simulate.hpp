@@ -193,6 +193,9 @@ struct Counterfactuals;  // counterfactual.hpp
 struct Quantiles {
     double p05 = 0, p50 = 0, p95 = 0;
 };
+/// The 5th, 50th and 95th percentiles of a sample (type 7: linear between
+/// order statistics); sorts `v`.
+Quantiles quantiles(std::vector<double>& v);
 
 /// What planners read: every number of run.json and timeseries.csv.
 struct Results {
