@@ -514,7 +514,7 @@ TEST(RunCoverage, SurfacesAreFloat32InTheRegionsCrs) {
     const Output& o = jiangmen_run();
     ASSERT_EQ(o.result.exit_code, 0) << o.result.both();
     const fs::path dir = o.dir / "run";
-    // The likely-open sites (metric), to check the distance surface at them.
+    // The sites open in the median replication, to check the distance surface at them.
     std::vector<std::pair<double, double>> open_lonlat;
     {
         auto ds = open_vector(dir / "map.gpkg");
@@ -522,7 +522,7 @@ TEST(RunCoverage, SurfacesAreFloat32InTheRegionsCrs) {
         auto* projects = ds->GetLayerByName("projects");
         ASSERT_TRUE(projects);
         for (auto& f : *projects)
-            if (f->GetFieldAsDouble("p_open_at_end") >= 0.5) open_lonlat.emplace_back(f->GetGeometryRef()->toPoint()->getX(), f->GetGeometryRef()->toPoint()->getY());
+            if (f->GetFieldAsInteger("open_in_median") == 1) open_lonlat.emplace_back(f->GetGeometryRef()->toPoint()->getX(), f->GetGeometryRef()->toPoint()->getY());
     }
     ASSERT_FALSE(open_lonlat.empty());
     OGRSpatialReference wgs84, utm;
@@ -606,7 +606,7 @@ TEST(RunCoverage, NearestOpenMatchesBruteForce) {
     auto* projects = ds->GetLayerByName("projects");
     ASSERT_TRUE(projects);
     for (auto& f : *projects)
-        if (f->GetFieldAsDouble("p_open_at_end") >= 0.5) open.push_back(metric(*f));
+        if (f->GetFieldAsInteger("open_in_median") == 1) open.push_back(metric(*f));
     ASSERT_FALSE(open.empty());
 
     auto* demand = ds->GetLayerByName("demand");

@@ -41,18 +41,17 @@ CoverageSnapshot coverage_snapshot(const Scenario& s, const Simulator& sim, cons
     c.radius_unit = L.radius_unit;
     if (L.radii.empty() || L.months.empty()) return c;
     c.headline = L.headline_radius();
-    const Trajectory t = sim.run(static_cast<std::uint64_t>(c.replication));
     const CoverageModel model(s);
     std::vector<std::uint32_t> open;
-    for (std::uint32_t j = 0; j < t.site_open_at_end.size() && j < model.sites.size(); ++j)
-        if (t.site_open_at_end[j]) {
+    for (std::uint32_t j = 0; j < r.median_open_at_end.size() && j < model.sites.size(); ++j)
+        if (r.median_open_at_end[j]) {
             open.push_back(j);
             c.open_sites.push_back(model.sites[j]);
         }
     c.demand = model.demand;
     c.unit = model.demand_unit;
     c.workers = model.workers;
-    if (!t.demand_weight_at_end.empty()) c.workers.assign(t.demand_weight_at_end.begin(), t.demand_weight_at_end.end());
+    if (!r.median_workers_at_end.empty()) c.workers.assign(r.median_workers_at_end.begin(), r.median_workers_at_end.end());
     const std::size_t n = c.demand.size(), K = c.radii.size(), U = s.region.units().size();
     // The nearest open site within the largest radius, as coverage counts it
     // (the same pairs, of the point's own industry when match_industry).
@@ -82,6 +81,7 @@ CoverageSnapshot coverage_snapshot(const Scenario& s, const Simulator& sim, cons
     for (std::size_t u = 0; u < U; ++u)
         for (std::size_t k = 0; k < K; ++k)
             if (unit_total[u] > 0) c.share_by_unit[u][k] = unit_covered[u][k] / unit_total[u];
+    const Trajectory t = sim.run(static_cast<std::uint64_t>(c.replication));
     for (std::size_t k = 0; k < K; ++k)
         c.simulated_share.push_back(t.series[L.series_index(L.first_coverage_metric + k, L.all_row(), L.months.size() - 1)]);
     return c;
@@ -372,7 +372,7 @@ std::string coverage_svg(const Scenario& s, const MapFrame& f, const CoverageSna
     const double r0 = shown > 2000 ? 0.6 : 0.9, r1 = shown > 2000 ? 1.1 : 1.6;
     for (std::size_t k = 0; k <= K; ++k) {
         svg += "<g class=\"radius-" + std::to_string(k) + "\" fill=\"" + ramp(1.0 - static_cast<double>(k) / static_cast<double>(std::max<std::size_t>(1, K))) +
-               "\" stroke=\"#333\" stroke-width=\"0.3\">";
+               (shown > 2000 ? "\">" : "\" stroke=\"#333\" stroke-width=\"0.3\">");
         for (std::size_t i = 0; i < c.demand.size(); ++i) {
             if (c.radius_class[i] != k || !(c.workers[i] > 0)) continue;
             svg += fmt("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\"/>", f.x(c.demand[i].x), f.y(c.demand[i].y), r0 + r1 * std::sqrt(c.workers[i] / wmax));

@@ -51,18 +51,20 @@ std::string csv_number(double v) {
     return buf;
 }
 
-// Coverage at the end date of the run, on the sites most likely open then
-// (P(open) >= 0.5): distance to the nearest and 2SFCA accessibility per
-// demand point, and the two surfaces.
+// Coverage at the end date of the run, on the sites open then in the median
+// replication (the report's coverage map): distance to the nearest and 2SFCA
+// accessibility per demand point, and the two surfaces.
 struct EndCoverage : OpenSitesCoverage {
     CoverageModel model;
 };
 
 EndCoverage end_coverage(const Scenario& s, const Results& r) {
     EndCoverage c{{}, CoverageModel(s)};
+    // The median replication's open sites at the end: what the report's
+    // coverage map shows (Results::median_open_at_end).
     std::vector<std::uint32_t> open;
-    for (std::uint32_t j = 0; j < r.site_p_open_at_end.size(); ++j)
-        if (r.site_p_open_at_end[j] >= 0.5f) open.push_back(j);
+    for (std::uint32_t j = 0; j < r.median_open_at_end.size(); ++j)
+        if (r.median_open_at_end[j]) open.push_back(j);
     static_cast<OpenSitesCoverage&>(c) = c.model.assess(std::move(open), s.coverage.decay, s.coverage.catchment);
     return c;
 }
@@ -126,6 +128,10 @@ void write_map(const Scenario& s, const Results& r, const EndCoverage& cov, cons
                                          {"workforce", T::integer}, {"contract_cny", T::real}, {"eligible", T::integer}};
     for (const Date& d : r.project_deadlines) project_fields.push_back({p_built_column(d), T::real});
     project_fields.push_back({"p_open_at_end", T::real});
+    // 1 where the median replication has the site open at the end: the sites
+    // of the coverage map, coverage.tif and the demand layer's nearest_open_m.
+    project_fields.push_back({"open_in_median", T::integer});
+    auto open_in_median = [&](std::size_t i) { return std::int64_t(i < r.median_open_at_end.size() && r.median_open_at_end[i]); };
     w.begin_layer("projects", GeomKind::point, project_fields);
     for (std::size_t i = 0; i < s.sites.projects.size(); ++i) {
         const auto& p = s.sites.projects[i];
@@ -134,6 +140,7 @@ void write_map(const Scenario& s, const Results& r, const EndCoverage& cov, cons
                                   std::int64_t(is_eligible(p, s.programme.eligibility))};
         for (const auto& col : r.project_p_built) v.emplace_back(double(col[i]));
         v.emplace_back(double(r.site_p_open_at_end[i]));
+        v.emplace_back(open_in_median(i));
         w.add(p.pos, v);
     }
     w.begin_layer("stations", GeomKind::point,
@@ -147,14 +154,15 @@ void write_map(const Scenario& s, const Results& r, const EndCoverage& cov, cons
                    {"industry", T::text}, {"unit_id", T::text}, {"address", T::text}, {"annual_trainees", T::integer},
                    {"senior_share", T::real}, {"equipment_sets", T::integer}, {"recognised", T::integer},
                    {"track", T::text}, {"eligible", T::integer}, {"p_named", T::real}, {"p_demonstration", T::real},
-                   {"median_grant_cny", T::real}, {"p_open_at_end", T::real}});
+                   {"median_grant_cny", T::real}, {"p_open_at_end", T::real}, {"open_in_median", T::integer}});
     for (std::size_t i = 0; i < s.sites.bases.size(); ++i) {
         const auto& b = s.sites.bases[i];
         w.add(b.pos, {b.id, b.name, std::string(to_string(b.attribute)), std::string(1, b.category), b.industry,
                       units[b.unit].id, b.address, std::int64_t(b.annual_trainees), b.senior_share,
                       std::int64_t(b.equipment_sets), std::int64_t(b.recognised), std::string(b.existing ? "existing" : "new"),
                       std::int64_t(is_eligible(b, s.programme.base_eligibility)), double(r.base_p_named[i]),
-                      double(r.base_p_demonstration[i]), double(r.base_median_grant_cny[i]), double(r.site_p_open_at_end[i])});
+                      double(r.base_p_demonstration[i]), double(r.base_median_grant_cny[i]), double(r.site_p_open_at_end[i]),
+                      open_in_median(i)});
     }
     // Demand as coverage sees it (the projects' workforce, or the demand
     // points), with its reach at the end date.
@@ -196,8 +204,8 @@ nlohmann::ordered_json money(double v) {
 nlohmann::ordered_json quantiles_json(const Quantiles& q) { return {{"p05", q.p05}, {"p50", q.p50}, {"p95", q.p95}}; }
 
 // Shares within each radius at the end date (over replications), by unit,
-// by industry and city-wide; distance and accessibility on the likely-open
-// sites, worker-weighted.
+// by industry and city-wide; distance and accessibility on the sites open in
+// the median replication, worker-weighted.
 nlohmann::ordered_json coverage_json(const Scenario& s, const Results& r, const EndCoverage& cov) {
     const auto& L = r.layout;
     const CoverageModel& m = cov.model;
@@ -235,7 +243,7 @@ nlohmann::ordered_json coverage_json(const Scenario& s, const Results& r, const 
     }
     j["share_within"] = within;
 
-    // Worker-weighted means over the demand of each unit, on the likely-open sites.
+    // Worker-weighted means over the demand of each unit, on the median replication's open sites.
     std::vector<double> w(L.units + 1, 0), dist(L.units + 1, 0), acc(L.units + 1, 0), unreached(L.units + 1, 0);
     for (std::size_t i = 0; i < m.demand.size(); ++i)
         for (std::size_t u : {static_cast<std::size_t>(m.demand_unit[i]), L.units}) {
@@ -253,12 +261,13 @@ nlohmann::ordered_json coverage_json(const Scenario& s, const Results& r, const 
                          {"workers_without_site", unreached[u]},
                          {"mean_access", mean(acc[u], w[u])}});
     j["open_sites_at_end"] = cov.open.size();
+    j["open_sites_of_replication"] = r.median_replication;
     j["access"] = {{"method", s.coverage.decay == coverage::Decay::none ? "2SFCA" : "E2SFCA"},
                    {"decay", to_string(s.coverage.decay)},
                    {"catchment", s.coverage.catchment},
                    {"supply", s.programme.kind == ProgrammeKind::stations ? "stations" : "annual trainees"}};
     j["at_end_by_unit"] = units;
-    j["surfaces"] = {{"coverage.tif", "distance to the nearest likely-open site (m), Euclidean"},
+    j["surfaces"] = {{"coverage.tif", "distance to the nearest site open at the end in the median replication (m), Euclidean"},
                      {"access.tif", "2SFCA accessibility, Euclidean catchment"},
                      {"cell_m", s.coverage.cell_m}};
     return j;
@@ -268,7 +277,10 @@ nlohmann::ordered_json coverage_json(const Scenario& s, const Results& r, const 
 
 std::string check_column(const Target& t, Date d) {
     std::string col = t.id;
-    if (t.recurring()) col += "_" + d.iso();
+    if (t.recurring()) {
+        col += '_';
+        col += d.iso();
+    }
     for (char& ch : col)
         if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
     return col;

@@ -459,6 +459,14 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
                 r.median_replication = static_cast<int>(k);
             }
     }
+    // What the median replication has open at the end, and where its
+    // workers are then: the coverage every output maps (one replication
+    // run again rather than every replication's sites kept).
+    {
+        Trajectory t = sim.run(static_cast<std::uint64_t>(r.median_replication));
+        r.median_open_at_end = std::move(t.site_open_at_end);
+        r.median_workers_at_end = std::move(t.demand_weight_at_end);
+    }
     r.project_p_built.assign(D, std::vector<float>(N, 0));
     r.base_p_named.assign(B, 0);
     r.base_p_demonstration.assign(B, 0);

@@ -236,6 +236,13 @@ struct Results {
     /// The replication whose headline (the first metric, city-wide, at the
     /// end date) is nearest its median; the lowest index on ties.
     int median_replication = 0;
+    /// That replication at the end date: which sites of the coverage model
+    /// are open, and the workers at each demand point (stations: on the
+    /// projects active then; empty for bases, whose demand is fixed). The
+    /// coverage map of the report, coverage.tif, access.tif and the demand
+    /// layer of map.gpkg all show this.
+    std::vector<std::uint8_t> median_open_at_end;
+    std::vector<float> median_workers_at_end;
     /// The representative replication of the official tables: the one
     /// whose city count at run.report_date (stations 已建 and in use, or
     /// bases named) is nearest the median of that count; the lowest index
