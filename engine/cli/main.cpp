@@ -118,19 +118,20 @@ void print_summary(const Scenario& s, const Results& r) {
             const Check& c = L.checks[worst];
             const double p = r.checks[worst].p_met;
             const bool share = tg.measure == Measure::share_eligible_with_station;
-            auto shown = [&](double v) { return share ? fmt::format("{:.0f} %", 100 * v) : fmt::format("{:.0f}", std::round(v)); };
-            std::string line = fmt::format("  {} ({}) {}: P(met) {:.0f} %", s.labels.name("target:" + tg.id), tg.id, d.iso(), 100 * p);
+            // Shares and probabilities as the report writes them; counts whole.
+            auto shown = [&](double v) { return share ? format_share(v) : format_count(v); };
+            std::string line = fmt::format("  {} ({}) {}: P(met) {}", s.labels.name("target:" + tg.id), tg.id, d.iso(), format_share(p));
             std::string where = c.unit < 0 ? s.region.name() : s.region.unit(static_cast<UnitIndex>(c.unit)).name;
             if (!tg.city_wide) where = "lowest: " + where;
             line += fmt::format(" ({}; median {} of {} required)", where, shown(r.checks[worst].value.p50), shown(c.required));
             if (const Fix* f = r.fixes ? r.fixes->find(worst) : nullptr; f && f->rerun > 0) {
                 const auto& cf = *r.fixes;
                 if (!f->smallest.empty()) {
-                    line += fmt::format(" → {:.0f} % with {}", 100 * p_met_if(p, f->smallest_fixed), lever_set_label(s, cf, f->smallest, "en"));
+                    line += fmt::format(" → {} with {}", format_share(p_met_if(p, f->smallest_fixed)), lever_set_label(s, cf, f->smallest, "en"));
                     if (f->capped) line += " (search capped)";
                 } else {
-                    line += fmt::format("; no set of levers fixes {:.0f} % of the misses (all levers: {:.0f} %)", 100 * cf.fix_share,
-                                        100 * p_met_if(p, f->all_fixed));
+                    line += fmt::format("; no set of levers fixes {} of the misses (all levers: {})", format_share(cf.fix_share),
+                                        format_share(p_met_if(p, f->all_fixed)));
                 }
                 // The strongest single lever outside the set, or in it when the set has more than one.
                 std::size_t best = cf.levers.size();
@@ -139,7 +140,7 @@ void print_summary(const Scenario& s, const Results& r) {
                     if (!alone && (best == cf.levers.size() || f->fixed_by[l] > f->fixed_by[best])) best = l;
                 }
                 if (best < cf.levers.size())
-                    line += fmt::format("; {} alone {:.0f} %", lever_label(s, cf.levers[best], "en"), 100 * p_met_if(p, f->fixed_by[best]));
+                    line += fmt::format("; {} alone {}", lever_label(s, cf.levers[best], "en"), format_share(p_met_if(p, f->fixed_by[best])));
                 if (share) line += fmt::format("; every lever relaxed: median {}", shown(f->all_value.p50));
             }
             fmt::print("{}\n", line);

@@ -139,6 +139,22 @@ Counterfactuals explain_misses(const Simulator& sim, const Results& r, const Cou
     std::vector<std::uint64_t> sample;
     const std::size_t want = std::min(missed_any.size(), static_cast<std::size_t>(std::max(0, sample_max)));
     for (std::size_t i = 0; i < want; ++i) sample.push_back(missed_any[i * missed_any.size() / want]);
+    // A rarely missed check may have no miss among those: each check gets
+    // at least `per_check` of its own misses (all of them, if fewer).
+    constexpr std::size_t per_check = 10;
+    if (want > 0)
+        for (std::size_t c = 0; c < C; ++c) {
+            std::vector<std::uint64_t> own;
+            for (std::size_t k = 0; k < reps; ++k)
+                if (!r.check_met[k * C + c]) own.push_back(k);
+            const std::size_t have = static_cast<std::size_t>(
+                std::count_if(sample.begin(), sample.end(), [&](std::uint64_t k) { return !r.check_met[k * C + c]; }));
+            const std::size_t need = std::min(own.size(), per_check);
+            if (have >= need) continue;
+            for (std::size_t i = 0; i < need; ++i) sample.push_back(own[i * own.size() / need]);
+            std::sort(sample.begin(), sample.end());
+            sample.erase(std::unique(sample.begin(), sample.end()), sample.end());
+        }
     out.sample = static_cast<int>(sample.size());
 
     // Checks missed at least once, and which sampled replications missed each.

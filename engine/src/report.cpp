@@ -855,9 +855,9 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
             h += "<tr><td>≤ " + radius_text(c.radii[k], c.radius_unit) + "</td><td class=\"n\">" + format_share(c.share[k]) + "</td><td class=\"n\">" +
                  format_share(qk.p50) + " [" + format_share(qk.p05) + "–" + format_share(qk.p95) + "]</td></tr>";
         }
-        h += "</table><p class=\"note\">地图上的占比与点由同一次重复算出；run.json 与 coverage.tif 另有按 P(开放) ≥ 50 % 站点计算的表面。"
+        h += "</table><p class=\"note\">地图上的占比与点由同一次重复算出；coverage.tif、access.tif 与 map.gpkg 的需求点距离也取这次重复的开放站点。"
              " <span class=\"en\">The map and the shares beside it come from the same replication: its open sites at the end date and the workers "
-             "there then. The median replication is the one whose " + esc(s.labels.name("measure:" + (L.metrics.empty() ? std::string() : L.metrics[0]), "en")) +
+             "there then; coverage.tif, access.tif and map.gpkg's demand distances use its open sites too. The median replication is the one whose " + esc(s.labels.name("measure:" + (L.metrics.empty() ? std::string() : L.metrics[0]), "en")) +
              " at the end is nearest the median.</span></p></section>\n";
     }
 

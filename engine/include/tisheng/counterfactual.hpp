@@ -70,7 +70,10 @@ double p_met_if(double p_met, double fixed_share);
 struct Counterfactuals {
     std::vector<Lever> levers;
     std::vector<Fix> fixes;  ///< one per check that was missed at least once
-    int sample = 0;          ///< replications re-run (the misses of any check, evenly spaced)
+    /// Replications re-run: the misses of any check, evenly spaced down to
+    /// the sample size, plus at least 10 misses of each check (all of its
+    /// misses if fewer), so that a rare miss is explained too.
+    int sample = 0;
     int sets_run = 0;        ///< lever sets tried (singles, all, then larger sets)
     int max_sets = 0;
     double fix_share = 0.9;
