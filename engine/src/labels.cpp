@@ -25,7 +25,7 @@ const std::map<std::string, std::pair<std::string, std::string>>& builtin() {
         {"outcome:named", {"已命名", "named"}},
         {"outcome:ineligible", {"不符合申报条件（依规不予通过）", "ineligible (rightly rejected)"}},
         {"outcome:review_failed", {"评审未通过", "review failed"}},
-        {"outcome:not_selected:cap", {"因名额未入选", "not selected: cap"}},
+        {"outcome:not_selected:cap", {"因名额已满（或每批上限）未入选", "not selected: quota (or per-round cap) full"}},
         {"outcome:not_selected:budget", {"因资金未入选", "not selected: budget"}},
         {"outcome:awaiting_funds", {"待资金到位", "awaiting funds"}},
         {"outcome:in_review", {"评审中", "in review"}},

@@ -421,8 +421,11 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
                 r.representative_replication = static_cast<int>(k);
             }
         r.report_status_mean.assign(K, 0);
-        for (std::size_t k = 0; k < reps; ++k)
-            for (std::size_t i = 0; i < K; ++i) r.report_status_mean[i] += report_status[k * K + i] / double(reps);
+        for (std::size_t i = 0; i < K; ++i) {
+            std::uint64_t total = 0;
+            for (std::size_t k = 0; k < reps; ++k) total += report_status[k * K + i];
+            r.report_status_mean[i] = static_cast<double>(total) / static_cast<double>(reps);
+        }
         const auto rep = static_cast<std::size_t>(r.representative_replication);
         r.report_status.assign(report_status.begin() + static_cast<std::ptrdiff_t>(rep * K),
                                report_status.begin() + static_cast<std::ptrdiff_t>((rep + 1) * K));

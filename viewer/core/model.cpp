@@ -168,15 +168,6 @@ Run run_scenario(const fs::path& file, const std::vector<std::string>& overrides
     };
     r.simulator = std::make_shared<const Simulator>(*r.scenario);
     r.results = simulate(*r.simulator, mc);
-    // Why targets are missed: the counterfactual re-runs (counterfactual.hpp).
-    CounterfactualOptions co;
-    co.threads = threads;
-    co.cancel = &progress.cancel;
-    co.progress = [&](int done, int total) {
-        progress.total = total;
-        progress.done = done;
-    };
-    r.results.fixes = std::make_shared<const Counterfactuals>(explain_misses(*r.simulator, r.results, co));
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
 }

@@ -92,7 +92,25 @@ void App::start_siting() {
     });
 }
 
-bool App::idle() const { return !loading.running() && !runs.running() && !sitings.running() && m_pending_whatif.empty(); }
+void App::start_explaining() {
+    std::shared_ptr<const Run> shown = run;
+    const int threads = background_threads(options.threads);
+    explaining.start(tr("Why missed"), [shown, threads](Progress& p) {
+        CounterfactualOptions co;
+        co.threads = threads;
+        co.cancel = &p.cancel;
+        co.progress = [&p](int done, int total) {
+            p.total = total;
+            p.done = done;
+        };
+        return Explained{shown, std::make_shared<const Counterfactuals>(explain_misses(*shown->simulator, shown->results, co))};
+    });
+}
+
+bool App::idle() const {
+    return !loading.running() && !runs.running() && !sitings.running() && m_pending_whatif.empty() &&
+           (options.unit.empty() || !explaining.running());
+}
 
 void App::poll_tasks() {
     std::string error;
@@ -124,6 +142,7 @@ void App::poll_tasks() {
             // The run shown becomes A, the new one B.
             if (run) previous = std::move(run);
             run = std::make_shared<const Run>(std::move(*done));
+            start_explaining();
             message(fmt::format("run {}: {} replications in {:.2f} s{}", run_label(), run->results.replications, run->seconds,
                                 run->overrides.empty() ? "" : " with " + fmt::format("{}", fmt::join(run->overrides, ", "))));
             if (!whatif.loaded) {
@@ -145,6 +164,11 @@ void App::poll_tasks() {
         } else {
             message("what-if run cancelled; the previous run is kept");
         }
+    }
+    std::optional<Explained> why;
+    if (explaining.poll(why, error)) {
+        if (why) explained = std::move(*why);
+        else if (error != "cancelled") message("explaining the misses failed: " + error);
     }
     std::optional<SitingResult> sited;
     if (sitings.poll(sited, error)) {
@@ -188,6 +212,15 @@ void App::apply_startup_options() {
             if (options.tab == names[t]) view.tab = static_cast<Tab>(t);
         view.tab_request = true;
         if (view.tab == Tab::siting && !siting.plan) start_siting();
+    }
+    if (!options.unit.empty()) {
+        if (auto u = data->scenario->region.find(options.unit)) {
+            view.selected_unit = static_cast<std::int64_t>(*u);
+            view.tab = Tab::inspector;
+            view.tab_request = true;
+        } else {
+            message("--unit " + options.unit + ": no such unit");
+        }
     }
 }
 
@@ -483,6 +516,7 @@ void App::frame(double width, double height, double dt) {
     if (loading.running()) busy(loading.what(), loading.fraction(), false, [] {});
     if (runs.running()) busy(runs.what(), runs.fraction(), true, [&] { runs.cancel(); });
     if (sitings.running()) busy(sitings.what(), 0.0f, false, [] {});
+    if (explaining.running()) busy(explaining.what(), explaining.fraction(), true, [&] { explaining.cancel(); });
     if (ImGui::BeginTabBar("tabs")) {
         struct T {
             Tab tab;

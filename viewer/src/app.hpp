@@ -20,6 +20,7 @@
 #include "core/jobs.hpp"
 #include "map_renderer.hpp"
 #include "core/model.hpp"
+#include "tisheng/counterfactual.hpp"
 #include "tisheng/plan.hpp"
 
 namespace tisheng::viewer {
@@ -108,6 +109,7 @@ struct Options {
     std::string fill;                    ///< --fill
     std::string mode;                    ///< --mode
     std::string tab;                     ///< --tab: the side panel shown first (siting: also runs the siting model)
+    std::string unit;                    ///< --unit: the unit selected first (its id); a screenshot then waits for "why missed"
     bool chinese = true;
     int threads = 0;                     ///< simulation threads (0: all cores but one)
     bool batch = false;                  ///< --screenshot / --timing: no hover from a mouse nobody moves
@@ -129,6 +131,8 @@ public:
     void open(const std::filesystem::path& input, std::vector<std::string> overrides = {});
     void start_run(std::vector<std::string> overrides);
     void start_siting();
+    /// The counterfactual re-runs of the run shown, in the background.
+    void start_explaining();
     /// True when nothing runs in the background (a screenshot may be taken).
     [[nodiscard]] bool idle() const;
     [[nodiscard]] bool failed() const { return m_failed; }
@@ -162,6 +166,18 @@ public:
     Task<Dataset> loading;
     Task<Run> runs;
     Task<SitingResult> sitings;
+    /// What would fix the shown run's misses (counterfactual re-runs), made
+    /// after the run is shown; the run it belongs to, to match it.
+    struct Explained {
+        std::shared_ptr<const Run> run;
+        std::shared_ptr<const Counterfactuals> fixes;
+    };
+    Task<Explained> explaining;
+    Explained explained;
+    /// The counterfactuals of the run shown, once they are ready (or null).
+    [[nodiscard]] const Counterfactuals* fixes() const {
+        return run && explained.run == run ? explained.fixes.get() : nullptr;
+    }
 
     // Helpers the panels share.
     [[nodiscard]] std::size_t month_count() const;

@@ -37,7 +37,7 @@ constexpr Label labels[] = {
     {"Name", "名称"}, {"Enterprise", "企业"}, {"Unit", "区县"}, {"Workers", "工人数"}, {"Start", "开工"},
     {"Planned end", "计划完工"}, {"P(built by)", "建成概率"}, {"Address", "地址"}, {"Kind", "类型"},
     {"Why targets are missed", "未达标原因"}, {"What would fix it: P(met) with the lever relaxed", "放宽条件后的达标概率"},
-    {"Smallest set", "最小组合"}, {"met in", "达标于"}, {"of replications", "的重复中"},
+    {"Smallest set", "最小组合"}, {"Why missed", "未达标原因分析"}, {"met in", "达标于"}, {"of replications", "的重复中"},
     {"Nothing selected: click a unit or a site on the map.", "未选择：请在地图上点击区县或站点。"},
     {"Built over time", "累计建成"}, {"Budget spent per payer and year", "各出资方年度支出"},
     {"Named bases against the goal", "已认定基地与目标"}, {"allocated", "预算"}, {"spent (median)", "支出（中位数）"},

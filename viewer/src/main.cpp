@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
     cli.add_option("--mode", options.mode, "state shown: median | replication | probability")->check(CLI::IsMember({"median", "replication", "probability"}));
     cli.add_option("--tab", options.tab, "side panel shown: layers | inspector | charts | whatif | siting (runs the siting model) | messages")
         ->check(CLI::IsMember({"layers", "inspector", "charts", "whatif", "siting", "messages"}));
+    cli.add_option("--unit", options.unit, "select this unit (its id) in the Inspector; a screenshot waits for what would fix its misses");
     cli.add_option("--lang", lang, "UI language: zh | en (default zh)")->check(CLI::IsMember({"zh", "en"}));
     cli.add_option("--threads", options.threads, "simulation threads (default: all cores but one)");
     cli.add_flag("--timing", timing, "print frame times (median, p95, max) when done");

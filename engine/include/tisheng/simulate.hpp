@@ -35,11 +35,12 @@ std::string_view to_string(StationStatus s);
 
 /// Where a candidate base stands in the current round. Names and drops are
 /// final; a rejected or unselected candidate may apply again. The outcomes
-/// a planner reads (to_string): `rejected` is a review failure of an
+/// a planner reads (outcome_name): `rejected` is a review failure of an
 /// eligible candidate (review_failed), `ineligible` the rightful rejection
-/// of one below base_eligibility, `not_selected` a survivor left out by the
-/// round's cap or the selection plan (not_selected:cap), `dropped` one the
-/// budgets could not fund (not_selected:budget).
+/// of one below base_eligibility, `not_selected` a survivor left out because
+/// the quota (or the round's cap) was full or the selection plan leaves it
+/// out (not_selected:cap), `dropped` one the budgets could not fund
+/// (not_selected:budget).
 enum class BaseStatus : std::uint8_t { candidate, in_review, rejected, not_selected, awaiting_funds, named, dropped, ineligible };
 std::string_view to_string(BaseStatus s);
 /// The outcome a planner reads: candidate, in_review, review_failed,
