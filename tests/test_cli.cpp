@@ -218,3 +218,59 @@ TEST(Cli, Run_resultsAreConsistentAcrossFiles) {
     EXPECT_GE(defn->GetFieldIndex("p_met_every_eligible_project_2026_12_31"), 0);
 }
 
+
+// `tisheng run` writes into a folder that is new, empty or a run of the same
+// scenario; another scenario's run or a folder of other files needs --force.
+TEST(Cli, Run_refusesAnotherScenariosFolderWithoutForce) {
+    TempDir out;
+    const fs::path dir = out / "run";
+    auto r = run_cli("run scenarios/quanzhou-baseline.yaml --replications 8 --no-explain --out '" + dir.string() + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const std::string before = slurp(dir / "run.json");
+    r = run_cli("run scenarios/jiangmen-baseline.yaml --replications 8 --no-explain --out '" + dir.string() + "'");
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("another scenario ('quanzhou-baseline'"), std::string::npos) << r.output;
+    EXPECT_EQ(slurp(dir / "run.json"), before) << "nothing was overwritten";
+    // The same scenario again: overwritten.
+    r = run_cli("run scenarios/quanzhou-baseline.yaml --replications 9 --no-explain --out '" + dir.string() + "'");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(nlohmann::json::parse(slurp(dir / "run.json"))["replications"], 9);
+    // A folder of other files.
+    const fs::path other = out / "mine";
+    fs::create_directories(other);
+    write(other / "notes.txt", "mine");
+    r = run_cli("run scenarios/quanzhou-baseline.yaml --replications 8 --no-explain --out '" + other.string() + "'");
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_FALSE(fs::exists(other / "run.json"));
+    r = run_cli("run scenarios/quanzhou-baseline.yaml --replications 8 --no-explain --force --out '" + other.string() + "'");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_TRUE(fs::exists(other / "run.json"));
+    EXPECT_EQ(slurp(other / "notes.txt"), "mine");
+}
+
+// run.json records the digest of every data file read; when one changes,
+// `tisheng report` refuses to re-run and names the file.
+TEST(Cli, Report_refusesWhenADataFileChangedSinceTheRun) {
+    TempDir tmp;
+    fs::create_directories(tmp / "scenarios");
+    fs::create_directories(tmp / "datasets");
+    fs::copy_file(source_dir() / "scenarios" / "quanzhou-baseline.yaml", tmp / "scenarios" / "quanzhou-baseline.yaml");
+    fs::copy(source_dir() / "datasets" / "quanzhou", tmp / "datasets" / "quanzhou", fs::copy_options::recursive);
+    fs::copy(source_dir() / "datasets" / "calendar", tmp / "datasets" / "calendar", fs::copy_options::recursive);
+    const fs::path dir = tmp / "run";
+    auto r = run_cli("run '" + (tmp / "scenarios" / "quanzhou-baseline.yaml").string() + "' --replications 8 --no-explain --out '" +
+                     dir.string() + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto j = nlohmann::json::parse(slurp(dir / "run.json"));
+    ASSERT_GE(j["data_files"].size(), 3u);  // units, bases, demand
+    r = run_cli("report '" + dir.string() + "' --no-explain");
+    ASSERT_EQ(r.exit_code, 0) << "nothing changed: the report re-runs\n" << r.output;
+    // One more blank line at the end of the demand file: the same data to a
+    // reader, other bytes; the run no longer says what the files hold.
+    const fs::path demand = tmp / "datasets" / "quanzhou" / "demand.csv";
+    write(demand, slurp(demand) + "\n");
+    r = run_cli("report '" + dir.string() + "' --no-explain");
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("demand.csv"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("units.geojson"), std::string::npos) << "only what changed is named\n" << r.output;
+}

@@ -2,6 +2,7 @@
 // Exit codes: 0 ok, 1 invalid input, 2 usage, 3 internal error.
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -13,6 +14,7 @@
 #include "tisheng/counterfactual.hpp"
 #include "tisheng/error.hpp"
 #include "tisheng/forms.hpp"
+#include "tisheng/io.hpp"
 #include "tisheng/plan.hpp"
 #include "tisheng/report.hpp"
 #include "tisheng/run.hpp"
@@ -191,9 +193,32 @@ void write_forms_and_report(const Scenario& s, const Simulator& sim, const Resul
     write_report(s, r, out, ro);
 }
 
+/// A run writes into `out` only when it is new, empty, or a run of the same
+/// scenario (re-running it); anything else only with --force, so that a
+/// typo in --out never overwrites another scenario's results or other files.
+void check_run_folder(const fs::path& out, const Scenario& s, bool force) {
+    std::error_code ec;
+    if (force || !fs::exists(out, ec)) return;
+    if (!fs::is_directory(out, ec)) throw UsageError("--out " + out.string() + " is a file, not a folder");
+    if (fs::directory_iterator(out, ec) == fs::directory_iterator()) return;
+    const fs::path json = out / "run.json";
+    std::string other;
+    if (fs::exists(json, ec)) {
+        try {
+            const auto j = nlohmann::json::parse(read_file(json, json.string()));
+            if (j.contains("scenario") && j["scenario"].is_string()) other = j["scenario"].get<std::string>();
+        } catch (const std::exception&) {
+        }
+        if (other == s.name) return;
+        throw UsageError("--out " + out.string() + " holds a run of another scenario ('" + (other.empty() ? "?" : other) + "', this is '" +
+                         s.name + "'); give another --out, or --force to overwrite it");
+    }
+    throw UsageError("--out " + out.string() + " is a folder that holds other files, not a run; give another --out, or --force to write into it");
+}
+
 int cmd_run(const std::string& file, std::string out, const std::vector<std::string>& sets,
             std::optional<std::int64_t> replications, std::optional<std::int64_t> seed, int threads, const FormsChoice& fc,
-            const ExplainChoice& ec) {
+            const ExplainChoice& ec, bool force) {
     std::vector<std::string> all = sets;
     if (replications) all.push_back("run.replications=" + std::to_string(*replications));
     if (seed) all.push_back("run.seed=" + std::to_string(*seed));
@@ -201,6 +226,7 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
     auto t0 = std::chrono::steady_clock::now();
     Scenario s = load(file, all);
     if (out.empty()) out = (fs::path("runs") / s.name).string();
+    check_run_folder(out, s, force);
     MonteCarloOptions mc;
     mc.threads = threads;
     mc.progress = cli::ProgressBar("simulating");
@@ -264,10 +290,14 @@ int cmd_report(const std::string& dir, const FormsChoice& fc, const ExplainChoic
         // A run is re-made from its scenario, overrides and seed: the same numbers.
         const RunRecord rec = read_run_record(dir);
         Scenario s = load(rec.scenario.string(), rec.overrides);
-        if ("fnv1a64:" + s.hash != rec.hash)
+        // A re-run gives the run's numbers only if nothing it read changed.
+        if (const auto changed = changed_since(rec, s); !changed.empty()) {
+            std::string what;
+            for (const auto& c : changed) what += "\n  " + c;
             throw InputError({(fs::path(dir) / "run.json").string(), 0, 0, "", "scenario_hash"},
-                             "the scenario " + rec.scenario.string() + " changed since the run (" + rec.hash + ", now fnv1a64:" + s.hash +
-                                 "); run `tisheng run` again");
+                             "the report re-runs the scenario, but what the run read has changed since:" + what +
+                                 "\nrun `tisheng run` again");
+        }
         MonteCarloOptions mc;
         mc.replications = rec.replications;
         mc.progress = cli::ProgressBar("simulating");
@@ -317,6 +347,8 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
         cmd->add_option("--explain-sets", explain.max_sets, "lever sets tried at most (default: counterfactuals.max_sets, 48)");
     };
     explain_options(run);
+    bool force = false;
+    run->add_flag("--force", force, "write into --out even if it holds another scenario's run or other files");
 
     bool exact = false;
     std::optional<double> time_limit;
@@ -357,7 +389,7 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
     }
 
     if (*validate) return cmd_validate(scenario, sets);
-    if (*run) return cmd_run(scenario, out, sets, replications, seed, threads, forms, explain);
+    if (*run) return cmd_run(scenario, out, sets, replications, seed, threads, forms, explain, force);
     if (*site) return cmd_site(scenario, out, sets, exact, time_limit, seed, threads);
     if (*sweep) return cli::cmd_sweep(sweep_args, transport);
     if (*report) return cmd_report(out, forms, explain);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -389,6 +390,9 @@ void write_run_directory(const Scenario& s, const Results& r, const fs::path& di
     j["title"] = s.title;
     j["scenario_file"] = s.file.string();
     j["scenario_hash"] = "fnv1a64:" + s.hash;
+    nlohmann::ordered_json data = nlohmann::ordered_json::array();
+    for (const auto& [path, digest] : s.data_digests) data.push_back({{"path", path}, {"digest", "fnv1a64:" + digest}});
+    j["data_files"] = data;
     j["overrides"] = s.overrides;
     j["programme"] = s.programme.name;
     j["seed"] = s.run.seed;
@@ -486,6 +490,25 @@ void write_run_directory(const Scenario& s, const Results& r, const fs::path& di
     write_file_atomic(dir / "run.json", j.dump(2) + "\n");
 }
 
+std::vector<std::string> changed_since(const RunRecord& rec, const Scenario& s) {
+    std::vector<std::string> out;
+    if ("fnv1a64:" + s.hash != rec.hash)
+        out.push_back("the scenario " + s.file.string() + " or its --set edits (" + rec.hash + ", now fnv1a64:" + s.hash + ")");
+    std::map<std::string, std::string> now;
+    for (const auto& [path, digest] : s.data_digests) now[path] = "fnv1a64:" + digest;
+    for (const auto& [path, digest] : rec.data_digests) {
+        auto it = now.find(path);
+        if (it == now.end()) out.push_back(path + " (no longer read)");
+        else if (it->second != digest) out.push_back(path + " (" + digest + ", now " + it->second + ")");
+    }
+    for (const auto& [path, digest] : now)
+        if (std::none_of(rec.data_digests.begin(), rec.data_digests.end(), [&](const auto& d) { return d.first == path; }))
+            out.push_back(path + " (not read by the run)");
+    if (!rec.engine_version.empty() && rec.engine_version != engine_version())
+        out.push_back("the engine (" + rec.engine_version + ", now " + engine_version() + ")");
+    return out;
+}
+
 RunRecord read_run_record(const fs::path& dir) {
     const fs::path json = dir / "run.json";
     if (!fs::is_directory(dir) || !fs::exists(json))
@@ -514,6 +537,11 @@ RunRecord read_run_record(const fs::path& dir) {
     r.replications = j["replications"].get<int>();
     if (j.contains("seed") && j["seed"].is_number_unsigned()) r.seed = j["seed"].get<std::uint64_t>();
     if (j.contains("created") && j["created"].is_string()) r.created = j["created"].get<std::string>();
+    if (j.contains("data_files") && j["data_files"].is_array())
+        for (const auto& f : j["data_files"])
+            if (f.is_object() && f.contains("path") && f["path"].is_string() && f.contains("digest") && f["digest"].is_string())
+                r.data_digests.emplace_back(f["path"].get<std::string>(), f["digest"].get<std::string>());
+    if (j.contains("engine_version") && j["engine_version"].is_string()) r.engine_version = j["engine_version"].get<std::string>();
     return r;
 }
 

@@ -1222,7 +1222,20 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
     if (options.data_from) {
         s.region = options.data_from->region;
         s.sites = options.data_from->sites;
+        s.data_digests = options.data_from->data_digests;
     } else {
+        // What the run reads, digested: a later re-run compares (run.json data_files).
+        for (const auto* spec : {&units_spec, &projects_spec, &stations_spec, &bases_spec, &demand_spec})
+            if (*spec && fs::is_regular_file(spec->value().source.path))
+                s.data_digests.emplace_back(spec->value().source.display,
+                                            fnv1a_hex(read_file(spec->value().source.path, spec->value().source.display)));
+        if (s.coverage.cost_matrix && fs::is_regular_file(s.coverage.cost_matrix->path))
+            s.data_digests.emplace_back(s.coverage.cost_matrix->shown, fnv1a_hex(read_file(s.coverage.cost_matrix->path, s.coverage.cost_matrix->shown)));
+        if (!L.selection_plan.empty()) {
+            const fs::path rel(L.selection_plan);
+            const fs::path path = rel.is_absolute() ? rel : file.parent_path() / rel;
+            if (fs::is_regular_file(path)) s.data_digests.emplace_back(path.string(), fnv1a_hex(read_file(path, path.string())));
+        }
         if (units_spec) read_guarded([&] { units = detail::load_units(*units_spec, diag); });
         try {
             s.region = Region(region_name, region_code, std::move(units), epsg);

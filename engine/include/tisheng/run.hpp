@@ -44,7 +44,14 @@ struct RunRecord {
     int replications = 0;
     std::optional<std::uint64_t> seed;
     std::string created;                  ///< when the run was made (UTC, ISO 8601), if recorded
+    std::vector<std::pair<std::string, std::string>> data_digests;  ///< data files read ("fnv1a64:..."), if recorded
+    std::string engine_version;           ///< if recorded
 };
+
+/// What differs between a run's record and the scenario as loaded now: the
+/// scenario and its edits, each data file, the engine version; one line
+/// each, empty when a re-run gives the same numbers.
+std::vector<std::string> changed_since(const RunRecord& rec, const Scenario& s);
 /// Reads `dir`/run.json. The scenario path is taken as recorded (relative
 /// to where the run started) or, if the directory was moved, relative to
 /// the directory's parent. Throws InputError naming run.json and the field.

@@ -124,6 +124,10 @@ struct Scenario {
     /// Every value of the file, in file order, with its provenance.
     std::vector<InputValue> inputs;
     std::vector<std::string> overrides;  ///< --set lines applied, in order
+    /// Every data file read (layers, cost matrix, selection plan), as shown
+    /// in messages, with the FNV-1a digest of its bytes: what a run read,
+    /// so that a re-run can tell when the data changed under it.
+    std::vector<std::pair<std::string, std::string>> data_digests;
 };
 
 struct LoadOptions {
