@@ -2,6 +2,9 @@
 // personal data: no full mobile or ID number in any output of a run unless
 // --unmasked, and then only in forms/.
 #include <gtest/gtest.h>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
 
 #include <gdal_priv.h>
 
@@ -448,6 +451,18 @@ TEST(Report, ReportCommandRewritesRunAndSweepPages) {
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_EQ(slurp(run / "report.html"), first) << "the rewritten report differs from the run's";
     EXPECT_NE(first.find("市级补助与县级配套"), std::string::npos);
+    // The candidates' outcomes: the same means as run.json's, ineligible apart from review failures.
+    {
+        const auto j = nlohmann::json::parse(slurp(run / "run.json"));
+        const auto& m = j["representative"]["mean_outcomes"];
+        ASSERT_TRUE(m.contains("ineligible") && m.contains("review_failed") && m.contains("not_selected:cap"));
+        const auto at = first.find("候选单位结局");
+        ASSERT_NE(at, std::string::npos);
+        char named[32];
+        std::snprintf(named, sizeof named, "%.1f", m["named"].get<double>());
+        EXPECT_NE(first.find(std::string(">") + named + "<", at), std::string::npos) << named;
+        EXPECT_GT(m["ineligible"].get<double>(), 0.0);
+    }
 
     write(tmp / "sweep.yaml", "name: tiny\nscenario: " + (source_dir() / "scenarios/quanzhou-baseline.yaml").string() +
                                   "\nreplications: 20\nparameters:\n  - {path: budgets.payers.city.annual_cny, values: [1000000, 3000000, 5000000]}\n"

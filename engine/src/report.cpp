@@ -694,6 +694,31 @@ std::string inputs_section(const Scenario& s) {
 
 }  // namespace
 
+namespace {
+
+/// Quanzhou: how the candidates end up at the report date (the mean over the
+/// replications, and the representative replication's count). A rejected
+/// ineligible candidate is the rules working, not a cause of a miss.
+std::string outcomes_section(const Scenario& s, const Results& r) {
+    if (s.programme.kind != ProgrammeKind::bases || r.report_status_mean.empty()) return {};
+    std::string h = "<section><h3>候选单位结局 <span class=\"en\">How the " + std::to_string(s.sites.bases.size()) +
+                    " candidates end up at " + s.run.report_date.iso() + "</span></h3><table><tr><th>结局 Outcome</th>"
+                    "<th>平均数 Mean over replications</th><th>代表性重复 Replication " + std::to_string(r.representative_replication) + "</th></tr>";
+    for (BaseStatus b : {BaseStatus::named, BaseStatus::awaiting_funds, BaseStatus::dropped, BaseStatus::not_selected, BaseStatus::rejected,
+                         BaseStatus::in_review, BaseStatus::candidate, BaseStatus::ineligible}) {
+        const auto k = static_cast<std::size_t>(b);
+        const std::string key = "outcome:" + std::string(outcome_name(b));
+        h += "<tr><td>" + esc(s.labels.name(key, "zh")) + " <span class=\"en\">" + esc(s.labels.name(key, "en")) + "</span></td><td class=\"n\">" +
+             fmt("%.1f", r.report_status_mean[k]) + "</td><td class=\"n\">" + (k < r.report_status.size() ? std::to_string(r.report_status[k]) : "–") +
+             "</td></tr>";
+    }
+    h += "</table><p class=\"note\">不符合申报条件者被依规拒绝，不计为未达标原因。 <span class=\"en\">An ineligible candidate's rejection "
+         "is the rules working, not a cause of a miss; the causes are in the table above.</span></p></section>\n";
+    return h;
+}
+
+}  // namespace
+
 void write_report(const Scenario& s, const Results& r, const fs::path& dir, const ReportOptions& o) {
     const Layout& L = r.layout;
     const auto& units = s.region.units();
@@ -883,6 +908,7 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
 
     // ---- why missed, what would fix it
     h += fixes_section(s, r);
+    h += outcomes_section(s, r);
 
     // ---- money
     h += "<h2>资金 <span class=\"en\">Money: allocated (light) and spent (dark, median) per year, CNY</span></h2>\n<div class=\"charts\">";
