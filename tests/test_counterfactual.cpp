@@ -185,3 +185,26 @@ TEST(Counterfactual, StrictReadingOfEveryEligibleProjectIsExpressible) {
     for (std::size_t c = 0; c < L.checks.size(); ++c)
         if (L.checks[c].target == 2) EXPECT_LT(r.checks[c].p_met, 1.0) << L.checks[c].date.iso();
 }
+
+// A lever can break what worked: in Quanzhou, when every candidate applies
+// at once the places fill with the highest-ranked candidates and some focus
+// industry goes without a base, so replications that met focus-industries
+// miss it. P(met | lever) counts them (it is not P(met) plus fixed misses).
+TEST(Counterfactual, ALeverCanBreakReplicationsThatMet) {
+    const Scenario s = load("quanzhou", {"run.replications=200"});
+    const Simulator sim(s);
+    const Results r = simulate(sim);
+    const Counterfactuals cf = explain_misses(sim, r);
+    const auto fixes = fixes_of(cf, r, 2);  // focus-industries
+    ASSERT_EQ(fixes.size(), 1u);
+    const Fix& f = *fixes[0];
+    const double p = r.checks[f.check].p_met;
+    ASSERT_GT(p, 0.0);
+    ASSERT_GT(f.rerun_met, 0);
+    const std::size_t apply = lever_index(cf, "application");
+    EXPECT_LT(f.kept_by[apply], 1.0);
+    EXPECT_LT(f.p_if(apply, p), p + (1 - p) * f.fixed_by[apply]);
+    EXPECT_LT(f.p_all(p), p) << "every lever at once does worse than none here";
+    EXPECT_TRUE(f.smallest.empty()) << "no set fixes 90 % of the misses";
+    EXPECT_FALSE(f.capped) << "the whole search ran";
+}

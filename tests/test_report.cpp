@@ -305,7 +305,7 @@ TEST(Report, WhatWouldFixListsEachLeverWithItsPMet) {
             const auto cells = table_rows("<tr>" + row.substr(row.find('>') + 1) + "</tr>");
             ASSERT_EQ(cells.size(), 1u);
             ASSERT_GT(cells[0].size(), j);
-            EXPECT_EQ(cells[0][j], format_share(p_met_if(jm.r.checks[f.check].p_met, f.fixed_by[l]))) << cf.levers[l].id << " for " << unit;
+            EXPECT_EQ(cells[0][j], format_share(f.p_if(l, jm.r.checks[f.check].p_met))) << cf.levers[l].id << " for " << unit;
         }
         if (!f.smallest.empty()) {
             EXPECT_NE(table.find(escaped(lever_set_label(jm.s, cf, f.smallest, "en"))), std::string::npos);

@@ -92,7 +92,7 @@ Results simulate_and_explain(const Simulator& sim, MonteCarloOptions mc, const E
     co.sample = ec.sample.value_or(0);
     co.max_sets = ec.max_sets.value_or(0);
     const auto& cs = sim.scenario().counterfactuals;
-    co.progress = cli::ProgressBar(fmt::format("why missed: re-running up to {} missed replications per lever set (at most {} sets)",
+    co.progress = cli::ProgressBar(fmt::format("why missed: re-running {} replications (and 10 misses of each missed check) per lever set, at most {} sets",
                                                co.sample > 0 ? co.sample : cs.sample, co.max_sets > 0 ? co.max_sets : cs.max_sets));
     const auto t0 = std::chrono::steady_clock::now();
     r.fixes = std::make_shared<const Counterfactuals>(explain_misses(sim, r, co));
@@ -129,20 +129,20 @@ void print_summary(const Scenario& s, const Results& r) {
             if (const Fix* f = r.fixes ? r.fixes->find(worst) : nullptr; f && f->rerun > 0) {
                 const auto& cf = *r.fixes;
                 if (!f->smallest.empty()) {
-                    line += fmt::format(" → {} with {}", format_share(p_met_if(p, f->smallest_fixed)), lever_set_label(s, cf, f->smallest, "en"));
+                    line += fmt::format(" → {} with {}", format_share(f->p_smallest(p)), lever_set_label(s, cf, f->smallest, "en"));
                     if (f->capped) line += " (search capped)";
                 } else {
                     line += fmt::format("; no set of levers fixes {} of the misses (all levers: {})", format_share(cf.fix_share),
-                                        format_share(p_met_if(p, f->all_fixed)));
+                                        format_share(f->p_all(p)));
                 }
                 // The strongest single lever outside the set, or in it when the set has more than one.
                 std::size_t best = cf.levers.size();
                 for (std::size_t l = 0; l < cf.levers.size(); ++l) {
                     const bool alone = f->smallest.size() == 1 && f->smallest[0] == l;
-                    if (!alone && (best == cf.levers.size() || f->fixed_by[l] > f->fixed_by[best])) best = l;
+                    if (!alone && (best == cf.levers.size() || f->p_if(l, p) > f->p_if(best, p))) best = l;
                 }
                 if (best < cf.levers.size())
-                    line += fmt::format("; {} alone {}", lever_label(s, cf.levers[best], "en"), format_share(p_met_if(p, f->fixed_by[best])));
+                    line += fmt::format("; {} alone {}", lever_label(s, cf.levers[best], "en"), format_share(f->p_if(best, p)));
                 if (share) line += fmt::format("; every lever relaxed: median {}", shown(f->all_value.p50));
             }
             fmt::print("{}\n", line);

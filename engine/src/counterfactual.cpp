@@ -4,10 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <cmath>
-#include <limits>
-#include <map>
 #include <set>
 #include <thread>
 
@@ -108,7 +104,11 @@ Scenario relaxed(const Scenario& base, const std::vector<const Lever*>& chosen) 
     return s;
 }
 
-double p_met_if(double p_met, double fixed_share) { return p_met + (1 - p_met) * fixed_share; }
+double p_met_if(double p_met, double fixed_share, double kept_share) { return p_met * kept_share + (1 - p_met) * fixed_share; }
+
+double Fix::p_if(std::size_t l, double p) const { return p_met_if(p, fixed_by.at(l), kept_by.at(l)); }
+double Fix::p_smallest(double p) const { return p_met_if(p, smallest_fixed, smallest_kept); }
+double Fix::p_all(double p) const { return p_met_if(p, all_fixed, all_kept); }
 
 const Fix* Counterfactuals::find(std::size_t check) const {
     for (const Fix& f : fixes)
@@ -127,46 +127,42 @@ Counterfactuals explain_misses(const Simulator& sim, const Results& r, const Cou
     out.fix_share = options.fix_share > 0 ? options.fix_share : s.counterfactuals.fix_share;
     const int sample_max = options.sample > 0 ? options.sample : s.counterfactuals.sample;
     if (r.check_met.size() != reps * C || reps == 0) return out;
+    auto met0 = [&](std::uint64_t k, std::size_t c) { return r.check_met[k * C + c] != 0; };
 
-    // The replications that missed any check, evenly spaced down to the sample.
-    std::vector<std::uint64_t> missed_any;
-    for (std::size_t k = 0; k < reps; ++k)
-        for (std::size_t c = 0; c < C; ++c)
-            if (!r.check_met[k * C + c]) {
-                missed_any.push_back(k);
-                break;
-            }
+    // The replications re-run: evenly spaced over all of them down to the
+    // sample size, then, per check, at least `per_check` of its misses and
+    // of its met replications (all, if fewer), so that a rare miss is
+    // explained and a lever that breaks met replications is seen doing so.
     std::vector<std::uint64_t> sample;
-    const std::size_t want = std::min(missed_any.size(), static_cast<std::size_t>(std::max(0, sample_max)));
-    for (std::size_t i = 0; i < want; ++i) sample.push_back(missed_any[i * missed_any.size() / want]);
-    // A rarely missed check may have no miss among those: each check gets
-    // at least `per_check` of its own misses (all of them, if fewer).
+    const std::size_t want = std::min(reps, static_cast<std::size_t>(std::max(1, sample_max)));
+    for (std::size_t i = 0; i < want; ++i) sample.push_back(i * reps / want);
     constexpr std::size_t per_check = 10;
-    if (want > 0)
-        for (std::size_t c = 0; c < C; ++c) {
+    for (std::size_t c = 0; c < C; ++c)
+        for (bool missed : {true, false}) {
             std::vector<std::uint64_t> own;
             for (std::size_t k = 0; k < reps; ++k)
-                if (!r.check_met[k * C + c]) own.push_back(k);
-            const std::size_t have = static_cast<std::size_t>(
-                std::count_if(sample.begin(), sample.end(), [&](std::uint64_t k) { return !r.check_met[k * C + c]; }));
+                if (met0(k, c) != missed) own.push_back(k);
+            const auto have = static_cast<std::size_t>(std::count_if(sample.begin(), sample.end(), [&](std::uint64_t k) { return met0(k, c) != missed; }));
             const std::size_t need = std::min(own.size(), per_check);
             if (have >= need) continue;
             for (std::size_t i = 0; i < need; ++i) sample.push_back(own[i * own.size() / need]);
             std::sort(sample.begin(), sample.end());
             sample.erase(std::unique(sample.begin(), sample.end()), sample.end());
         }
-    out.sample = static_cast<int>(sample.size());
 
-    // Checks missed at least once, and which sampled replications missed each.
+    // Checks missed at least once, and how many of their misses and met
+    // replications the sample holds.
     for (std::size_t c = 0; c < C; ++c) {
         Fix f;
         f.check = c;
-        for (std::size_t k = 0; k < reps; ++k) f.missed += !r.check_met[k * C + c];
+        for (std::size_t k = 0; k < reps; ++k) f.missed += !met0(k, c);
         if (f.missed == 0) continue;
-        for (std::uint64_t k : sample) f.rerun += !r.check_met[k * C + c];
+        for (std::uint64_t k : sample) (met0(k, c) ? f.rerun_met : f.rerun) += 1;
         f.fixed_by.assign(out.levers.size(), 0);
+        f.kept_by.assign(out.levers.size(), 1);
         out.fixes.push_back(std::move(f));
     }
+    out.sample = static_cast<int>(sample.size());
     if (out.fixes.empty() || sample.empty() || out.levers.empty()) return out;
 
     const int threads = std::clamp(options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
@@ -175,7 +171,11 @@ Counterfactuals explain_misses(const Simulator& sim, const Results& r, const Cou
     int planned = 0;
 
     // Runs one lever set on the sample; per fix: the share of its re-run
-    // misses met, and (for `values`) the measure in each re-run miss.
+    // misses met and of its re-run met replications still met, and (for
+    // `values`) the measure in each re-run replication.
+    struct Shares {
+        std::vector<double> fixed, kept;
+    };
     auto run_set = [&](const std::vector<std::size_t>& set, std::vector<std::vector<double>>* values) {
         std::vector<const Lever*> chosen;
         for (std::size_t i : set) chosen.push_back(&out.levers[i]);
@@ -202,92 +202,101 @@ Counterfactuals explain_misses(const Simulator& sim, const Results& r, const Cou
         }
         if (options.cancel && options.cancel->load()) throw Cancelled();
         ++out.sets_run;
-        std::vector<double> share(out.fixes.size(), 0);
+        Shares sh{std::vector<double>(out.fixes.size(), 0), std::vector<double>(out.fixes.size(), 1)};
         if (values) values->assign(out.fixes.size(), {});
         for (std::size_t f = 0; f < out.fixes.size(); ++f) {
-            const std::size_t c = out.fixes[f].check;
-            int fixed = 0;
+            const Fix& fx = out.fixes[f];
+            int fixed = 0, kept = 0;
             for (std::size_t i = 0; i < sample.size(); ++i) {
-                if (r.check_met[sample[i] * C + c]) continue;
-                fixed += met[i * C + c];
-                if (values) (*values)[f].push_back(value[i * C + c]);
+                const bool now = met[i * C + fx.check] != 0;
+                (met0(sample[i], fx.check) ? kept : fixed) += now;
+                if (values) (*values)[f].push_back(value[i * C + fx.check]);
             }
-            share[f] = out.fixes[f].rerun > 0 ? double(fixed) / out.fixes[f].rerun : 0;
+            sh.fixed[f] = fx.rerun > 0 ? double(fixed) / fx.rerun : 0;
+            sh.kept[f] = fx.rerun_met > 0 ? double(kept) / fx.rerun_met : 1;
         }
         if (options.progress) options.progress(done.load(), planned);
-        return share;
+        return sh;
     };
-    auto count_sets = [&](std::size_t n) { return static_cast<int>(std::min<std::size_t>(n, static_cast<std::size_t>(out.max_sets))); };
-    planned = count_sets(out.levers.size() + 1) * static_cast<int>(sample.size());
+    const auto sample_size = static_cast<int>(sample.size());
+    planned = static_cast<int>(out.levers.size() + 1) * sample_size;
 
-    // Each lever alone.
-    std::vector<std::vector<std::size_t>> tried;
-    for (std::size_t l = 0; l < out.levers.size() && out.sets_run < out.max_sets; ++l) {
-        const auto share = run_set({l}, nullptr);
-        tried.push_back({l});
+    // A set "fixes" a check when it turns at least fix_share of its misses
+    // into met checks; the best is the one with the highest P(met | set).
+    auto consider = [&](Fix& fx, const std::vector<std::size_t>& set, double fixed, double kept) {
+        if (fx.rerun == 0 || fixed < out.fix_share - 1e-12) return;
+        const double p = r.checks[fx.check].p_met;
+        if (!fx.smallest.empty() && (fx.smallest.size() < set.size() || p_met_if(p, fixed, kept) <= p_met_if(p, fx.smallest_fixed, fx.smallest_kept)))
+            return;
+        fx.smallest = set;
+        fx.smallest_fixed = fixed;
+        fx.smallest_kept = kept;
+    };
+
+    // Each lever alone, then every lever together (the ceiling): always run.
+    for (std::size_t l = 0; l < out.levers.size(); ++l) {
+        const Shares sh = run_set({l}, nullptr);
         for (std::size_t f = 0; f < out.fixes.size(); ++f) {
-            Fix& fx = out.fixes[f];
-            fx.fixed_by[l] = share[f];
-            if (fx.rerun > 0 && share[f] >= out.fix_share - 1e-12 && (fx.smallest.empty() || share[f] > fx.smallest_fixed)) {
-                fx.smallest = {l};
-                fx.smallest_fixed = share[f];
-            }
+            out.fixes[f].fixed_by[l] = sh.fixed[f];
+            out.fixes[f].kept_by[l] = sh.kept[f];
+            consider(out.fixes[f], {l}, sh.fixed[f], sh.kept[f]);
         }
     }
-    // Every lever together: the ceiling.
     std::vector<std::size_t> all(out.levers.size());
     for (std::size_t l = 0; l < all.size(); ++l) all[l] = l;
-    if (out.sets_run < out.max_sets) {
+    {
         std::vector<std::vector<double>> values;
-        const auto share = run_set(all, &values);
+        const Shares sh = run_set(all, &values);
         for (std::size_t f = 0; f < out.fixes.size(); ++f) {
             Fix& fx = out.fixes[f];
-            fx.all_fixed = share[f];
+            fx.all_fixed = sh.fixed[f];
+            fx.all_kept = sh.kept[f];
             fx.all_value = quantiles(values[f]);
         }
     }
-    // Larger sets, smallest first, while a check that all levers together
-    // fix has no set yet. A set holding "every payer" and a payer is
-    // redundant, and so is a superset of a set that already fixes every
-    // check it could help.
+    // Larger sets, smallest first, in lever order, while a check has no set
+    // and fewer than max_sets sets have run. A set holding both "every
+    // payer" and one payer is left out as redundant. Relaxing every lever
+    // can do worse than a subset, so the search does not stop at checks
+    // that all levers together leave unfixed.
     std::size_t all_payers = out.levers.size();
     for (std::size_t l = 0; l < out.levers.size(); ++l)
         if (out.levers[l].kind == Lever::Kind::all_payers) all_payers = l;
-    for (std::size_t size = 2; size < out.levers.size(); ++size) {
-        auto open = [&] {
-            std::vector<std::size_t> v;
-            for (std::size_t f = 0; f < out.fixes.size(); ++f)
-                if (out.fixes[f].rerun > 0 && out.fixes[f].smallest.empty() && out.fixes[f].all_fixed >= out.fix_share - 1e-12) v.push_back(f);
-            return v;
-        };
-        if (open().empty() || out.sets_run >= out.max_sets) break;
+    auto open = [&] {
+        return std::any_of(out.fixes.begin(), out.fixes.end(), [](const Fix& f) { return f.rerun > 0 && f.smallest.empty(); });
+    };
+    bool capped = false;
+    for (std::size_t size = 2; size < out.levers.size() && open(); ++size) {
         std::vector<std::vector<std::size_t>> sets;
         combinations(out.levers.size(), size, sets);
-        planned += count_sets(sets.size()) * static_cast<int>(sample.size());
+        std::erase_if(sets, [&](const std::vector<std::size_t>& set) {
+            return std::find(set.begin(), set.end(), all_payers) != set.end() &&
+                   std::any_of(set.begin(), set.end(), [&](std::size_t l) { return out.levers[l].kind == Lever::Kind::payer; });
+        });
         for (const auto& set : sets) {
-            if (out.sets_run >= out.max_sets) break;
-            const bool has_all = std::find(set.begin(), set.end(), all_payers) != set.end();
-            const bool has_payer = std::any_of(set.begin(), set.end(), [&](std::size_t l) { return out.levers[l].kind == Lever::Kind::payer; });
-            if (has_all && has_payer) continue;
-            const auto still = open();
-            if (still.empty()) break;
-            const auto share = run_set(set, nullptr);
-            for (std::size_t f : still) {
-                Fix& fx = out.fixes[f];
-                if (share[f] >= out.fix_share - 1e-12 && share[f] > fx.smallest_fixed) {
-                    fx.smallest = set;
-                    fx.smallest_fixed = share[f];
-                }
+            if (!open()) break;
+            if (out.sets_run >= out.max_sets) {
+                capped = true;
+                break;
             }
+            planned += sample_size;
+            const Shares sh = run_set(set, nullptr);
+            for (std::size_t f = 0; f < out.fixes.size(); ++f)
+                if (out.fixes[f].smallest.empty() || out.fixes[f].smallest.size() == set.size())
+                    consider(out.fixes[f], set, sh.fixed[f], sh.kept[f]);
         }
+        if (capped) break;
     }
-    // Every lever together is the answer where no smaller set was found;
-    // `capped` says when that is because the cap stopped the search.
+    // Every lever together is the answer where no smaller set was found and
+    // it fixes enough; `capped` says when the cap cut the search short.
     for (Fix& fx : out.fixes)
-        if (fx.smallest.empty() && fx.rerun > 0 && fx.all_fixed >= out.fix_share - 1e-12) {
-            fx.smallest = all;
-            fx.smallest_fixed = fx.all_fixed;
-            fx.capped = out.sets_run >= out.max_sets && all.size() > 2;
+        if (fx.smallest.empty() && fx.rerun > 0) {
+            fx.capped = capped;
+            if (fx.all_fixed >= out.fix_share - 1e-12) {
+                fx.smallest = all;
+                fx.smallest_fixed = fx.all_fixed;
+                fx.smallest_kept = fx.all_kept;
+            }
         }
     if (options.progress) options.progress(done.load(), done.load());
     return out;

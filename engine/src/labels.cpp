@@ -63,9 +63,5 @@ std::vector<std::string> Labels::builtin_keys() {
     return keys;
 }
 
-std::string Labels::both(const std::string& key) const {
-    const std::string zh = name(key, "zh"), en = name(key, "en");
-    return zh == en ? zh : zh + " (" + en + ")";
-}
 
 }  // namespace tisheng

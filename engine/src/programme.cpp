@@ -27,7 +27,10 @@ std::vector<Date> Target::dates(Date start, Date end) const {
     const Date from = std::max(deadline, start);
     switch (check) {
         case CheckDates::once: out.push_back(deadline); break;
-        case CheckDates::month_end: out = month_ends(from, end); break;
+        case CheckDates::month_end:
+            for (const Date& d : month_ends(from, end))
+                if (d <= end) out.push_back(d);  // the last month end on or before the run's end
+            break;
         case CheckDates::year_end:
             for (int y = from.year(); y <= end.year(); ++y)
                 if (const Date d = Date::from_ymd(y, 12, 31); d >= from && d <= end) out.push_back(d);

@@ -493,17 +493,12 @@ std::string recurring_target_table(const Scenario& s, const Results& r, std::siz
     for (const Check& c : L.checks)
         if (c.target == t && std::find(rows.begin(), rows.end(), c.unit) == rows.end()) rows.push_back(c.unit);
     std::sort(rows.begin(), rows.end(), [](std::int32_t a, std::int32_t b) { return (a < 0 ? 1 << 30 : a) < (b < 0 ? 1 << 30 : b); });
-    // The city as a whole, from the series, when the target is checked per unit.
-    const auto metric = std::find(L.metrics.begin(), L.metrics.end(), share ? std::string("share_with_station") : to_string(tg.measure));
-    const bool city_row = std::find(rows.begin(), rows.end(), -1) == rows.end() && metric != L.metrics.end() && !L.months.empty();
     const std::string thr = format_value(tg.measure, tg.required_default);
     const std::string missing_head = share ? "未建站的到期项目 Due projects without a station" : "差额 Short of the requirement";
     std::string h = "<table><tr><th>单位 Unit</th><th>首次达到要求 First month reaching it<br><span class=\"en\">p50 (p05–p95)</span></th>"
                     "<th>检查日 Date</th><th>P(达标 met)</th><th>" + measure_html(s, tg.measure) + "<br><span class=\"en\">p50 [p05–p95]</span></th><th>" +
                     missing_head + "<br><span class=\"en\">p50 [p05–p95]</span></th></tr>";
-    auto all_rows = rows;
-    if (city_row) all_rows.push_back(-1);
-    for (std::int32_t u : all_rows) {
+    for (std::int32_t u : rows) {
         bool first = true;
         for (const Date& d : dates) {
             const std::size_t k = find_check(L, t, u, d);
@@ -517,8 +512,6 @@ std::string recurring_target_table(const Scenario& s, const Results& r, std::siz
                         reach += " <span class=\"en\">(" + (cr.first_met_p05 == never ? std::string("–") : Date::from_days(cr.first_met_p05).iso().substr(0, 7)) +
                                  "–" + (cr.first_met_p95 == never ? "not by " + s.run.end.iso() : Date::from_days(cr.first_met_p95).iso().substr(0, 7)) + ")</span>";
                     every = "<br><span class=\"en\">P(每次均达标 met at every date) " + format_share(p_met_all_dates(r, k)) + "</span>";
-                } else {
-                    every = "<br><span class=\"en\">全市合计 the city as a whole, not itself checked</span>";
                 }
                 const std::string span = " rowspan=\"" + std::to_string(dates.size()) + "\"";
                 h += "<td" + span + ">" + unit_html(s, u) + every + "</td><td" + span + ">" + reach + "</td>";
@@ -528,9 +521,6 @@ std::string recurring_target_table(const Scenario& s, const Results& r, std::siz
             if (k < L.checks.size()) {
                 const auto& cr = r.checks[k];
                 h += p_cell(cr.p_met) + "<td class=\"n\">" + range_text(tg.measure, cr.value) + "</td><td class=\"n\">" + count_range(cr.missing) + "</td>";
-            } else {
-                const Quantiles& q = r.series[L.series_index(static_cast<std::size_t>(metric - L.metrics.begin()), L.all_row(), month_of(L, d))];
-                h += "<td class=\"n\">–</td><td class=\"n\">" + range_text(tg.measure, q) + "</td><td class=\"n\">–</td>";
             }
             h += "</tr>";
         }
@@ -577,7 +567,7 @@ std::string fixes_section(const Scenario& s, const Results& r) {
     const Layout& L = r.layout;
     std::string h = "<h2>为何未达标 · 如何补救 <span class=\"en\">Why targets are missed, and what would fix them</span></h2>\n";
     if (!r.fixes) {
-        return h + "<p>未计算（--no-explain） <span class=\"en\">Not computed: the run was made with --no-explain.</span></p>\n";
+        return h + "<p>未计算（--no-explain） <span class=\"en\">Not computed (--no-explain).</span></p>\n";
     }
     const Counterfactuals& cf = *r.fixes;
     if (cf.fixes.empty()) return h + "<p>每次重复均达标 <span class=\"en\">Every check was met in every replication.</span></p>\n";
@@ -609,7 +599,7 @@ std::string fixes_section(const Scenario& s, const Results& r) {
             h += "</tr>";
             for (std::size_t l = 0; l < cf.levers.size(); ++l) {
                 h += "<tr data-lever=\"" + esc(cf.levers[l].id) + "\"><td>P(met | " + lever_html(s, cf.levers[l]) + ")</td>";
-                for (const auto& [k, f] : cols) h += f->rerun > 0 ? p_cell(p_met_if(r.checks[k].p_met, f->fixed_by[l])) : "<td class=\"n\">–</td>";
+                for (const auto& [k, f] : cols) h += f->rerun > 0 ? p_cell(f->p_if(l, r.checks[k].p_met)) : "<td class=\"n\">–</td>";
                 h += "</tr>";
             }
             h += "<tr><td><b>最小杠杆组合 Smallest set</b></td>";
@@ -625,9 +615,9 @@ std::string fixes_section(const Scenario& s, const Results& r) {
             }
             h += "</tr><tr><td>P(met | 最小组合 smallest set)</td>";
             for (const auto& [k, f] : cols)
-                h += f->rerun > 0 && !f->smallest.empty() ? p_cell(p_met_if(r.checks[k].p_met, f->smallest_fixed)) : "<td class=\"n\">–</td>";
+                h += f->rerun > 0 && !f->smallest.empty() ? p_cell(f->p_smallest(r.checks[k].p_met)) : "<td class=\"n\">–</td>";
             h += "</tr><tr><td>P(met | 放开全部 every lever)</td>";
-            for (const auto& [k, f] : cols) h += f->rerun > 0 ? p_cell(p_met_if(r.checks[k].p_met, f->all_fixed)) : "<td class=\"n\">–</td>";
+            for (const auto& [k, f] : cols) h += f->rerun > 0 ? p_cell(f->p_all(r.checks[k].p_met)) : "<td class=\"n\">–</td>";
             h += "</tr><tr><td>" + measure_html(s, tg.measure) + " | 放开全部 <span class=\"en\">every lever, p50</span></td>";
             for (const auto& [k, f] : cols) h += "<td class=\"n\">" + (f->rerun > 0 ? format_value(tg.measure, f->all_value.p50) : std::string("–")) + "</td>";
             h += "</tr></table></section>\n";

@@ -308,8 +308,9 @@ std::string lever_set_label(const Scenario& s, const Counterfactuals& cf, const 
 nlohmann::ordered_json what_would_fix_json(const Scenario& s, const Results& r) {
     const Counterfactuals& cf = *r.fixes;
     nlohmann::ordered_json j;
-    j["method"] = "each replication that missed a check (up to `sample`, evenly spaced) is run again with the lever relaxed and "
-                  "every random stream the same; p_met_if = p_met + (1 - p_met) * the share of the re-run misses then met";
+    j["method"] = "a sample of the replications (evenly spaced, plus 10 misses and 10 met replications of each missed check) is run "
+                  "again with the lever relaxed and every random stream the same; p_met_if = p_met * the share of the re-run met "
+                  "replications still met + (1 - p_met) * the share of the re-run misses then met";
     j["sample"] = cf.sample;
     j["sets_run"] = cf.sets_run;
     j["max_sets"] = cf.max_sets;
@@ -329,15 +330,15 @@ nlohmann::ordered_json what_would_fix_json(const Scenario& s, const Results& r) 
                                  {"missed", f.missed},
                                  {"rerun", f.rerun}};
         nlohmann::ordered_json by = nlohmann::ordered_json::object();
-        for (std::size_t l = 0; l < cf.levers.size(); ++l) by[cf.levers[l].id] = p_met_if(p, f.fixed_by[l]);
+        for (std::size_t l = 0; l < cf.levers.size(); ++l) by[cf.levers[l].id] = f.p_if(l, p);
         e["p_met_if"] = by;
         nlohmann::ordered_json set = nlohmann::ordered_json::array();
         for (std::size_t l : f.smallest) set.push_back(cf.levers[l].id);
         e["smallest_set"] = set;
         e["smallest_set_label"] = f.smallest.empty() ? std::string() : lever_set_label(s, cf, f.smallest, "en");
-        e["p_met_smallest_set"] = f.smallest.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p_met_if(p, f.smallest_fixed));
+        e["p_met_smallest_set"] = f.smallest.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.p_smallest(p));
         e["smallest_set_capped"] = f.capped;
-        e["p_met_all_levers"] = p_met_if(p, f.all_fixed);
+        e["p_met_all_levers"] = f.p_all(p);
         e["all_levers_value_p05"] = f.all_value.p05;
         e["all_levers_value_p50"] = f.all_value.p50;
         e["all_levers_value_p95"] = f.all_value.p95;
@@ -356,8 +357,14 @@ nlohmann::ordered_json representative_json(const Scenario& s, const Results& r) 
                              {"p50", r.report_count.p50},
                              {"p95", r.report_count.p95}};
     nlohmann::ordered_json counts = nlohmann::ordered_json::object();
+    // Stations: the four kinds that exist at the date (the 情况表's 拟建, 在建,
+    // 在建 being fixed, 已建); bases: every status.
     for (std::size_t k = 0; k < r.report_status.size(); ++k) {
-        const std::string name(stations ? to_string(static_cast<StationStatus>(k)) : to_string(static_cast<BaseStatus>(k)));
+        const auto st = static_cast<StationStatus>(k);
+        if (stations && st != StationStatus::planned && st != StationStatus::under_construction && st != StationStatus::failed_standard &&
+            st != StationStatus::built)
+            continue;
+        const std::string name(stations ? to_string(st) : to_string(static_cast<BaseStatus>(k)));
         if (name != "?") counts[name] = r.report_status[k];
     }
     j["status_counts"] = counts;
@@ -494,6 +501,7 @@ std::vector<std::string> changed_since(const RunRecord& rec, const Scenario& s) 
     std::vector<std::string> out;
     if ("fnv1a64:" + s.hash != rec.hash)
         out.push_back("the scenario " + s.file.string() + " or its --set edits (" + rec.hash + ", now fnv1a64:" + s.hash + ")");
+    if (rec.data_digests.empty()) return out;  // a run made before data files were digested: the scenario alone
     std::map<std::string, std::string> now;
     for (const auto& [path, digest] : s.data_digests) now[path] = "fnv1a64:" + digest;
     for (const auto& [path, digest] : rec.data_digests) {

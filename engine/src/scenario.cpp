@@ -1195,6 +1195,17 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
         if (t.deadline.days() != 0 && s.run.end.days() != 0 && (t.deadline > s.run.end || t.deadline < s.run.start))
             diag.error(L.ctx.at(dn, path), "target '" + t.id + "' falls on " + t.deadline.iso() + ", outside the run's horizon " +
                                                s.run.start.iso() + " .. " + s.run.end.iso());
+        else if (t.measure == Measure::share_eligible_with_station && [&] {
+                     for (std::size_t j = 0; j < i; ++j)
+                         if (prog.targets[j].measure == Measure::share_eligible_with_station && prog.targets[j].grace_days != t.grace_days) return true;
+                     return false;
+                 }())
+            diag.error(L.ctx.at(tn && tn.IsMap() ? static_cast<const YAML::Node&>(tn)["grace_days"] : YAML::Node(),
+                                "programme.targets[" + std::to_string(i) + "].grace_days"),
+                       "share targets must have the same grace_days: a project becomes due once, for all of them");
+        else if (t.recurring() && s.run.end.days() != 0 && t.dates(s.run.start, s.run.end).empty())
+            diag.error(L.ctx.at(dn, path), "target '" + t.id + "' is never checked: none of its check dates falls between " +
+                                               std::max(t.deadline, s.run.start).iso() + " and the run's end " + s.run.end.iso());
     }
     if (prog.kind == ProgrammeKind::bases && prog.first_year != 0 && s.run.start.days() != 0 &&
         (prog.first_year < s.run.start.year() || prog.first_year > s.run.end.year()))
@@ -1225,16 +1236,19 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
         s.data_digests = options.data_from->data_digests;
     } else {
         // What the run reads, digested: a later re-run compares (run.json data_files).
-        for (const auto* spec : {&units_spec, &projects_spec, &stations_spec, &bases_spec, &demand_spec})
+        // Named by layer and file name, which do not depend on where the command runs.
+        const std::pair<const char*, const std::optional<detail::LayerSpec>*> layers[] = {
+            {"units", &units_spec}, {"projects", &projects_spec}, {"stations", &stations_spec}, {"bases", &bases_spec}, {"demand", &demand_spec}};
+        for (const auto& [name, spec] : layers)
             if (*spec && fs::is_regular_file(spec->value().source.path))
-                s.data_digests.emplace_back(spec->value().source.display,
+                s.data_digests.emplace_back(std::string(name) + ": " + spec->value().source.path.filename().string(),
                                             fnv1a_hex(read_file(spec->value().source.path, spec->value().source.display)));
         if (s.coverage.cost_matrix && fs::is_regular_file(s.coverage.cost_matrix->path))
-            s.data_digests.emplace_back(s.coverage.cost_matrix->shown, fnv1a_hex(read_file(s.coverage.cost_matrix->path, s.coverage.cost_matrix->shown)));
+            s.data_digests.emplace_back("cost_matrix: " + s.coverage.cost_matrix->path.filename().string(), fnv1a_hex(read_file(s.coverage.cost_matrix->path, s.coverage.cost_matrix->shown)));
         if (!L.selection_plan.empty()) {
             const fs::path rel(L.selection_plan);
             const fs::path path = rel.is_absolute() ? rel : file.parent_path() / rel;
-            if (fs::is_regular_file(path)) s.data_digests.emplace_back(path.string(), fnv1a_hex(read_file(path, path.string())));
+            if (fs::is_regular_file(path)) s.data_digests.emplace_back("selection_plan: " + L.selection_plan, fnv1a_hex(read_file(path, path.string())));
         }
         if (units_spec) read_guarded([&] { units = detail::load_units(*units_spec, diag); });
         try {

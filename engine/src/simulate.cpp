@@ -137,11 +137,12 @@ Layout make_layout(const Scenario& s) {
                 l.checks.push_back({t, static_cast<std::int32_t>(u), target.required_for(s.region.units()[u].id), d, watch});
                 city += l.checks.back().required;
             }
-            // And the city as a whole: the same share, or the districts'
-            // counts added up. Met whenever every district is, so it never
-            // changes whether the target is met; it is what the city reports.
+            // And the city as a whole, as the city reports it: the default
+            // share, or the districts' counts added up. A summary: with
+            // per-district thresholds the pooled share may differ, so only
+            // the districts decide whether the target is met.
             const bool share = target.measure == Measure::share_eligible_with_station;
-            l.checks.push_back({t, -1, share ? target.required_default : city, d, watch});
+            l.checks.push_back({t, -1, share ? target.required_default : city, d, watch, true});
         }
     }
     for (const auto& p : s.budgets.payers) l.payers.push_back(p.id);
@@ -381,7 +382,7 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
     for (std::size_t k = 0; k < reps; ++k)
         for (std::size_t i = 0; i < C; ++i) {
             r.check_met[k * C + i] = checks[k * C + i].met;
-            if (!checks[k * C + i].met) r.target_met[k * T + L.checks[i].target] = 0;
+            if (!checks[k * C + i].met && !L.checks[i].summary) r.target_met[k * T + L.checks[i].target] = 0;
         }
     r.checks.resize(C);
     std::vector<double> missing(reps);

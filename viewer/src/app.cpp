@@ -250,8 +250,9 @@ std::string App::status_name(std::uint8_t status) const {
         static const char* names[] = {"no station", "planned", "under construction", "failed standard", "built", "closed", "abandoned"};
         return tr(names[std::min<std::size_t>(status, 6)]);
     }
-    static const char* names[] = {"candidate", "in review", "rejected", "not selected", "awaiting funds", "named", "dropped"};
-    return tr(names[std::min<std::size_t>(status, 6)]);
+    // BaseStatus, as outcome_name calls them (rejected = an eligible candidate's review failed).
+    static const char* names[] = {"candidate", "in review", "review failed", "not selected", "awaiting funds", "named", "dropped", "ineligible"};
+    return tr(names[std::min<std::size_t>(status, 7)]);
 }
 
 std::string App::series_metric_name() const { return data && data->stations ? "stations_built" : "bases_named"; }

@@ -32,7 +32,7 @@ constexpr Label labels[] = {
     {"Play", "播放"}, {"Pause", "暂停"}, {"Date", "日期"}, {"Deadline", "截止日期"},
     {"no station", "未建站"}, {"planned", "拟建"}, {"under construction", "在建"}, {"failed standard", "未达标"},
     {"built", "已建"}, {"closed", "已关闭"}, {"abandoned", "已放弃"}, {"candidate", "候选"},
-    {"in review", "审核中"}, {"rejected", "未通过"}, {"not selected", "未入选"}, {"awaiting funds", "待拨款"},
+    {"in review", "审核中"}, {"review failed", "评审未通过"}, {"ineligible", "不符合条件"}, {"not selected", "未入选"}, {"awaiting funds", "待拨款"},
     {"named", "已认定"}, {"dropped", "已撤销"},
     {"Name", "名称"}, {"Enterprise", "企业"}, {"Unit", "区县"}, {"Workers", "工人数"}, {"Start", "开工"},
     {"Planned end", "计划完工"}, {"P(built by)", "建成概率"}, {"Address", "地址"}, {"Kind", "类型"},

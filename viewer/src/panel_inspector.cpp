@@ -1,12 +1,13 @@
 // [INSPECTOR] Everything about the site or unit under the cursor (tooltip)
-// or selected (panel), including why a unit misses its targets: the
-// simulation's binding causes, as shares of replications.
+// or selected (panel), including what would fix a unit's misses: P(met)
+// with each lever relaxed, from the counterfactual re-runs.
 #include <fmt/format.h>
 #include <imgui.h>
 
 #include "app.hpp"
 #include "labels.hpp"
 #include "tisheng/counterfactual.hpp"
+#include "tisheng/report.hpp"
 #include "tisheng/run.hpp"
 
 namespace tisheng::viewer {
@@ -92,25 +93,25 @@ void unit_facts(App& app, std::size_t u, bool full) {
         const Target& t = targets[L.checks[c].target];
         // Shares as percentages, counts as whole numbers.
         const bool share = t.measure == Measure::share_eligible_with_station;
-        auto shown = [&](double v) { return share ? fmt::format("{:.0f}%", 100 * v) : fmt::format("{:.0f}", std::round(v)); };
+        auto shown = [&](double v) { return share ? format_share(v) : format_count(v); };
         ImGui::Bullet();
-        ImGui::TextWrapped("%s %s: %s %.0f%% (%s %s, p50 %s)", s.labels.name("target:" + t.id, (chinese() ? "zh" : "en")).c_str(),
-                          L.checks[c].date.iso().c_str(), tr("P(target met)"), 100.0 * cr.p_met, tr("Target"),
-                          shown(L.checks[c].required).c_str(), shown(cr.value.p50).c_str());
+        ImGui::TextWrapped("%s %s: %s %s (%s %s, p50 %s)", s.labels.name("target:" + t.id, (chinese() ? "zh" : "en")).c_str(),
+                           L.checks[c].date.iso().c_str(), tr("P(target met)"), format_share(cr.p_met).c_str(), tr("Target"),
+                           shown(L.checks[c].required).c_str(), shown(cr.value.p50).c_str());
         const Counterfactuals* cf = app.fixes();
         const Fix* f = cf ? cf->find(c) : nullptr;
         if (!full || !f || f->rerun == 0) continue;
         ImGui::Indent();
         ImGui::TextDisabled("%s", tr("What would fix it: P(met) with the lever relaxed"));
         for (std::size_t l = 0; l < cf->levers.size(); ++l) {
-            const double p = p_met_if(cr.p_met, f->fixed_by[l]);
-            ImGui::ProgressBar(static_cast<float>(p), ImVec2(120, 0), fmt::format("{:.0f}%", 100 * p).c_str());
+            const double p = f->p_if(l, cr.p_met);
+            ImGui::ProgressBar(static_cast<float>(p), ImVec2(120, 0), format_share(p).c_str());
             ImGui::SameLine();
             ImGui::TextUnformatted(lever_label(s, cf->levers[l], (chinese() ? "zh" : "en")).c_str());
         }
         if (!f->smallest.empty())
-            ImGui::TextWrapped("%s: %s (%.0f%%)", tr("Smallest set"), lever_set_label(s, *cf, f->smallest, (chinese() ? "zh" : "en")).c_str(),
-                               100 * p_met_if(cr.p_met, f->smallest_fixed));
+            ImGui::TextWrapped("%s: %s (%s)", tr("Smallest set"), lever_set_label(s, *cf, f->smallest, (chinese() ? "zh" : "en")).c_str(),
+                               format_share(f->p_smallest(cr.p_met)).c_str());
         ImGui::Unindent();
     }
 }

@@ -71,7 +71,7 @@ void draw_layers_panel(App& app) {
     v.point_colour = static_cast<PointColour>(pc);
     // The key: status colours (or industries) as the map draws them.
     if (v.point_colour == PointColour::status && v.mode != StateMode::probability) {
-        const int statuses = 6;
+        const int statuses = app.data->stations ? 6 : 7;
         for (int st = 1; st <= statuses; ++st) {
             const view::Rgba c = view::categorical(static_cast<std::size_t>(st - 1));
             ImGui::ColorButton(("##st" + std::to_string(st)).c_str(), ImVec4(c.r / 255.f, c.g / 255.f, c.b / 255.f, 1), 0, ImVec2(12, 12));

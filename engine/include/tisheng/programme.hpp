@@ -66,7 +66,7 @@ struct Target {
     std::map<std::string, double> required_by_unit;  ///< unit id -> required
     /// Share measures: a project is due (counted in the share) once it has
     /// been active this many days; a younger one is not yet expected to
-    /// have a station.
+    /// have a station. Every share target of a scenario has the same.
     int grace_days = 0;
     [[nodiscard]] double required_for(const std::string& unit_id) const;
 };

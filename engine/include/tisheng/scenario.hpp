@@ -87,8 +87,6 @@ struct Labels {
     /// The name in `lang` ("zh" or "en"); falls back to the other language,
     /// then to the part of the key after its first colon.
     [[nodiscard]] std::string name(const std::string& key, std::string_view lang = "zh") const;
-    /// "中文 (English)", or one of them when they are equal or one is missing.
-    [[nodiscard]] std::string both(const std::string& key) const;
     /// The keys that have a built-in name ("measure:stations_built",
     /// "lever:durations", "outcome:named", "status:built", ...).
     [[nodiscard]] static std::vector<std::string> builtin_keys();

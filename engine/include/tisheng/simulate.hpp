@@ -49,8 +49,8 @@ std::string_view outcome_name(BaseStatus s);
 
 /// One check of a target: the target for one unit, or for the whole city,
 /// at one of its check dates (a recurring target has one check per date).
-/// A per-unit target has a check per unit and one for the city (its
-/// share, or the units' required counts added up), in that order.
+/// A per-unit target has a check per unit and then one `summary` check
+/// for the city (its share, or the units' required counts added up).
 struct Check {
     std::size_t target = 0;  ///< index into programme.targets
     std::int32_t unit = -1;  ///< unit index, or -1 for 'all'
@@ -60,6 +60,10 @@ struct Check {
     /// a recurring target's `from` (before it, a share of no due project
     /// reads 100 %).
     Date watch_from;
+    /// The city line of a per-unit target (its share, or the districts'
+    /// counts added up): reported, but whether the target is met is
+    /// decided by the districts' checks alone.
+    bool summary = false;
 };
 
 /// What one replication records, and how the Monte Carlo results are laid
