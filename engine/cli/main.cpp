@@ -96,7 +96,7 @@ Results simulate_and_explain(const Simulator& sim, MonteCarloOptions mc, const E
                                                co.sample > 0 ? co.sample : cs.sample, co.max_sets > 0 ? co.max_sets : cs.max_sets));
     const auto t0 = std::chrono::steady_clock::now();
     r.fixes = std::make_shared<const Counterfactuals>(explain_misses(sim, r, co));
-    fmt::print(stderr, "tisheng: why missed: {} lever sets on {} missed replications ({:.2f} s)\n", r.fixes->sets_run, r.fixes->sample,
+    fmt::print(stderr, "tisheng: why missed: {} lever sets, each on the same {} replications ({:.2f} s)\n", r.fixes->sets_run, r.fixes->sample,
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     return r;
 }

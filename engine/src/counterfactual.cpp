@@ -273,13 +273,14 @@ Counterfactuals explain_misses(const Simulator& sim, const Results& r, const Cou
             return std::find(set.begin(), set.end(), all_payers) != set.end() &&
                    std::any_of(set.begin(), set.end(), [&](std::size_t l) { return out.levers[l].kind == Lever::Kind::payer; });
         });
+        planned += static_cast<int>(std::min<std::size_t>(sets.size(), static_cast<std::size_t>(std::max(0, out.max_sets - out.sets_run)))) *
+                   sample_size;
         for (const auto& set : sets) {
             if (!open()) break;
             if (out.sets_run >= out.max_sets) {
                 capped = true;
                 break;
             }
-            planned += sample_size;
             const Shares sh = run_set(set, nullptr);
             for (std::size_t f = 0; f < out.fixes.size(); ++f)
                 if (out.fixes[f].smallest.empty() || out.fixes[f].smallest.size() == set.size())
