@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "tisheng/io.hpp"
 #include "test_support.hpp"
@@ -109,4 +110,34 @@ TEST(Io, WriteFileAtomic_writesWholeFile) {
 TEST(Io, Fnv1a_isStableAndSensitive) {
     EXPECT_EQ(fnv1a_hex(""), "cbf29ce484222325");
     EXPECT_NE(fnv1a_hex("a"), fnv1a_hex("b"));
+}
+
+// A FIFO, a device or a folder given as an input is refused at once, never
+// read (a FIFO would block, /dev/zero never ends).
+TEST(Io, InputFiles_specialFilesAreRefusedWithTheirName) {
+    TempDir dir;
+    const fs::path fifo = dir / "projects.csv";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    auto message = [](const fs::path& p) {
+        try {
+            (void)read_file(p, "shown.csv");
+        } catch (const InputError& e) {
+            return e.problem().str();
+        }
+        return std::string("accepted");
+    };
+    EXPECT_NE(message(fifo).find("shown.csv: error: is not a regular file"), std::string::npos) << message(fifo);
+    EXPECT_NE(message("/dev/zero").find("is not a regular file"), std::string::npos) << message("/dev/zero");
+    EXPECT_NE(message(dir.path).find("is a folder"), std::string::npos) << message(dir.path);
+    EXPECT_NE(message(dir / "none.csv").find("file not found"), std::string::npos);
+    // The layer reader too (it would hand the FIFO to GDAL).
+    Diagnostics diag;
+    LayerSource src;
+    src.path = fifo;
+    src.display = "projects.csv";
+    EXPECT_THROW(read_layer(src, {}, [](const FeatureRow&) {}, diag), InputError);
+    // And a scenario file: the CLI exits 1, naming it.
+    const auto r = run_cli("validate '" + fifo.string() + "'");
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("is not a regular file"), std::string::npos) << r.output;
 }

@@ -99,7 +99,21 @@ std::string fnv1a_hex(std::string_view bytes) {
     return buf;
 }
 
+void check_input_file(const fs::path& path, const std::string& display, std::uintmax_t max_bytes) {
+    const std::string shown = display.empty() ? path.string() : display;
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    if (ec || !fs::exists(st)) throw InputError({shown}, "file not found (resolved to " + path.string() + ")");
+    if (fs::is_directory(st)) throw InputError({shown}, "is a folder; expected a file");
+    if (!fs::is_regular_file(st))
+        throw InputError({shown}, "is not a regular file (a pipe, a device or a socket); expected a file that can be read to its end");
+    if (const auto size = fs::file_size(path, ec); !ec && size > max_bytes)
+        throw InputError({shown}, "is " + std::to_string(size >> 20) + " MiB; inputs read whole are limited to " + std::to_string(max_bytes >> 20) +
+                                      " MiB");
+}
+
 std::string read_file(const fs::path& path, const std::string& display) {
+    check_input_file(path, display);
     std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError({display.empty() ? path.string() : display}, "cannot open file (does it exist?)");
     std::ostringstream ss;
@@ -229,7 +243,7 @@ std::size_t read_layer(const LayerSource& src, const std::vector<std::string>& f
     ensure_gdal();
     const std::string& shown = src.display.empty() ? src.path.string() : src.display;
     std::error_code ec;
-    if (!fs::exists(src.path, ec)) throw InputError({shown}, "file not found (resolved to " + src.path.string() + ")");
+    if (!fs::is_directory(src.path, ec)) check_input_file(src.path, shown, std::uintmax_t{64} << 30);  // a folder may be a Shapefile set
     if (fs::is_regular_file(src.path, ec) && fs::file_size(src.path, ec) == 0)
         throw InputError({shown}, "file is empty; expected a vector layer (GeoJSON, GeoPackage, Shapefile or CSV)");
 

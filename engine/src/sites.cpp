@@ -1,5 +1,6 @@
 #include "tisheng/sites.hpp"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -296,6 +297,21 @@ std::vector<Unit> load_units(const LayerSpec& spec, Diagnostics& diag) {
         if (row.geom != FeatureRow::Geom::polygon || row.polygons.empty()) {
             r.fail("geometry", "expected a polygon or multipolygon boundary; this one is empty or missing");
             return;
+        }
+        // Longitude and latitude in degrees: a coordinate outside them (1e308,
+        // or metres in a file that says nothing of its CRS) is refused here,
+        // before any geometry arithmetic can overflow.
+        auto in_degrees = [](const LonLat& c) { return std::abs(c.lon) <= 180 && std::abs(c.lat) <= 90; };  // false for NaN too
+        for (const auto& poly : row.polygons) {
+            std::vector<const Ring<LonLat>*> rings{&poly.outer};
+            for (const auto& h : poly.holes) rings.push_back(&h);
+            for (const auto* ring : rings)
+                for (const LonLat& c : *ring)
+                    if (!in_degrees(c)) {
+                        r.fail("geometry", fmt::format("a vertex at ({:g}, {:g}) is not a longitude and latitude in degrees "
+                                                       "(expected WGS84 or GCJ-02: |lon| <= 180, |lat| <= 90)", c.lon, c.lat));
+                        return;
+                    }
         }
         u.geometry = row.polygons;
         normalise(u.geometry);

@@ -92,7 +92,12 @@ private:
 /// then rename). Throws Error naming the file on failure.
 void write_file_atomic(const std::filesystem::path& target, const std::string& bytes);
 
-/// Reads a whole file; throws InputError naming it if unreadable.
+/// Refuses (InputError naming `display`) a path that does not exist, is a
+/// folder, is not a regular file (a FIFO or a device would block or never
+/// end), or is larger than `max_bytes`.
+void check_input_file(const std::filesystem::path& path, const std::string& display = {},
+                      std::uintmax_t max_bytes = std::uintmax_t{1} << 30);
+/// Reads a whole file (after check_input_file); throws InputError naming it if unreadable.
 std::string read_file(const std::filesystem::path& path, const std::string& display = {});
 
 /// `s` without leading and trailing blanks (space, tab, CR, LF).
