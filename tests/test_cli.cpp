@@ -274,3 +274,18 @@ TEST(Cli, Report_refusesWhenADataFileChangedSinceTheRun) {
     EXPECT_NE(r.output.find("demand.csv"), std::string::npos) << r.output;
     EXPECT_EQ(r.output.find("units.geojson"), std::string::npos) << "only what changed is named\n" << r.output;
 }
+
+// A NUL byte in a scenario, and an empty --out, are refused with a message
+// (both used to pass unseen).
+TEST(Cli, NulByteAndEmptyOutAreRefused) {
+    TempDir tmp;
+    write(tmp / "nul.yaml", std::string("name: a\nrun:\n  seed: 1\0\n", 25));
+    auto r = run_cli("validate '" + (tmp / "nul.yaml").string() + "'");
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("nul.yaml:3: error: holds a NUL byte"), std::string::npos) << r.output;
+    for (const char* cmd : {"run scenarios/jiangmen-baseline.yaml --out ''", "site scenarios/jiangmen-baseline.yaml --out ''"}) {
+        r = run_cli(cmd);
+        EXPECT_EQ(r.exit_code, 2) << cmd << "\n" << r.output;
+        EXPECT_NE(r.output.find("--out needs a folder"), std::string::npos) << r.output;
+    }
+}

@@ -388,6 +388,11 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
         return app.exit(e) == 0 ? 0 : 2;
     }
 
+    // An empty --out ('') would quietly fall back to the default folder.
+    for (CLI::App* cmd : {run, site, synth, sweep})
+        if (*cmd && cmd->count("--out") > 0 && (cmd == sweep ? sweep_args.out : out).empty())
+            throw UsageError("--out needs a folder; it was given an empty one");
+
     if (*validate) return cmd_validate(scenario, sets);
     if (*run) return cmd_run(scenario, out, sets, replications, seed, threads, forms, explain, force);
     if (*site) return cmd_site(scenario, out, sets, exact, time_limit, seed, threads);

@@ -1,8 +1,11 @@
 #include "detail/yaml_reader.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <optional>
+#include <set>
 
 #include "tisheng/scenario.hpp"
 
@@ -25,12 +28,40 @@ void YamlContext::error(const YAML::Node& node, const std::string& path, const s
     diag->error(at(node, path), message);
 }
 
+namespace {
+
+/// The first key that a mapping under `n` holds twice (YAML forbids it; the
+/// parser keeps both and a lookup would silently take one): its mark and text.
+std::optional<std::pair<YAML::Mark, std::string>> duplicate_key(const YAML::Node& n) {
+    if (n.IsMap()) {
+        std::set<std::string> seen;
+        for (auto it = n.begin(); it != n.end(); ++it) {
+            if (it->first.IsScalar() && !seen.insert(it->first.Scalar()).second) return std::pair{it->first.Mark(), it->first.Scalar()};
+            if (auto d = duplicate_key(it->second)) return d;
+        }
+    } else if (n.IsSequence()) {
+        for (const auto& item : n)
+            if (auto d = duplicate_key(item)) return d;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 YAML::Node parse_yaml(const std::string& bytes, const std::string& shown) {
+    if (const auto nul = bytes.find('\0'); nul != std::string::npos) {
+        const int line = 1 + static_cast<int>(std::count(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(nul), '\n'));
+        throw InputError({shown, line}, "holds a NUL byte; expected YAML text");
+    }
+    YAML::Node root;
     try {
-        return YAML::Load(bytes);
+        root = YAML::Load(bytes);
     } catch (const YAML::ParserException& e) {
         throw InputError({shown, e.mark.line + 1, e.mark.column + 1}, "not valid YAML: " + e.msg);
     }
+    if (auto d = duplicate_key(root))
+        throw InputError({shown, d->first.line + 1, d->first.column + 1}, "the key '" + d->second + "' appears twice in the same mapping; keep one");
+    return root;
 }
 
 std::string shown_number(double v) {
