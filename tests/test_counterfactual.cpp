@@ -96,8 +96,8 @@ TEST(Counterfactual, RoundCapIsTheOnlyLever) {
     const Fix& f = *fixes[0];
     EXPECT_EQ(f.missed, r.replications) << "two rounds of 10 cannot make 30";
     for (std::size_t l = 0; l < cf.levers.size(); ++l) {
-        if (l == cap) EXPECT_EQ(f.fixed_by[l], 1.0);
-        else EXPECT_EQ(f.fixed_by[l], 0.0) << cf.levers[l].id;
+        const double want = l == cap ? 1.0 : 0.0;
+        EXPECT_EQ(f.fixed_by[l], want) << cf.levers[l].id;
     }
     EXPECT_EQ(f.smallest, std::vector<std::size_t>{cap});
 }
@@ -183,7 +183,9 @@ TEST(Counterfactual, StrictReadingOfEveryEligibleProjectIsExpressible) {
     EXPECT_EQ(strict, 36u * 8u);  // 2025-01 .. 2027-12, seven districts and the city
     const Results r = simulate(sim);
     for (std::size_t c = 0; c < L.checks.size(); ++c)
-        if (L.checks[c].target == 2) EXPECT_LT(r.checks[c].p_met, 1.0) << L.checks[c].date.iso();
+        if (L.checks[c].target == 2) {
+            EXPECT_LT(r.checks[c].p_met, 1.0) << L.checks[c].date.iso();
+        }
 }
 
 // A lever can break what worked: in Quanzhou, when every candidate applies
