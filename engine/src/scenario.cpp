@@ -388,6 +388,7 @@ struct Loader {
         }
         if (!ok) return std::nullopt;
         fs::path p = *path;
+        spec.where = ctx.at(m.child("path"), m.path("path"));
         spec.source.display = p.is_absolute() ? p.string() : (fs::path(data_dir_shown) / p).lexically_normal().string();
         spec.source.path = p.is_absolute() ? p : (data_dir / p).lexically_normal();
         return spec;
@@ -1229,6 +1230,14 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
             for (const auto& p : e.problems()) diag.add(p);
         }
     };
+    // A data file that is not there: said at the scenario line that names it.
+    for (auto* spec : {&units_spec, &projects_spec, &stations_spec, &bases_spec, &demand_spec}) {
+        std::error_code ec;
+        if (*spec && !options.data_from && !fs::exists((*spec)->source.path, ec)) {
+            diag.error((*spec)->where, "file not found: " + (*spec)->source.display + " (resolved to " + (*spec)->source.path.string() + ")");
+            spec->reset();
+        }
+    }
     std::vector<Unit> units;
     if (options.data_from) {
         s.region = options.data_from->region;

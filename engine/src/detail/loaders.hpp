@@ -16,6 +16,7 @@ namespace tisheng::detail {
 struct LayerSpec {
     LayerSource source;
     std::map<std::string, std::string> columns;
+    Location where;  ///< the scenario's `path:` of the layer, for "file not found"
 };
 
 /// Logical fields of each kind of layer, in order; the first is the id.
