@@ -129,3 +129,16 @@ TEST(SweepCli, TwoMpiRanks_giveTheSingleProcessTablesBitForBit) {
     expect_same_tables(tmp / "single", tmp / "mpi");
 #endif
 }
+
+// find-min refuses a target it could never decide: not a number, or a
+// probability outside [0, 1] (both ran a whole search before).
+TEST(SweepCli, FindMin_refusesANanOrImpossibleTarget) {
+    TempDir tmp;
+    for (const char* target : {"p_all_met>=nan", "p_all_met>=1.5"}) {
+        const auto r = run_cli(std::string("sweep scenarios/jiangmen-budget-sweep.yaml --find-min budgets.payers.city_fund.annual_cny --target '") +
+                               target + "' --out '" + (tmp / "fm").string() + "'");
+        EXPECT_EQ(r.exit_code, 1) << target << "\n" << r.output;
+        EXPECT_NE(r.output.find(std::string("--target '") + target + "'"), std::string::npos) << r.output;
+        EXPECT_FALSE(fs::exists(tmp / "fm" / "find-min.json"));
+    }
+}

@@ -421,6 +421,10 @@ struct Loader {
             if (s) p.start = *s;
             if (e) p.end = *e;
             if (s && e && *e < *s) m.error("end", "phase '" + p.name + "' ends (" + e->iso() + ") before it starts (" + s->iso() + ")");
+            for (const Phase& q : out)
+                if (s && e && p.start <= q.end && q.start <= p.end)
+                    m.error("start", "phase '" + p.name + "' (" + p.start.iso() + " .. " + p.end.iso() + ") overlaps phase '" + q.name + "' (" +
+                                         q.start.iso() + " .. " + q.end.iso() + "); phases follow one another");
             out.push_back(p);
         });
         return out;
@@ -555,6 +559,8 @@ struct Loader {
                     else
                         p.eligibility.project_types.push_back(t);
                 }
+                if (types->empty())
+                    e.error("project_types", "is empty, so no project would be eligible; list housing and/or municipal (房屋建筑, 市政基础设施)");
             }
             if (auto v = e.integer("min_workforce", 0, 1'000'000)) p.eligibility.min_workforce = static_cast<int>(*v);
             if (auto v = e.money("min_contract_cny")) p.eligibility.min_contract_cny = *v;
@@ -563,7 +569,17 @@ struct Loader {
         if (m.has("station_standard")) {
             MapReader s(ctx, m.child("station_standard"), m.path("station_standard"));
             if (auto v = s.number_in("min_area_m2", 0, 1e6)) p.standard.min_area_m2 = *v;
-            if (auto v = detail::string_list(s, "elements")) p.standard.elements = *v;
+            if (auto v = detail::string_list(s, "elements")) {
+                // The notice's parts 2-5 (四（二）): anything else is a typo or a rule the model has no draw for.
+                const std::vector<std::string> known{"facilities", "content", "staff", "funding"};
+                for (const auto& el : *v)
+                    if (std::find(known.begin(), known.end(), el) == known.end()) {
+                        const std::string hint = closest_match(el, known);
+                        s.error("elements", "unknown standard element '" + el + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                                                " (the notice's parts: facilities, content, staff, funding)");
+                    }
+                p.standard.elements = *v;
+            }
         }
         if (auto v = m.integer("first_year", 1990, 2100)) p.first_year = static_cast<int>(*v);
         if (auto v = m.integer("rounds", 1, 50)) p.rounds = static_cast<int>(*v);
@@ -1208,6 +1224,17 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
             diag.error(L.ctx.at(dn, path), "target '" + t.id + "' is never checked: none of its check dates falls between " +
                                                std::max(t.deadline, s.run.start).iso() + " and the run's end " + s.run.end.iso());
     }
+    // Budget years outside the run: money that would never be used, or a typo.
+    if (s.run.end.days() != 0)
+        for (const Payer& payer : s.budgets.payers)
+            for (const auto& [year, amount] : payer.annual_by_year)
+                if (year < s.run.start.year() || year > s.run.end.year()) {
+                    auto budgets = static_cast<const YAML::Node&>(root)["budgets"];
+                    diag.error(L.ctx.at(budgets, "budgets.payers." + payer.id + ".years." + std::to_string(year)),
+                               "a budget for " + std::to_string(year) + ", outside the run's years " + std::to_string(s.run.start.year()) + " .. " +
+                                   std::to_string(s.run.end.year()));
+                    break;
+                }
     if (prog.kind == ProgrammeKind::bases && prog.first_year != 0 && s.run.start.days() != 0 &&
         (prog.first_year < s.run.start.year() || prog.first_year > s.run.end.year()))
         diag.error(L.ctx.at(prog_node && prog_node.IsMap() ? static_cast<const YAML::Node&>(prog_node)["first_year"] : YAML::Node(), "programme.first_year"),

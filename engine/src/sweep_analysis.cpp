@@ -149,6 +149,9 @@ SweepTarget parse_target(const std::string& text, const SweepOutcomes& outcomes)
         throw InputError(where, "unknown outcome '" + t.column + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
                                     " (outcomes: " + all + ")");
     }
+    if (!std::isfinite(t.value)) throw InputError(where, "the target value must be a finite number, got '" + number + "'");
+    if (t.column.starts_with("p_") && (t.value < 0 || t.value > 1))
+        throw InputError(where, "'" + t.column + "' is a probability: the target value must be between 0 and 1, got " + number);
     t.index = *idx;
     return t;
 }
