@@ -1300,6 +1300,13 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
             if (stations_spec) read_guarded([&] { s.sites.stations = detail::load_stations(*stations_spec, s.region, diag); });
             if (bases_spec) read_guarded([&] { s.sites.bases = detail::load_bases(*bases_spec, s.region, diag); });
             if (demand_spec) read_guarded([&] { s.sites.demand = detail::load_demand(*demand_spec, s.region, diag); });
+            // A register with a header and no rows would give an empty run without a word.
+            if (!diag.has_errors()) {
+                if (prog.kind == ProgrammeKind::stations && projects_spec && s.sites.projects.empty())
+                    diag.error({projects_spec->source.display}, "holds no projects (a header and no rows?); a stations programme needs its register");
+                if (prog.kind == ProgrammeKind::bases && bases_spec && s.sites.bases.empty())
+                    diag.error({bases_spec->source.display}, "holds no candidate bases (a header and no rows?); a bases programme needs its candidates");
+            }
         }
         // The surfaces' size and the cost matrix are checked now, not after a long run.
         try {
