@@ -103,9 +103,7 @@ struct SmallRun {
     }
     /// report.html written into `dir`, as text.
     std::string report(const fs::path& dir) const {
-        ReportOptions o;
-        o.simulator = sim.get();
-        write_report(s, r, dir, o);
+        write_report(s, r, dir);
         return slurp(dir / "report.html");
     }
 };
@@ -192,7 +190,7 @@ TEST(Report, CoverageMapAndItsShareComeFromTheSameReplication) {
         SCOPED_TRACE(scenario);
         TempDir tmp;
         const SmallRun run(scenario, 30);
-        const CoverageSnapshot c = coverage_snapshot(run.s, *run.sim, run.r);
+        const CoverageSnapshot c = coverage_snapshot(run.s, run.r);
         ASSERT_EQ(c.replication, run.r.median_replication);
         ASSERT_FALSE(c.radii.empty());
         ASSERT_EQ(c.share.size(), c.radii.size());

@@ -189,7 +189,6 @@ void write_forms_and_report(const Scenario& s, const Simulator& sim, const Resul
     ReportOptions ro;
     ro.created = created;
     ro.forms_source = fi.source;
-    ro.simulator = &sim;  // the coverage map re-runs one replication
     write_report(s, r, out, ro);
 }
 

@@ -32,7 +32,7 @@ std::string format_value(Measure m, double v) {
     return m == Measure::share_eligible_with_station ? format_share(v) : format_count(v);
 }
 
-CoverageSnapshot coverage_snapshot(const Scenario& s, const Simulator& sim, const Results& r) {
+CoverageSnapshot coverage_snapshot(const Scenario& s, const Results& r) {
     const Layout& L = r.layout;
     CoverageSnapshot c;
     c.replication = r.median_replication;
@@ -81,9 +81,7 @@ CoverageSnapshot coverage_snapshot(const Scenario& s, const Simulator& sim, cons
     for (std::size_t u = 0; u < U; ++u)
         for (std::size_t k = 0; k < K; ++k)
             if (unit_total[u] > 0) c.share_by_unit[u][k] = unit_covered[u][k] / unit_total[u];
-    const Trajectory t = sim.run(static_cast<std::uint64_t>(c.replication));
-    for (std::size_t k = 0; k < K; ++k)
-        c.simulated_share.push_back(t.series[L.series_index(L.first_coverage_metric + k, L.all_row(), L.months.size() - 1)]);
+    c.simulated_share = r.median_covered_at_end;
     return c;
 }
 
@@ -826,10 +824,7 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
 
     // ---- coverage: one replication, the same numbers as the map
     if (!L.radii.empty() && !L.months.empty()) {
-        std::optional<Simulator> own;
-        const Simulator* sim = o.simulator;
-        if (!sim) sim = &own.emplace(s);
-        const CoverageSnapshot c = coverage_snapshot(s, *sim, r);
+        const CoverageSnapshot c = coverage_snapshot(s, r);
         const bool tinted = !s.coverage.cost_matrix && !s.coverage.match_industry && !c.open_sites.empty();
         const std::size_t K = c.radii.size(), head = c.headline, last = L.months.size() - 1;
         const std::string hr = radius_text(c.radii[head], c.radius_unit);

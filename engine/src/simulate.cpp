@@ -468,6 +468,9 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
     // run again rather than every replication's sites kept).
     {
         Trajectory t = sim.run(static_cast<std::uint64_t>(r.median_replication));
+        if (!L.months.empty())
+            for (std::size_t k = 0; k < L.radii.size(); ++k)
+                r.median_covered_at_end.push_back(t.series[L.series_index(L.first_coverage_metric + k, L.all_row(), L.months.size() - 1)]);
         r.median_open_at_end = std::move(t.site_open_at_end);
         r.median_workers_at_end = std::move(t.demand_weight_at_end);
     }

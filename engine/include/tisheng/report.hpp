@@ -22,9 +22,6 @@ namespace tisheng {
 struct ReportOptions {
     std::string created;       ///< when the run was made (run.json "created"), shown with the inputs
     std::string forms_source;  ///< what the forms' statuses come from ("replication 17"), if forms were written
-    /// The simulator that produced the results (to re-run the replication
-    /// the coverage map shows); null: the report prepares its own.
-    const Simulator* simulator = nullptr;
 };
 
 /// Writes `dir`/report.html for a run of `s` with results `r` (through a
@@ -43,7 +40,7 @@ std::string format_count(double count);
 std::string format_value(Measure m, double v);
 
 /// What the coverage map shows, and the shares printed under it, from the
-/// same numbers: one replication (Results::median_replication) re-run, its
+/// same numbers: one replication (Results::median_replication, as simulate() keeps it): its
 /// open sites at the end date and its demand then (stations: the workers on
 /// the projects active then; bases: the demand points), each demand point's
 /// cost to the nearest open site that reaches it (of its own industry when
@@ -69,6 +66,6 @@ struct CoverageSnapshot {
     /// last month end), city-wide, per radius.
     std::vector<double> simulated_share;
 };
-CoverageSnapshot coverage_snapshot(const Scenario& s, const Simulator& sim, const Results& r);
+CoverageSnapshot coverage_snapshot(const Scenario& s, const Results& r);
 
 }  // namespace tisheng

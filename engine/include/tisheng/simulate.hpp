@@ -248,6 +248,9 @@ struct Results {
     /// layer of map.gpkg all show this.
     std::vector<std::uint8_t> median_open_at_end;
     std::vector<float> median_workers_at_end;
+    /// Its own city-wide shares within each radius at the last month end
+    /// (covered_* of that replication), which the map's shares must equal.
+    std::vector<double> median_covered_at_end;
     /// The representative replication of the official tables: the one
     /// whose city count at run.report_date (stations 已建 and in use, or
     /// bases named) is nearest the median of that count; the lowest index
