@@ -196,7 +196,7 @@ void BM_JiangmenCoverageToggle(benchmark::State& state) {
     guarded(state, [&] {
         const tisheng::Scenario& s = scenario(jiangmen()).scenario;
         const tisheng::CoverageModel model(s);
-        auto pairs = std::make_shared<const tisheng::coverage::RadiusPairs>(model.reach(s.coverage.radii.back()), s.coverage.radii);
+        auto pairs = model.radius_pairs(s.coverage.radii);
         tisheng::coverage::ReachTracker t(pairs, model.workers, model.demand_unit, s.region.units().size(), model.demand_industry,
                                           model.industries.size());
         const auto sites = static_cast<std::uint32_t>(model.sites.size());

@@ -1,6 +1,7 @@
 #include "tisheng/coverage.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <charconv>
 #include <cmath>
@@ -309,13 +310,115 @@ Reach CostMatrix::reach(double radius) const {
 // ---------------------------------------------------------------------------
 // ReachTracker
 
-RadiusPairs::RadiusPairs(Reach pairs, std::vector<double> radii_)
-    : offset(std::move(pairs.offset)), demand(std::move(pairs.demand)), radii(std::move(radii_)) {
+namespace {
+void check_radii(const std::vector<double>& radii) {
     if (radii.empty() || radii.size() > 254 || !std::is_sorted(radii.begin(), radii.end()))
         throw Error("coverage: expected 1 to 254 radii in ascending order");
-    first_radius.resize(pairs.cost.size());
-    for (std::size_t p = 0; p < pairs.cost.size(); ++p)
-        first_radius[p] = static_cast<std::uint8_t>(std::lower_bound(radii.begin(), radii.end(), static_cast<double>(pairs.cost[p])) - radii.begin());
+}
+}  // namespace
+
+std::uint8_t RadiusPairs::radius_class(float cost) const {
+    return static_cast<std::uint8_t>(std::lower_bound(m_radii.begin(), m_radii.end(), static_cast<double>(cost)) - m_radii.begin());
+}
+
+RadiusPairs::RadiusPairs(Reach pairs, std::vector<double> radii)
+    : m_radii(std::move(radii)), m_listed(true), m_offset(std::move(pairs.offset)), m_demand(std::move(pairs.demand)) {
+    check_radii(m_radii);
+    if (m_offset.empty()) m_offset.push_back(0);
+    m_first.resize(pairs.cost.size());
+    for (std::size_t p = 0; p < pairs.cost.size(); ++p) m_first[p] = radius_class(pairs.cost[p]);
+}
+
+RadiusPairs::RadiusPairs(std::vector<MetricPoint> demand, std::vector<MetricPoint> sites, std::vector<double> radii,
+                         std::vector<std::int32_t> site_industry, std::vector<std::uint32_t> demand_industry)
+    : m_radii(std::move(radii)), m_sites(std::move(sites)), m_site_industry(std::move(site_industry)),
+      m_demand_industry(std::move(demand_industry)) {
+    check_radii(m_radii);
+    if (!m_site_industry.empty() && (m_site_industry.size() != m_sites.size() || m_demand_industry.size() != demand.size()))
+        throw Error("coverage: one industry per site and per demand point expected");
+    // d2_max[k]: the largest squared distance whose cost (`reach`'s float,
+    // rounded down) is <= radii[k]; the classes then need no square root.
+    // Non-negative doubles order as their bit patterns, so a binary search
+    // over the bits finds it exactly.
+    const double largest2 = m_radii.back() * m_radii.back();  // `reach`'s own cut
+    for (const double r : m_radii) {
+        auto holds = [&](std::uint64_t bits) { return cost_float(std::sqrt(std::bit_cast<double>(bits))) <= r; };
+        std::uint64_t lo = 0, hi = std::bit_cast<std::uint64_t>(std::max(4 * r * r, 1.0));
+        if (!holds(lo)) {
+            m_d2_max.push_back(-1);
+            continue;
+        }
+        while (hi - lo > 1) {
+            const std::uint64_t mid = lo + (hi - lo) / 2;
+            (holds(mid) ? lo : hi) = mid;
+        }
+        m_d2_max.push_back(std::min(std::bit_cast<double>(lo), largest2));
+    }
+    if (demand.empty()) return;
+    // Cells a quarter of the largest radius wide (or 1/2048 of the extent);
+    // a site scans, row by row, only the cells its disc can reach.
+    m_box = bounding_box(demand);
+    const double extent = std::max(m_box.max_x - m_box.min_x, m_box.max_y - m_box.min_y);
+    m_cell = std::max({m_radii.back() / 4, extent / 2048.0, 1e-6});
+    m_nx = static_cast<std::int64_t>((m_box.max_x - m_box.min_x) / m_cell) + 1;
+    m_ny = static_cast<std::int64_t>((m_box.max_y - m_box.min_y) / m_cell) + 1;
+    auto cell_of = [&](MetricPoint p) {
+        return static_cast<std::size_t>(static_cast<std::int64_t>((p.y - m_box.min_y) / m_cell) * m_nx +
+                                        static_cast<std::int64_t>((p.x - m_box.min_x) / m_cell));
+    };
+    m_start.assign(static_cast<std::size_t>(m_nx * m_ny + 1), 0);
+    m_order.resize(demand.size());
+    m_points.resize(demand.size());
+    for (const auto& p : demand) ++m_start[cell_of(p) + 1];
+    for (std::size_t c = 1; c < m_start.size(); ++c) m_start[c] += m_start[c - 1];
+    std::vector<std::uint32_t> fill(m_start.begin(), m_start.end() - 1);
+    for (std::uint32_t i = 0; i < demand.size(); ++i) {
+        const std::uint32_t at = fill[cell_of(demand[i])]++;
+        m_order[at] = i;
+        m_points[at] = demand[i];
+    }
+}
+
+void RadiusPairs::pairs_of(std::uint32_t site, std::vector<Pair>& out) const {
+    out.clear();
+    if (m_listed) {
+        for (std::uint32_t p = m_offset[site]; p < m_offset[site + 1]; ++p) out.push_back({m_demand[p], m_first[p]});
+        return;
+    }
+    if (m_points.empty()) return;
+    const double radius = m_radii.back(), cut = m_d2_max.back();
+    const MetricPoint s = m_sites[site];
+    if (s.x + radius < m_box.min_x || s.y + radius < m_box.min_y || s.x - radius > m_box.max_x || s.y - radius > m_box.max_y) return;
+    auto cx = [&](double x) { return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((x - m_box.min_x) / m_cell)), 0, m_nx - 1); };
+    auto cy = [&](double y) { return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((y - m_box.min_y) / m_cell)), 0, m_ny - 1); };
+    const std::int32_t industry = m_site_industry.empty() ? -1 : m_site_industry[site];
+    const std::size_t K = m_d2_max.size();
+    for (std::int64_t y = cy(s.y - radius), y1 = cy(s.y + radius); y <= y1; ++y) {
+        // The disc's widest extent within this row of cells (a little more,
+        // so that rounding never drops a cell).
+        const double band_lo = m_box.min_y + static_cast<double>(y) * m_cell, band_hi = band_lo + m_cell;
+        const double dy = std::max({band_lo - s.y, 0.0, s.y - band_hi});
+        const double half = std::sqrt(std::max(0.0, radius * radius - dy * dy)) + 1e-6 * (radius + 1);
+        const auto row = static_cast<std::size_t>(y * m_nx);
+        const std::uint32_t from = m_start[row + static_cast<std::size_t>(cx(s.x - half))];
+        const std::uint32_t to = m_start[row + static_cast<std::size_t>(cx(s.x + half)) + 1];
+        for (std::uint32_t k = from; k < to; ++k) {
+            const MetricPoint p = m_points[k];
+            // The arithmetic of `reach`, so that the classes are the same.
+            const double d2 = sq(p.x - s.x) + sq(p.y - s.y);
+            if (d2 > cut) continue;
+            const std::uint32_t i = m_order[k];
+            if (industry >= 0 && static_cast<std::uint32_t>(industry) != m_demand_industry[i]) continue;
+            std::uint8_t c = 0;
+            while (c + 1 < K && d2 > m_d2_max[c]) ++c;
+            out.push_back({i, c});
+        }
+    }
+}
+
+std::size_t RadiusPairs::bytes() const {
+    return (m_offset.size() + m_demand.size() + m_start.size() + m_order.size() + m_demand_industry.size() + m_site_industry.size()) * 4 +
+           m_first.size() + (m_points.size() + m_sites.size()) * sizeof(MetricPoint);
 }
 
 ReachTracker::ReachTracker(Reach pairs, std::vector<double> radii, std::vector<double> weight, std::vector<std::uint32_t> unit,
@@ -325,7 +428,7 @@ ReachTracker::ReachTracker(Reach pairs, std::vector<double> radii, std::vector<d
 
 ReachTracker::ReachTracker(std::shared_ptr<const RadiusPairs> pairs, std::vector<double> weight, std::vector<std::uint32_t> unit,
                            std::size_t units, std::vector<std::uint32_t> industry, std::size_t industries)
-    : m_pairs(std::move(pairs)), m_radii(m_pairs->radii.size()), m_weight(std::move(weight)), m_unit(std::move(unit)),
+    : m_pairs(std::move(pairs)), m_radii(m_pairs->radii().size()), m_weight(std::move(weight)), m_unit(std::move(unit)),
       m_industry(std::move(industry)) {
     if (m_unit.size() != m_weight.size() || (!m_industry.empty() && m_industry.size() != m_weight.size()))
         throw Error("coverage: one unit (and industry, if any) per demand point expected");
@@ -376,11 +479,9 @@ void ReachTracker::close(std::uint32_t site) {
 }
 
 void ReachTracker::toggle(std::uint32_t site, int sign) {
-    const RadiusPairs& r = *m_pairs;
-    for (std::uint32_t p = r.offset[site]; p < r.offset[site + 1]; ++p) {
-        const std::size_t k0 = r.first_radius[p];
+    m_pairs->pairs_of(site, m_scratch);
+    for (const auto [i, k0] : m_scratch) {
         if (k0 >= m_radii) continue;
-        const std::uint32_t i = r.demand[p];
         std::uint32_t* c = &m_count[i * m_radii];
         // Only a class that turns empty or non-empty can move the smallest one.
         const bool was_empty = c[k0] == 0;

@@ -103,6 +103,13 @@ coverage::Reach CoverageModel::reach(double radius, int threads, const std::vect
     return kept;
 }
 
+std::shared_ptr<const coverage::RadiusPairs> CoverageModel::radius_pairs(std::vector<double> radii) const {
+    if (matrix) return std::make_shared<const coverage::RadiusPairs>(reach(radii.back()), std::move(radii));
+    return std::make_shared<const coverage::RadiusPairs>(demand, sites, std::move(radii),
+                                                         match_industry ? site_industry : std::vector<std::int32_t>{},
+                                                         match_industry ? demand_industry : std::vector<std::uint32_t>{});
+}
+
 std::vector<float> CoverageModel::dense_costs(float unlisted) const {
     const std::size_t n = demand.size();
     std::vector<float> d(sites.size() * n, unlisted);

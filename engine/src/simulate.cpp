@@ -75,7 +75,7 @@ std::vector<Checkpoint> checkpoints(const Scenario& s, const Layout& layout) {
 
 CoveragePrep prepare_coverage(const Scenario& s, const CoverageModel& model) {
     CoveragePrep c;
-    c.pairs = std::make_shared<const coverage::RadiusPairs>(model.reach(s.coverage.radii.back()), s.coverage.radii);
+    c.pairs = model.radius_pairs(s.coverage.radii);
     c.workers = model.workers;
     c.unit = model.demand_unit;
     c.industry = model.demand_industry;

@@ -86,8 +86,8 @@ void App::start_siting() {
         r.plan = std::make_shared<const Plan>(make_plan(*scenario, *r.model, o));
         const double radius = scenario->siting.radius;
         const CoverageModel& m = r.model->coverage;
-        r.tracker = std::make_shared<coverage::ReachTracker>(m.reach(radius, threads), std::vector<double>{radius}, m.workers,
-                                                             m.demand_unit, scenario->region.units().size());
+        r.tracker = std::make_shared<coverage::ReachTracker>(m.radius_pairs({radius}), m.workers, m.demand_unit,
+                                                             scenario->region.units().size());
         return r;
     });
 }

@@ -90,16 +90,56 @@ struct CostMatrix {
     [[nodiscard]] Reach reach(double radius) const;
 };
 
-/// Pairs within the largest of several ascending radii, each tagged with
-/// the smallest radius that holds it (the costs themselves are dropped:
-/// a national register has ~10^8 pairs). Prepared once, shared by trackers.
-struct RadiusPairs {
+/// The (demand, site) pairs within the largest of several ascending radii,
+/// each tagged with the smallest radius that holds it. Prepared once, shared
+/// by trackers. Two layouts:
+/// - Euclidean: the pairs are never stored. The demand points sit in a grid
+///   of cells as wide as the largest radius and a site's pairs are found when
+///   it is asked for (the 3 x 3 cells around it), so memory is linear in the
+///   points, not in the pairs (a city x100 has ~10^9 pairs within 5 km).
+/// - Listed (a cost matrix, or a prepared Reach): kept as given.
+/// Either way the classes are those of the float costs of `reach`, bit for
+/// bit. Listed pairs come in ascending demand order, Euclidean ones in grid
+/// order: a tracker's sums are the same either way when the weights are
+/// whole numbers (workers), as additions of integers below 2^53 are exact.
+class RadiusPairs {
+public:
+    /// Listed pairs, built at the largest radius.
     RadiusPairs(Reach pairs, std::vector<double> radii);
-    std::vector<std::uint32_t> offset;       ///< as Reach::offset
-    std::vector<std::uint32_t> demand;       ///< as Reach::demand
-    std::vector<std::uint8_t> first_radius;  ///< per pair; radii.size() if beyond every radius
-    std::vector<double> radii;
-    [[nodiscard]] std::size_t sites() const { return offset.empty() ? 0 : offset.size() - 1; }
+    /// Euclidean pairs. With `site_industry` (per site, -1 = any) and
+    /// `demand_industry`, a site reaches only demand of its own industry.
+    RadiusPairs(std::vector<MetricPoint> demand, std::vector<MetricPoint> sites, std::vector<double> radii,
+                std::vector<std::int32_t> site_industry = {}, std::vector<std::uint32_t> demand_industry = {});
+    /// One pair: a demand point and its radius class (the index of the
+    /// smallest radius >= its cost).
+    struct Pair {
+        std::uint32_t demand;
+        std::uint8_t radius;
+    };
+    /// Site j's pairs within the largest radius into `out` (cleared first).
+    void pairs_of(std::uint32_t site, std::vector<Pair>& out) const;
+    [[nodiscard]] std::size_t sites() const { return m_listed ? m_offset.size() - 1 : m_sites.size(); }
+    [[nodiscard]] const std::vector<double>& radii() const { return m_radii; }
+    /// Bytes held (the grid or the listed pairs): what the tracker's memory
+    /// grows with.
+    [[nodiscard]] std::size_t bytes() const;
+
+private:
+    std::vector<double> m_radii;
+    [[nodiscard]] std::uint8_t radius_class(float cost) const;
+    // Listed.
+    bool m_listed = false;
+    std::vector<std::uint32_t> m_offset, m_demand;
+    std::vector<std::uint8_t> m_first;
+    // Euclidean: demand indices by grid cell (CSR), ascending within a cell.
+    std::vector<MetricPoint> m_points, m_sites;  // m_points in cell order: m_points[k] is demand m_order[k]
+    std::vector<double> m_d2_max;                // per radius: the largest squared distance of its class
+    std::vector<std::int32_t> m_site_industry;
+    std::vector<std::uint32_t> m_demand_industry;
+    Box m_box{};
+    double m_cell = 1;
+    std::int64_t m_nx = 0, m_ny = 0;
+    std::vector<std::uint32_t> m_start, m_order;
 };
 
 /// Shares of demand within reach, updated incrementally. Demand point i has
@@ -122,7 +162,7 @@ public:
     [[nodiscard]] double weight(std::uint32_t demand) const { return m_weight[demand]; }
 
     [[nodiscard]] std::size_t radii() const { return m_radii; }
-    [[nodiscard]] double radius(std::size_t k) const { return m_pairs->radii[k]; }
+    [[nodiscard]] double radius(std::size_t k) const { return m_pairs->radii()[k]; }
     /// Covered weight at radius k: city-wide, in a unit, in an industry.
     [[nodiscard]] double covered(std::size_t k) const { return m_all[k]; }
     [[nodiscard]] double covered_in_unit(std::size_t k, std::uint32_t unit) const { return m_by_unit[unit * m_radii + k]; }
@@ -145,6 +185,7 @@ private:
     std::vector<std::uint32_t> m_unit, m_industry;
     std::vector<std::uint32_t> m_count;  // [demand * radii + k]: open sites whose radius class for the demand is k
     std::vector<std::uint8_t> m_open;
+    std::vector<RadiusPairs::Pair> m_scratch;  // the toggled site's pairs
     std::vector<double> m_all, m_by_unit, m_by_industry, m_unit_total, m_industry_total;
     double m_total = 0;
 };

@@ -57,6 +57,9 @@ struct CoverageModel {
     /// only same-industry pairs when match_industry is set. With `only`,
     /// the other sites get no pairs (site indices stay those of the model).
     [[nodiscard]] coverage::Reach reach(double radius, int threads = 0, const std::vector<std::uint32_t>* only = nullptr) const;
+    /// The pairs within each of `radii` (ascending) that coverage trackers
+    /// share: Euclidean ones found on demand, a cost matrix's as listed.
+    [[nodiscard]] std::shared_ptr<const coverage::RadiusPairs> radius_pairs(std::vector<double> radii) const;
     /// Cost from every site to every demand point, site-major; pairs the
     /// matrix does not list cost `unlisted` (for p-median).
     [[nodiscard]] std::vector<float> dense_costs(float unlisted) const;
