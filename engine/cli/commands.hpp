@@ -11,6 +11,7 @@
 
 #include <fmt/core.h>
 
+#include "tisheng/simulate.hpp"
 #include "tisheng/sweep_run.hpp"
 
 namespace tisheng::cli {
@@ -67,5 +68,9 @@ void abort_mpi(int code);
 int mpi_rank();
 /// The ranks on this machine (1 without MPI): they share its cores.
 int mpi_local_size();
+/// The ranks a `tisheng run` splits its replications over, or null (one process).
+RankGroup* mpi_ranks();
+/// True when `ok` holds on every rank (`ok` itself without MPI); a collective call.
+bool mpi_all_ok(bool ok);
 
 }  // namespace tisheng::cli

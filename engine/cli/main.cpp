@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <thread>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -86,7 +87,7 @@ struct ExplainChoice {
 /// its misses, into Results::fixes.
 Results simulate_and_explain(const Simulator& sim, MonteCarloOptions mc, const ExplainChoice& ec) {
     Results r = simulate(sim, mc);
-    if (ec.skip) return r;
+    if (ec.skip || r.replications == 0) return r;  // 0: a rank other than 0 of an MPI run
     CounterfactualOptions co;
     co.threads = mc.threads;
     co.sample = ec.sample.value_or(0);
@@ -225,13 +226,27 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
     auto t0 = std::chrono::steady_clock::now();
     Scenario s = load(file, all);
     if (out.empty()) out = (fs::path("runs") / s.name).string();
-    check_run_folder(out, s, force);
+    // Under mpirun, rank 0 owns the folder; every rank stops if it refuses.
+    const int rank = cli::mpi_rank();
+    std::exception_ptr refused;
+    if (rank == 0) try {
+            check_run_folder(out, s, force);
+        } catch (const UsageError&) {
+            refused = std::current_exception();
+        }
+    if (!cli::mpi_all_ok(!refused)) {
+        if (refused) std::rethrow_exception(refused);
+        return 2;
+    }
     MonteCarloOptions mc;
-    mc.threads = threads;
-    mc.progress = cli::ProgressBar("simulating");
+    // The ranks on one machine share its cores.
+    mc.threads = threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / cli::mpi_local_size());
+    if (rank == 0) mc.progress = cli::ProgressBar("simulating");
     mc.status_at = s.run.report_date;  // the forms' most likely statuses
+    mc.ranks = cli::mpi_ranks();
     const Simulator sim(s);
     Results r = simulate_and_explain(sim, mc, ec);
+    if (rank != 0) return 0;  // rank 0 aggregates and writes
     write_run_directory(s, r, out);
     const auto t1 = std::chrono::steady_clock::now();
     write_forms_and_report(s, sim, r, out, fc, read_run_record(out).created);

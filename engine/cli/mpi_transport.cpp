@@ -3,6 +3,10 @@
 #include <mpi.h>
 
 #include <cstdlib>
+#include <limits>
+
+#include "tisheng/error.hpp"
+#include "tisheng/simulate.hpp"
 
 #include "commands.hpp"
 
@@ -12,7 +16,7 @@ namespace {
 
 constexpr int result_tag = 7;
 
-class MpiTransport final : public SweepTransport {
+class MpiTransport final : public SweepTransport, public RankGroup {
 public:
     MpiTransport(int& argc, char**& argv) {
         int provided = 0;
@@ -29,6 +33,35 @@ public:
 
     [[nodiscard]] int rank() const override { return m_rank; }
     [[nodiscard]] int size() const override { return m_size; }
+
+    std::vector<std::vector<std::uint8_t>> gather(std::vector<std::uint8_t> mine) override {
+        if (mine.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+            throw Error("a rank's share of the run is over 2 GB: run on more ranks");
+        int n = static_cast<int>(mine.size());
+        std::vector<int> sizes(m_rank == 0 ? static_cast<std::size_t>(m_size) : 0), at;
+        MPI_Gather(&n, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+        std::vector<std::uint8_t> all;
+        if (m_rank == 0) {
+            long long total = 0;
+            for (int k : sizes) {
+                at.push_back(static_cast<int>(total));
+                total += k;
+            }
+            if (total > std::numeric_limits<int>::max()) throw Error("the ranks' shares of the run are over 2 GB together: run on fewer ranks");
+            all.resize(static_cast<std::size_t>(total));
+        }
+        MPI_Gatherv(mine.data(), n, MPI_UNSIGNED_CHAR, all.data(), sizes.data(), at.data(), MPI_UNSIGNED_CHAR, 0, MPI_COMM_WORLD);
+        std::vector<std::vector<std::uint8_t>> out;
+        for (std::size_t r = 0; r < sizes.size(); ++r)
+            out.emplace_back(all.begin() + at[r], all.begin() + at[r] + sizes[r]);
+        return out;
+    }
+
+    bool all_ok(bool ok) {
+        int mine = ok ? 1 : 0, every = 0;
+        MPI_Allreduce(&mine, &every, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+        return every == 1;
+    }
 
     std::optional<std::vector<std::uint8_t>> share_done(std::optional<std::vector<std::uint8_t>> done) override {
         int ok = done ? 1 : 0;
@@ -94,5 +127,9 @@ void abort_mpi(int code) {
 int mpi_rank() { return g_mpi ? g_mpi->rank() : 0; }
 
 int mpi_local_size() { return g_mpi ? g_mpi->local_size() : 1; }
+
+RankGroup* mpi_ranks() { return g_mpi && g_mpi->size() > 1 ? g_mpi : nullptr; }
+
+bool mpi_all_ok(bool ok) { return g_mpi ? g_mpi->all_ok(ok) : ok; }
 
 }  // namespace tisheng::cli

@@ -163,5 +163,7 @@ std::unique_ptr<SweepTransport> start_mpi(int&, char**&) {
 void abort_mpi(int) {}
 int mpi_rank() { return 0; }
 int mpi_local_size() { return 1; }
+RankGroup* mpi_ranks() { return nullptr; }
+bool mpi_all_ok(bool ok) { return ok; }
 }  // namespace tisheng::cli
 #endif

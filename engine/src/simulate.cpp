@@ -5,7 +5,10 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <cstring>
+#include <exception>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -227,13 +230,13 @@ std::uint8_t StatusHistory::at(std::size_t site, Date d) const {
     return it == begin ? 0 : std::prev(it)->second;
 }
 
-std::vector<float> share_by(const std::vector<std::int32_t>& days, std::size_t sites, Date d) {
-    std::vector<float> share(sites, 0.0f);
-    if (sites == 0 || days.empty()) return share;
-    const std::size_t reps = days.size() / sites;
-    for (std::size_t k = 0; k < reps; ++k)
-        for (std::size_t i = 0; i < sites; ++i) share[i] += days[k * sites + i] <= d.days() ? 1.0f : 0.0f;
-    for (auto& x : share) x /= static_cast<float>(reps);
+std::vector<float> share_by_month(const Results& r, std::size_t month) {
+    const std::size_t M = r.layout.months.size();
+    if (M == 0 || r.replications <= 0) return {};
+    const std::size_t sites = r.by_month.size() / M;
+    std::vector<float> share(sites);
+    month = std::min(month, M - 1);
+    for (std::size_t i = 0; i < sites; ++i) share[i] = static_cast<float>(r.by_month[i * M + month]) / static_cast<float>(r.replications);
     return share;
 }
 
@@ -268,88 +271,165 @@ double p_targets_met(const Results& r, const std::vector<std::size_t>& targets) 
 
 Results simulate(const Scenario& s, const MonteCarloOptions& options) { return simulate(Simulator(s), options); }
 
-Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
+namespace {
+
+/// The sizes of a run's per-replication blocks and counters.
+struct Shape {
+    std::size_t reps = 0, S = 0, C = 0, PY = 0, B = 0, N = 0, SITES = 0, IK = 0, D = 0, M = 0;
+    std::size_t status_sites = 0;  // register projects (stations) or candidate bases
+    bool status_at = false;
+    std::vector<std::int32_t> deadlines;  // days of Results::project_deadlines
+    std::vector<std::int32_t> months;     // days of the layout's month ends
+};
+
+std::vector<Date> project_deadlines(const Scenario& s) {
+    std::vector<Date> d;
+    for (const auto& t : s.programme.targets) d.push_back(t.deadline);
+    d.push_back(s.run.end);
+    std::sort(d.begin(), d.end());
+    d.erase(std::unique(d.begin(), d.end()), d.end());
+    return d;
+}
+
+Shape shape_of(const Simulator& sim, const MonteCarloOptions& options) {
     const Scenario& s = sim.scenario();
     const Layout& L = sim.layout();
-    const int n = options.replications > 0 ? options.replications : s.run.replications;
-    const auto reps = static_cast<std::size_t>(n);
-    int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    threads = std::clamp(threads, 1, n);
+    Shape z;
+    z.reps = static_cast<std::size_t>(options.replications > 0 ? options.replications : s.run.replications);
+    z.S = L.series_size();
+    z.C = L.checks.size();
+    z.PY = L.payers.size() * static_cast<std::size_t>(L.years);
+    z.B = s.sites.bases.size();
+    z.N = s.sites.projects.size();
+    z.SITES = CoverageModel::site_count(s);
+    z.IK = L.industries.size() * L.radii.size();
+    for (const Date& d : project_deadlines(s)) z.deadlines.push_back(d.days());
+    z.D = z.deadlines.size();
+    for (const Date& m : L.months) z.months.push_back(m.days());
+    z.M = z.months.size();
+    z.status_sites = s.programme.kind == ProgrammeKind::stations ? z.N : z.B;
+    z.status_at = options.status_at.has_value();
+    return z;
+}
 
-    // Per-replication outcomes in slots by replication index, so that the
-    // aggregates never depend on which thread ran what.
-    const std::size_t S = L.series_size(), C = L.checks.size(), PY = L.payers.size() * static_cast<std::size_t>(L.years);
-    const std::size_t P = L.payers.size(), B = s.sites.bases.size(), N = s.sites.projects.size();
-    std::vector<float> series(reps * S);
-    std::vector<CheckOutcome> checks(reps * C);
-    std::vector<double> spent(reps * PY), shorts(reps * PY), allocated;
-    std::vector<float> grants(reps * B);
-    const std::size_t SITES = CoverageModel::site_count(s), IK = L.industries.size() * L.radii.size();
-    std::vector<float> covered(reps * IK);
-    std::vector<std::uint32_t> report_status(reps * Results::status_kinds);
-    std::vector<std::int32_t> project_days(options.keep_days ? reps * N : 0), base_days(options.keep_days ? reps * B : 0);
+/// What the replications leave before they are aggregated: the scalars of
+/// each replication run, in slots by replication index, and per-site
+/// counters. Tallies of disjoint sets of replications merge into the tally of
+/// their union (slots are copied, counters are integers that add up
+/// exactly), so the aggregates never depend on which thread or process ran
+/// what.
+struct Tally {
+    std::size_t reps = 0;
+    std::vector<std::uint8_t> have;  // per replication: 1 when its slots are filled
+    std::vector<float> series;       // [k * S + i]
+    std::vector<CheckOutcome> checks;
+    std::vector<double> spent, shorts, allocated;
+    std::vector<float> grants, covered;
+    std::vector<std::uint32_t> report_status;
+    std::vector<std::uint32_t> built_by;  // [deadline * N + project]
+    std::vector<std::uint32_t> named, demo, open_end;
+    std::vector<std::uint32_t> status;    // [site * K + status] at options.status_at
+    std::vector<std::uint32_t> by_month;  // [site * M + m]: built / named in month m (first time)
 
-    Results r;
-    r.layout = L;
-    r.replications = n;
-    for (const auto& t : s.programme.targets) r.project_deadlines.push_back(t.deadline);
-    r.project_deadlines.push_back(s.run.end);
-    std::sort(r.project_deadlines.begin(), r.project_deadlines.end());
-    r.project_deadlines.erase(std::unique(r.project_deadlines.begin(), r.project_deadlines.end()), r.project_deadlines.end());
-    const std::size_t D = r.project_deadlines.size();
-
-    const std::size_t STATUS_SITES = s.programme.kind == ProgrammeKind::stations ? N : B, K = Results::status_kinds;
-    struct Counts {
-        std::vector<std::uint32_t> status;    // [site * K + status] at options.status_at
-        std::vector<std::uint32_t> built_by;  // [deadline * N + project]
-        std::vector<std::uint32_t> named, demo;
-        std::vector<std::uint32_t> open_end;  // per coverage site
-    };
-    std::vector<Counts> counts(static_cast<std::size_t>(threads));
-    std::atomic<std::size_t> next{0}, done{0};
-    auto worker = [&](std::size_t w) {
-        Counts& c = counts[w];
-        c.built_by.assign(D * N, 0);
-        c.named.assign(B, 0);
-        c.demo.assign(B, 0);
-        c.open_end.assign(SITES, 0);
-        if (options.status_at) c.status.assign(STATUS_SITES * K, 0);
-        std::vector<StatusChange> log;
-        for (std::size_t k; (k = next.fetch_add(1)) < reps; done.fetch_add(1)) {
-            if (options.cancel && options.cancel->load(std::memory_order_relaxed)) {
-                next.store(reps);
-                done.store(reps);
-                return;
-            }
-            log.clear();
-            Trajectory t = sim.run(k, options.status_at ? &log : nullptr);
-            if (options.status_at) {
-                const StatusHistory h(STATUS_SITES, log);
-                for (std::size_t i = 0; i < STATUS_SITES; ++i) ++c.status[i * K + h.at(i, *options.status_at)];
-            }
-            if (options.keep_days) {
-                std::copy_n(t.project_built_on.begin(), std::min(N, t.project_built_on.size()), project_days.begin() + static_cast<std::ptrdiff_t>(k * N));
-                std::copy_n(t.base_named_on.begin(), std::min(B, t.base_named_on.size()), base_days.begin() + static_cast<std::ptrdiff_t>(k * B));
-            }
-            std::copy(t.series.begin(), t.series.end(), series.begin() + static_cast<std::ptrdiff_t>(k * S));
-            std::copy(t.checks.begin(), t.checks.end(), checks.begin() + static_cast<std::ptrdiff_t>(k * C));
-            std::copy(t.spent.begin(), t.spent.end(), spent.begin() + static_cast<std::ptrdiff_t>(k * PY));
-            std::copy(t.short_cny.begin(), t.short_cny.end(), shorts.begin() + static_cast<std::ptrdiff_t>(k * PY));
-            if (k == 0) allocated = t.allocated;  // the same in every replication
-            for (std::size_t d = 0; d < D; ++d)
-                for (std::size_t p = 0; p < t.project_built_on.size(); ++p)
-                    c.built_by[d * N + p] += t.project_built_on[p] <= r.project_deadlines[d].days();
-            for (std::size_t b = 0; b < t.base_named_on.size(); ++b) {
-                const bool named = t.base_named_on[b] != never;
-                c.named[b] += named;
-                c.demo[b] += named && t.base_demonstration[b];
-                grants[k * B + b] = named ? t.base_grant_cny[b] : -1.0f;
-            }
-            for (std::size_t j = 0; j < t.site_open_at_end.size(); ++j) c.open_end[j] += t.site_open_at_end[j];
-            std::copy(t.covered_by_industry.begin(), t.covered_by_industry.end(), covered.begin() + static_cast<std::ptrdiff_t>(k * IK));
-            std::copy(t.report_status.begin(), t.report_status.end(),
-                      report_status.begin() + static_cast<std::ptrdiff_t>(k * Results::status_kinds));
+    explicit Tally(const Shape& z, bool slots = true) : reps(z.reps) {
+        if (slots) {
+            have.assign(reps, 0);
+            series.resize(reps * z.S);
+            checks.resize(reps * z.C);
+            spent.resize(reps * z.PY);
+            shorts.resize(reps * z.PY);
+            grants.resize(reps * z.B);
+            covered.resize(reps * z.IK);
+            report_status.resize(reps * Results::status_kinds);
         }
+        built_by.assign(z.D * z.N, 0);
+        named.assign(z.B, 0);
+        demo.assign(z.B, 0);
+        open_end.assign(z.SITES, 0);
+        if (z.status_at) status.assign(z.status_sites * Results::status_kinds, 0);
+        by_month.assign(z.status_sites * z.M, 0);
+    }
+
+    void add_counters(const Tally& o) {
+        auto add = [](std::vector<std::uint32_t>& a, const std::vector<std::uint32_t>& b) {
+            for (std::size_t i = 0; i < a.size(); ++i) a[i] += b[i];
+        };
+        add(built_by, o.built_by);
+        add(named, o.named);
+        add(demo, o.demo);
+        add(open_end, o.open_end);
+        add(status, o.status);
+        add(by_month, o.by_month);
+    }
+};
+
+/// One replication into its slots and into a thread's counters.
+void record(const Shape& z, const Trajectory& t, std::size_t k, const std::vector<StatusChange>& log,
+            const std::optional<Date>& status_at, Tally& slots, Tally& c) {
+    const std::size_t K = Results::status_kinds;
+    if (status_at) {
+        const StatusHistory h(z.status_sites, log);
+        for (std::size_t i = 0; i < z.status_sites; ++i) ++c.status[i * K + h.at(i, *status_at)];
+    }
+    std::copy(t.series.begin(), t.series.end(), slots.series.begin() + static_cast<std::ptrdiff_t>(k * z.S));
+    std::copy(t.checks.begin(), t.checks.end(), slots.checks.begin() + static_cast<std::ptrdiff_t>(k * z.C));
+    std::copy(t.spent.begin(), t.spent.end(), slots.spent.begin() + static_cast<std::ptrdiff_t>(k * z.PY));
+    std::copy(t.short_cny.begin(), t.short_cny.end(), slots.shorts.begin() + static_cast<std::ptrdiff_t>(k * z.PY));
+    std::copy(t.covered_by_industry.begin(), t.covered_by_industry.end(), slots.covered.begin() + static_cast<std::ptrdiff_t>(k * z.IK));
+    std::copy(t.report_status.begin(), t.report_status.end(), slots.report_status.begin() + static_cast<std::ptrdiff_t>(k * K));
+    for (std::size_t d = 0; d < z.D; ++d)
+        for (std::size_t p = 0; p < t.project_built_on.size(); ++p) c.built_by[d * z.N + p] += t.project_built_on[p] <= z.deadlines[d];
+    // The month a site was first built or named: the first month end on or after its day.
+    const std::vector<std::int32_t>& days = t.project_built_on.empty() ? t.base_named_on : t.project_built_on;
+    for (std::size_t i = 0; i < std::min(days.size(), z.status_sites); ++i)
+        if (days[i] != never) {
+            const auto m = static_cast<std::size_t>(std::lower_bound(z.months.begin(), z.months.end(), days[i]) - z.months.begin());
+            if (m < z.M) ++c.by_month[i * z.M + m];
+        }
+    for (std::size_t b = 0; b < t.base_named_on.size(); ++b) {
+        const bool named = t.base_named_on[b] != never;
+        c.named[b] += named;
+        c.demo[b] += named && t.base_demonstration[b];
+        slots.grants[k * z.B + b] = named ? t.base_grant_cny[b] : -1.0f;
+    }
+    for (std::size_t j = 0; j < t.site_open_at_end.size(); ++j) c.open_end[j] += t.site_open_at_end[j];
+    slots.have[k] = 1;
+}
+
+/// Runs the replications k = rank, rank + ranks, ... over the threads.
+Tally run_share(const Simulator& sim, const Shape& z, const MonteCarloOptions& options, int rank, int ranks) {
+    const std::size_t mine = z.reps > static_cast<std::size_t>(rank) ? (z.reps - static_cast<std::size_t>(rank) + static_cast<std::size_t>(ranks) - 1) / static_cast<std::size_t>(ranks) : 0;
+    int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    threads = std::clamp(threads, 1, static_cast<int>(std::max<std::size_t>(1, mine)));
+    Tally slots(z);
+    std::vector<Tally> counts;
+    counts.reserve(static_cast<std::size_t>(threads));
+    for (int w = 0; w < threads; ++w) counts.emplace_back(z, false);
+    std::atomic<std::size_t> next{0}, done{0};
+    std::atomic<bool> failed{false};
+    std::exception_ptr error;
+    std::mutex error_mutex;
+    auto worker = [&](std::size_t w) {
+        std::vector<StatusChange> log;
+        try {
+            for (std::size_t j; (j = next.fetch_add(1)) < mine; done.fetch_add(1)) {
+                if (failed.load() || (options.cancel && options.cancel->load(std::memory_order_relaxed))) break;
+                const std::size_t k = static_cast<std::size_t>(rank) + j * static_cast<std::size_t>(ranks);
+                log.clear();
+                const Trajectory t = sim.run(k, options.status_at ? &log : nullptr);
+                if (k == 0 || (slots.allocated.empty() && w == 0)) {
+                    std::lock_guard lock(error_mutex);
+                    if (slots.allocated.empty()) slots.allocated = t.allocated;  // the same in every replication
+                }
+                record(z, t, k, log, options.status_at, slots, counts[w]);
+            }
+        } catch (...) {
+            std::lock_guard lock(error_mutex);
+            if (!error) error = std::current_exception();
+            failed.store(true);
+        }
+        next.store(mine);
+        done.store(mine);
     };
     {
         std::vector<std::jthread> pool;
@@ -358,17 +438,110 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
             worker(0);
         } else {
             std::jthread own(worker, 0);
-            while (done.load() < reps) {
-                options.progress(static_cast<int>(done.load()), n);
+            while (done.load() < mine) {
+                options.progress(static_cast<int>(done.load()) * ranks, static_cast<int>(z.reps));
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
             }
-            options.progress(n, n);
         }
     }
+    if (error) std::rethrow_exception(error);
     if (options.cancel && options.cancel->load()) throw Cancelled();
-    r.project_days = std::move(project_days);
-    r.base_days = std::move(base_days);
+    for (const Tally& c : counts) slots.add_counters(c);
+    return slots;
+}
 
+// Serialised tallies (what an MPI rank sends rank 0): the held
+// replications' slots and the counters, as raw arrays (the ranks of one run
+// share a byte order).
+template <class T>
+void put(std::vector<std::uint8_t>& out, const T* p, std::size_t n) {
+    const auto* b = reinterpret_cast<const std::uint8_t*>(p);
+    out.insert(out.end(), b, b + n * sizeof(T));
+}
+template <class T>
+void get(const std::vector<std::uint8_t>& in, std::size_t& at, T* p, std::size_t n) {
+    if (at + n * sizeof(T) > in.size()) throw Error("simulate: a rank's tally is truncated");
+    std::memcpy(p, in.data() + at, n * sizeof(T));
+    at += n * sizeof(T);
+}
+std::vector<std::uint8_t> serialise(const Shape& z, const Tally& t) {
+    std::vector<std::uint8_t> out;
+    const std::uint64_t held = static_cast<std::uint64_t>(std::count(t.have.begin(), t.have.end(), 1)), py = t.allocated.size();
+    put(out, &held, 1);
+    put(out, &py, 1);
+    put(out, t.allocated.data(), t.allocated.size());
+    for (std::uint64_t k = 0; k < z.reps; ++k) {
+        if (!t.have[k]) continue;
+        put(out, &k, 1);
+        put(out, t.series.data() + k * z.S, z.S);
+        put(out, t.checks.data() + k * z.C, z.C);
+        put(out, t.spent.data() + k * z.PY, z.PY);
+        put(out, t.shorts.data() + k * z.PY, z.PY);
+        put(out, t.grants.data() + k * z.B, z.B);
+        put(out, t.covered.data() + k * z.IK, z.IK);
+        put(out, t.report_status.data() + k * Results::status_kinds, Results::status_kinds);
+    }
+    for (const auto* v : {&t.built_by, &t.named, &t.demo, &t.open_end, &t.status, &t.by_month}) put(out, v->data(), v->size());
+    return out;
+}
+void merge_serialised(const Shape& z, const std::vector<std::uint8_t>& in, Tally& t) {
+    std::size_t at = 0;
+    std::uint64_t held = 0, py = 0;
+    get(in, at, &held, 1);
+    get(in, at, &py, 1);
+    std::vector<double> allocated(py);
+    get(in, at, allocated.data(), py);
+    if (t.allocated.empty()) t.allocated = std::move(allocated);
+    for (std::uint64_t n = 0; n < held; ++n) {
+        std::uint64_t k = 0;
+        get(in, at, &k, 1);
+        if (k >= z.reps) throw Error("simulate: a rank sent replication " + std::to_string(k) + " of " + std::to_string(z.reps));
+        get(in, at, t.series.data() + k * z.S, z.S);
+        get(in, at, t.checks.data() + k * z.C, z.C);
+        get(in, at, t.spent.data() + k * z.PY, z.PY);
+        get(in, at, t.shorts.data() + k * z.PY, z.PY);
+        get(in, at, t.grants.data() + k * z.B, z.B);
+        get(in, at, t.covered.data() + k * z.IK, z.IK);
+        get(in, at, t.report_status.data() + k * Results::status_kinds, Results::status_kinds);
+        t.have[k] = 1;
+    }
+    Tally c(z, false);
+    for (auto* v : {&c.built_by, &c.named, &c.demo, &c.open_end, &c.status, &c.by_month}) get(in, at, v->data(), v->size());
+    if (at != in.size()) throw Error("simulate: a rank's tally has trailing bytes");
+    t.add_counters(c);
+}
+}  // namespace
+
+Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
+    const Scenario& s = sim.scenario();
+    const Layout& L = sim.layout();
+    const Shape z = shape_of(sim, options);
+    const int rank = options.ranks ? options.ranks->rank() : 0, ranks = options.ranks ? options.ranks->size() : 1;
+    Tally tally = run_share(sim, z, options, rank, ranks);
+    if (ranks > 1) {
+        std::vector<std::vector<std::uint8_t>> parts = options.ranks->gather(serialise(z, tally));
+        if (rank != 0) return {};
+        for (std::size_t r = 1; r < parts.size(); ++r) merge_serialised(z, parts[r], tally);
+    }
+    if (std::count(tally.have.begin(), tally.have.end(), 1) != static_cast<std::ptrdiff_t>(z.reps))
+        throw Error("simulate: some replications were not run");
+    if (options.progress) options.progress(static_cast<int>(z.reps), static_cast<int>(z.reps));
+    const int n = static_cast<int>(z.reps);
+    const std::size_t reps = z.reps, S = z.S, C = z.C, PY = z.PY, P = L.payers.size(), B = z.B, N = z.N, D = z.D, IK = z.IK;
+    const auto& series = tally.series;
+    const auto& checks = tally.checks;
+    const auto& spent = tally.spent;
+    const auto& shorts = tally.shorts;
+    const auto& allocated = tally.allocated;
+    const auto& grants = tally.grants;
+    const auto& covered = tally.covered;
+    const auto& report_status = tally.report_status;
+
+    Results r;
+    r.layout = L;
+    r.replications = n;
+    r.project_deadlines = project_deadlines(s);
+    const std::size_t K = Results::status_kinds;
     // Aggregates.
     std::vector<double> col(reps);
     r.series.resize(S);
@@ -409,7 +582,6 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
     }
     // The representative replication of the official tables.
     {
-        const std::size_t K = Results::status_kinds;
         const std::size_t counted = s.programme.kind == ProgrammeKind::stations ? static_cast<std::size_t>(StationStatus::built)
                                                                                 : static_cast<std::size_t>(BaseStatus::named);
         for (std::size_t k = 0; k < reps; ++k) col[k] = report_status[k * K + counted];
@@ -478,23 +650,19 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
     r.base_p_named.assign(B, 0);
     r.base_p_demonstration.assign(B, 0);
     r.base_median_grant_cny.assign(B, 0);
-    for (const auto& c : counts) {
-        for (std::size_t d = 0; d < D; ++d)
-            for (std::size_t p = 0; p < N; ++p) r.project_p_built[d][p] += static_cast<float>(c.built_by[d * N + p]);
-        for (std::size_t b = 0; b < B; ++b) {
-            r.base_p_named[b] += static_cast<float>(c.named[b]);
-            r.base_p_demonstration[b] += static_cast<float>(c.demo[b]);
-        }
+    for (std::size_t d = 0; d < D; ++d)
+        for (std::size_t p = 0; p < N; ++p) r.project_p_built[d][p] = static_cast<float>(tally.built_by[d * N + p]);
+    for (std::size_t b = 0; b < B; ++b) {
+        r.base_p_named[b] = static_cast<float>(tally.named[b]);
+        r.base_p_demonstration[b] = static_cast<float>(tally.demo[b]);
     }
-    if (options.status_at) {
-        r.status_counts.assign(STATUS_SITES * K, 0);
-        for (const auto& c : counts)
-            for (std::size_t i = 0; i < c.status.size(); ++i) r.status_counts[i] += c.status[i];
-    }
-    r.site_p_open_at_end.assign(SITES, 0);
-    for (const auto& c : counts)
-        for (std::size_t j = 0; j < SITES; ++j) r.site_p_open_at_end[j] += static_cast<float>(c.open_end[j]);
-    for (auto& x : r.site_p_open_at_end) x /= static_cast<float>(n);
+    r.status_counts = std::move(tally.status);
+    r.site_p_open_at_end.assign(z.SITES, 0);
+    for (std::size_t j = 0; j < z.SITES; ++j) r.site_p_open_at_end[j] = static_cast<float>(tally.open_end[j]) / static_cast<float>(n);
+    // Cumulative by month: built or named by the end of month m.
+    r.by_month = std::move(tally.by_month);
+    for (std::size_t i = 0; i < z.status_sites; ++i)
+        for (std::size_t m = 1; m < z.M; ++m) r.by_month[i * z.M + m] += r.by_month[i * z.M + m - 1];
     r.covered_by_industry.resize(IK);
     for (std::size_t i = 0; i < IK; ++i) {
         for (std::size_t k = 0; k < reps; ++k) col[k] = covered[k * IK + i];

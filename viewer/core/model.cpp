@@ -160,7 +160,6 @@ Run run_scenario(const fs::path& file, const std::vector<std::string>& overrides
     r.scenario = std::make_shared<const Scenario>(load_scenario(file, o));
     MonteCarloOptions mc;
     mc.threads = threads;
-    mc.keep_days = true;
     mc.cancel = &progress.cancel;
     mc.progress = [&](int done, int total) {
         progress.total = total;

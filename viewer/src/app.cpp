@@ -371,10 +371,7 @@ void App::derive() {
 
     // Points: status at the date (or P(built by the date)), colour, size.
     const bool probability = view.mode == StateMode::probability;
-    if (probability) {
-        const Sites& s = data->scenario->sites;
-        derived.probability = data->stations ? share_by(R.project_days, s.projects.size(), date) : share_by(R.base_days, s.bases.size(), date);
-    }
+    if (probability) derived.probability = share_by_month(R, static_cast<std::size_t>(std::max(view.month, 0)));
     derived.status.assign(n_points, 0);
     derived.point_colour.assign(n_points, {});
     derived.point_size.assign(n_points, 0);

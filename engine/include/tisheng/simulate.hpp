@@ -262,10 +262,11 @@ struct Results {
     /// The mean number of sites in each status at run.report_date, over
     /// the replications (Quanzhou: how candidates end up).
     std::vector<double> report_status_mean;
-    /// With MonteCarloOptions::keep_days: per replication, the day each
-    /// register project first had a compliant station ([k * projects + p])
-    /// and each base was named ([k * bases + b]); `never` otherwise.
-    std::vector<std::int32_t> project_days, base_days;
+    /// Per register project (stations) or candidate base (bases) and month
+    /// end of Layout::months: in how many replications it had had a
+    /// compliant station built, or had been named, by then
+    /// ([site * months + m]; the viewer's P(built by the date)).
+    std::vector<std::uint32_t> by_month;
     /// With MonteCarloOptions::status_at: how many replications had each
     /// register project (Jiangmen) or candidate base (Quanzhou) in each
     /// status at the end of that date ([site * status_kinds + status], a
@@ -284,22 +285,35 @@ double p_met_all_dates(const Results& r, std::size_t c);
 /// into programme.targets) together: P(all met). Empty `targets`: all.
 double p_targets_met(const Results& r, const std::vector<std::size_t>& targets = {});
 
-/// The share of replications in which each site's day (Results::project_days
-/// or base_days) is on or before `d`.
-std::vector<float> share_by(const std::vector<std::int32_t>& days, std::size_t sites, Date d);
+/// Per site of Results::by_month: the share of replications in which it was
+/// built (named) by the end of month `month` (clamped to the last).
+std::vector<float> share_by_month(const Results& r, std::size_t month);
+
+/// The processes one Monte Carlo run is split over (MPI ranks): each runs
+/// the replications k with k % size() == rank(), and rank 0 aggregates.
+class RankGroup {
+public:
+    virtual ~RankGroup() = default;
+    [[nodiscard]] virtual int rank() const = 0;
+    [[nodiscard]] virtual int size() const = 0;
+    /// Every rank's bytes, by rank, on rank 0 (empty elsewhere).
+    virtual std::vector<std::vector<std::uint8_t>> gather(std::vector<std::uint8_t> mine) = 0;
+};
 
 struct MonteCarloOptions {
     int replications = 0;  ///< 0: the scenario's run.replications
     int threads = 0;       ///< 0: all cores
     /// Called on the calling thread about ten times a second: (done, total).
     std::function<void(int, int)> progress;
-    /// Keep every replication's project and base days (Results::project_days).
-    bool keep_days = false;
     /// Count every site's status at the end of this date (Results::status_counts).
     std::optional<Date> status_at;
     /// Polled by the workers between replications: true stops the run, and
     /// simulate() throws Cancelled.
     const std::atomic<bool>* cancel = nullptr;
+    /// Split over processes: simulate() returns the Results on rank 0 and
+    /// empty Results (replications 0) on the others; bit-identical to one
+    /// process.
+    RankGroup* ranks = nullptr;
 };
 
 /// Thrown by simulate() when MonteCarloOptions::cancel was set.
