@@ -261,9 +261,10 @@ TEST(Cli, Run_refusesAnotherScenariosFolderWithoutForce) {
     EXPECT_EQ(slurp(other / "notes.txt"), "mine");
 }
 
-// run.json records the digest of every data file read; when one changes,
-// `tisheng report` refuses to re-run and names the file.
-TEST(Cli, Report_refusesWhenADataFileChangedSinceTheRun) {
+// A run folder keeps a copy of what the run read (input/): the report reads
+// the copy, so an edit of the original data changes nothing, and an edit of
+// the copy is refused, naming the file.
+TEST(Cli, Report_readsTheFoldersCopy_andRefusesAnEditedCopy) {
     TempDir tmp;
     fs::create_directories(tmp / "scenarios");
     fs::create_directories(tmp / "datasets");
@@ -276,13 +277,20 @@ TEST(Cli, Report_refusesWhenADataFileChangedSinceTheRun) {
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const auto j = nlohmann::json::parse(slurp(dir / "run.json"));
     ASSERT_GE(j["data_files"].size(), 3u);  // units, bases, demand
-    r = run_cli("report '" + dir.string() + "' --no-explain");
-    ASSERT_EQ(r.exit_code, 0) << "nothing changed: the report re-runs\n" << r.output;
-    // One more blank line at the end of the demand file: the same data to a
-    // reader, other bytes; the run no longer says what the files hold.
-    const fs::path demand = tmp / "datasets" / "quanzhou" / "demand.csv";
+    ASSERT_GE(j["input"]["files"].size(), 3u);
+    const std::string first = slurp(dir / "report.html");
+    // The original data edited, even removed: the folder's copy is read.
+    fs::remove_all(tmp / "datasets" / "quanzhou");
+    r = run_cli("report '" + dir.string() + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(slurp(dir / "report.html"), first);
+    // One more blank line at the end of the copy of the demand file: the
+    // same data to a reader, other bytes; the folder no longer holds what
+    // the run read.
+    const fs::path demand = dir / "input" / "demand" / "demand.csv";
+    ASSERT_TRUE(fs::exists(demand));
     write(demand, slurp(demand) + "\n");
-    r = run_cli("report '" + dir.string() + "' --no-explain");
+    r = run_cli("report '" + dir.string() + "'");
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("demand.csv"), std::string::npos) << r.output;
     EXPECT_EQ(r.output.find("units.geojson"), std::string::npos) << "only what changed is named\n" << r.output;

@@ -599,11 +599,11 @@ TEST(FormsCli, CitySheetAgreesWithRunJson) {
     }
 
     // --most-likely: each project's mode, said on the sheet; not with --replication.
-    const auto m = run_cli("report " + quoted(out) + " --most-likely --no-explain");
+    const auto m = run_cli("report " + quoted(out) + " --most-likely");
     ASSERT_EQ(m.exit_code, 0) << m.output;
     EXPECT_NE(m.output.find("most likely"), std::string::npos) << m.output;
     EXPECT_NE(read_form(out / "forms" / "jiangmen-city.csv").above.at(1).find("最可能"), std::string::npos);
-    const auto both = run_cli("report " + quoted(out) + " --most-likely --replication 3 --no-explain");
+    const auto both = run_cli("report " + quoted(out) + " --most-likely --replication 3");
     EXPECT_EQ(both.exit_code, 2) << both.output;
 }
 

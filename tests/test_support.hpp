@@ -68,9 +68,11 @@ struct CommandResult {
     std::string output;  ///< stdout and stderr together
 };
 
-/// Runs the tisheng command with `args` (a shell-quoted string).
-inline CommandResult run_cli(const std::string& args) {
+/// Runs the tisheng command with `args` (a shell-quoted string), from the
+/// working directory `cwd` (empty: the tests' own).
+inline CommandResult run_cli_at(const std::filesystem::path& cwd, const std::string& args) {
     std::string cmd = std::string("'") + TISHENG_CLI + "' " + args + " 2>&1";
+    if (!cwd.empty()) cmd = "cd '" + cwd.string() + "' && " + cmd;
     CommandResult r;
     FILE* pipe = popen(cmd.c_str(), "r");
     if (!pipe) return r;
@@ -80,5 +82,8 @@ inline CommandResult run_cli(const std::string& args) {
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return r;
 }
+
+/// Runs the tisheng command with `args` (a shell-quoted string).
+inline CommandResult run_cli(const std::string& args) { return run_cli_at({}, args); }
 
 }  // namespace tisheng::test

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <functional>
 #include <thread>
 #include <cmath>
 #include <cstdio>
@@ -21,6 +22,7 @@
 #include "tisheng/run.hpp"
 #include "tisheng/scenario.hpp"
 #include "tisheng/simulate.hpp"
+#include "tisheng/store.hpp"
 #include "tisheng/synth.hpp"
 
 namespace fs = std::filesystem;
@@ -160,15 +162,36 @@ struct FormsChoice {
     bool most_likely = false;
 };
 
-/// forms/ of a run (statuses at the report date), then report.html.
-void write_forms_and_report(const Scenario& s, const Simulator& sim, const Results& r, const fs::path& out, const FormsChoice& fc,
-                            const std::string& created) {
+/// A replication run again on demand (forms --replication K when the store
+/// does not keep K).
+using Rerun = std::function<Replay(std::uint64_t)>;
+
+/// forms/ of a run (statuses at the report date), then report.html: from the
+/// results and the kept replications, re-running only a replication asked
+/// for by --replication that the store does not keep.
+void write_forms_and_report(const Scenario& s, const Results& r, const std::vector<KeptReplication>& kept, const Rerun& rerun,
+                            const fs::path& out, const FormsChoice& fc, const RunRecord& rec) {
     if (fc.replication && (*fc.replication < 0 || *fc.replication >= r.replications))
         throw UsageError(fmt::format("--replication must be 0 to {}, got {}", r.replications - 1, *fc.replication));
     if (fc.replication && fc.most_likely) throw UsageError("--replication and --most-likely exclude each other");
-    const FormsInput fi = fc.replication  ? forms_from_replication(sim, static_cast<std::uint64_t>(*fc.replication))
-                          : fc.most_likely ? forms_most_likely(sim, r)
-                                           : forms_representative(sim, r);
+    auto kept_replay = [&](std::int64_t k) -> const Replay* {
+        for (const auto& x : kept)
+            if (x.replay.replication == k) return &x.replay;
+        return nullptr;
+    };
+    const Replay* rep = kept_replay(r.representative_replication);
+    if (!rep) throw Error("the representative replication was not kept");
+    FormsInput fi;
+    if (fc.replication) {
+        if (const Replay* k = kept_replay(*fc.replication)) {
+            fi = forms_from_replay(s, *k);
+        } else {
+            fmt::print(stderr, "tisheng: replication {} is not kept in the run folder; re-running it\n", *fc.replication);
+            fi = forms_from_replay(s, rerun(static_cast<std::uint64_t>(*fc.replication)));
+        }
+    } else {
+        fi = fc.most_likely ? forms_most_likely(s, r, *rep) : forms_representative(s, r, *rep);
+    }
     write_forms(s, fi, out, fc.unmasked);
     {
         const bool stations = s.programme.kind == ProgrammeKind::stations;
@@ -188,7 +211,8 @@ void write_forms_and_report(const Scenario& s, const Simulator& sim, const Resul
         fmt::print(stderr, "tisheng: --unmasked: the forms in {} hold contact names, mobile and ID numbers in full; "
                            "every other output stays masked\n", (out / "forms").string());
     ReportOptions ro;
-    ro.created = created;
+    ro.created = rec.created;
+    ro.scenario_file = rec.scenario_file;
     ro.forms_source = fi.source;
     write_report(s, r, out, ro);
 }
@@ -218,7 +242,7 @@ void check_run_folder(const fs::path& out, const Scenario& s, bool force) {
 
 int cmd_run(const std::string& file, std::string out, const std::vector<std::string>& sets,
             std::optional<std::int64_t> replications, std::optional<std::int64_t> seed, int threads, const FormsChoice& fc,
-            const ExplainChoice& ec, bool force) {
+            const ExplainChoice& ec, bool force, int keep) {
     std::vector<std::string> all = sets;
     if (replications) all.push_back("run.replications=" + std::to_string(*replications));
     if (seed) all.push_back("run.seed=" + std::to_string(*seed));
@@ -247,10 +271,12 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
     const Simulator sim(s);
     Results r = simulate_and_explain(sim, mc, ec);
     if (rank != 0) return 0;  // rank 0 aggregates and writes
-    write_run_directory(s, r, out);
     const auto t1 = std::chrono::steady_clock::now();
-    write_forms_and_report(s, sim, r, out, fc, read_run_record(out).created);
-    fmt::print(stderr, "tisheng: forms and report.html ({} KB) in {:.3f} s\n", fs::file_size(fs::path(out) / "report.html") / 1024,
+    const std::vector<KeptReplication> kept = keep_replications(sim, r, keep, mc.threads);
+    write_store(s, r, kept, out);
+    write_run_directory(s, r, out);
+    write_forms_and_report(s, r, kept, [&](std::uint64_t k) { return replay(sim, k); }, out, fc, read_run_record(out));
+    fmt::print(stderr, "tisheng: store, map, forms and report.html ({} KB) in {:.3f} s\n", fs::file_size(fs::path(out) / "report.html") / 1024,
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count());
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     fmt::print(stderr, "tisheng: {} units, {} projects, {} bases; {} replications ({:.2f} s)\n", s.region.units().size(),
@@ -296,29 +322,24 @@ int cmd_site(const std::string& file, std::string out, const std::vector<std::st
     return 0;
 }
 
-int cmd_report(const std::string& dir, const FormsChoice& fc, const ExplainChoice& ec) {
+int cmd_report(const std::string& dir, const FormsChoice& fc) {
     const auto t0 = std::chrono::steady_clock::now();
     if (fs::exists(fs::path(dir) / "sweep.json") || fs::exists(fs::path(dir) / "find-min.json")) {
         write_sweep_report(dir);
     } else {
-        // A run is re-made from its scenario, overrides and seed: the same numbers.
-        const RunRecord rec = read_run_record(dir);
-        Scenario s = load(rec.scenario.string(), rec.overrides);
-        // A re-run gives the run's numbers only if nothing it read changed.
-        if (const auto changed = changed_since(rec, s); !changed.empty()) {
-            std::string what;
-            for (const auto& c : changed) what += "\n  " + c;
-            throw InputError({(fs::path(dir) / "run.json").string(), 0, 0, "", "scenario_hash"},
-                             "the report re-runs the scenario, but what the run read has changed since:" + what +
-                                 "\nrun `tisheng run` again");
-        }
-        MonteCarloOptions mc;
-        mc.replications = rec.replications;
-        mc.progress = cli::ProgressBar("simulating");
-        mc.status_at = s.run.report_date;
-        const Simulator sim(s);
-        const Results r = simulate_and_explain(sim, mc, ec);
-        write_forms_and_report(s, sim, r, dir, fc, rec.created);
+        // A run is read back from its store: no re-run.
+        const StoredRun run = open_store(dir);
+        std::unique_ptr<Simulator> sim;
+        auto rerun = [&](std::uint64_t k) {
+            // The copies were checked when the store opened; another engine may give other numbers.
+            if (!run.record.engine_version.empty() && run.record.engine_version != engine_version())
+                throw InputError({(fs::path(dir) / "run.json").string(), 0, 0, "", "engine_version"},
+                                 "re-running a replication needs the engine of the run (" + run.record.engine_version + ", this is " +
+                                     engine_version() + "): its numbers may differ; run the scenario again");
+            if (!sim) sim = std::make_unique<Simulator>(*run.scenario);
+            return replay(*sim, k);
+        };
+        write_forms_and_report(*run.scenario, run.results, run.kept, rerun, dir, fc, run.record);
     }
     fmt::print(stderr, "tisheng: report written in {:.2f} s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     fmt::print("report: {}\n", fs::absolute(fs::path(dir) / "report.html").lexically_normal().string());
@@ -363,6 +384,10 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
     explain_options(run);
     bool force = false;
     run->add_flag("--force", force, "write into --out even if it holds another scenario's run or other files");
+    int keep = 3;
+    run->add_option("--keep-replications", keep,
+                    "replications kept whole in the run folder besides the p05, median, p95 and representative ones (default 3)")
+        ->check(CLI::NonNegativeNumber);
 
     bool exact = false;
     std::optional<double> time_limit;
@@ -385,7 +410,6 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
     auto* report = app.add_subcommand("report", "Rewrite report.html (and forms/) of a run or sweep folder");
     report->add_option("DIR", out, "a run directory (tisheng run) or a sweep folder (tisheng sweep)")->required();
     forms_options(report);
-    explain_options(report);
 
     cli::SweepArgs sweep_args;
     auto* sweep = app.add_subcommand("sweep", "Run many what-if variants of a scenario (a sweep file); or find the smallest budget that meets a target");
@@ -408,10 +432,10 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
             throw UsageError("--out needs a folder; it was given an empty one");
 
     if (*validate) return cmd_validate(scenario, sets);
-    if (*run) return cmd_run(scenario, out, sets, replications, seed, threads, forms, explain, force);
+    if (*run) return cmd_run(scenario, out, sets, replications, seed, threads, forms, explain, force, keep);
     if (*site) return cmd_site(scenario, out, sets, exact, time_limit, seed, threads);
     if (*sweep) return cli::cmd_sweep(sweep_args, transport);
-    if (*report) return cmd_report(out, forms, explain);
+    if (*report) return cmd_report(out, forms);
     if (*synth) {
         auto t0 = std::chrono::steady_clock::now();
         auto files = synthesize(so, out, [](const std::string& what) { fmt::print(stderr, "synth: writing {}\n", what); });

@@ -23,31 +23,47 @@ namespace tisheng {
 
 namespace fs = std::filesystem;
 
-FormsInput forms_from_replication(const Simulator& sim, std::uint64_t k) {
-    const Scenario& s = sim.scenario();
-    std::vector<StatusChange> log;
-    Trajectory t = sim.run(k, &log);
+FormsInput forms_from_replay(const Scenario& s, const Replay& rp) {
+    const Trajectory& t = rp.trajectory;
     FormsInput in;
-    in.source = "replication " + std::to_string(k);
-    in.replication = static_cast<std::int64_t>(k);
+    in.source = "replication " + std::to_string(rp.replication);
+    in.replication = rp.replication;
     const Date when = s.run.report_date;
     if (s.programme.kind == ProgrammeKind::stations) {
         // Every project of the replication: the register's, then those that
         // arrived during it (each a copy of a register project).
         const std::size_t n = std::max(t.project_slot.size(), s.sites.projects.size());
-        const StatusHistory h(n, log);
+        const StatusHistory h(n, rp.log);
         in.status.resize(n);
         for (std::size_t i = 0; i < n; ++i) in.status[i] = h.at(i, when);
-        if (t.project_slot.size() == n) in.project_slot = std::move(t.project_slot);
+        if (t.project_slot.size() == n) in.project_slot = t.project_slot;
     } else {
         const std::size_t n = s.sites.bases.size();
-        const StatusHistory h(n, log);
+        const StatusHistory h(n, rp.log);
         in.status.resize(n);
         for (std::size_t i = 0; i < n; ++i) in.status[i] = h.at(i, when);
-        in.base_named_on = std::move(t.base_named_on);
-        in.base_grant_cny = std::move(t.base_grant_cny);
-        in.base_demonstration = std::move(t.base_demonstration);
+        in.base_named_on = t.base_named_on;
+        in.base_grant_cny = t.base_grant_cny;
+        in.base_demonstration = t.base_demonstration;
     }
+    return in;
+}
+
+FormsInput forms_from_replication(const Simulator& sim, std::uint64_t k) { return forms_from_replay(sim.scenario(), replay(sim, k)); }
+
+FormsInput forms_representative(const Scenario& s, const Results& r, const Replay& rp) {
+    const int k = r.representative_replication;
+    if (r.replications <= 0 || k < 0 || k >= r.replications)
+        throw Error("the representative forms need the results of a Monte Carlo run (representative replication " +
+                    std::to_string(k) + " of " + std::to_string(r.replications) + ")");
+    if (rp.replication != k)
+        throw Error("the representative forms need replication " + std::to_string(k) + ", not " + std::to_string(rp.replication));
+    FormsInput in = forms_from_replay(s, rp);
+    in.representative = true;
+    const bool stations = s.programme.kind == ProgrammeKind::stations;
+    in.source = "replication " + std::to_string(k) + " (representative: its " +
+                (stations ? "stations built and in use" : "bases named") + " at " + s.run.report_date.iso() +
+                " nearest the median, " + exact_number(r.report_count.p50) + ")";
     return in;
 }
 
@@ -56,21 +72,14 @@ FormsInput forms_representative(const Simulator& sim, const Results& r) {
     if (r.replications <= 0 || k < 0 || k >= r.replications)
         throw Error("the representative forms need the results of a Monte Carlo run (representative replication " +
                     std::to_string(k) + " of " + std::to_string(r.replications) + ")");
-    FormsInput in = forms_from_replication(sim, static_cast<std::uint64_t>(k));
-    in.representative = true;
-    const bool stations = sim.scenario().programme.kind == ProgrammeKind::stations;
-    in.source = "replication " + std::to_string(k) + " (representative: its " +
-                (stations ? "stations built and in use" : "bases named") + " at " + sim.scenario().run.report_date.iso() +
-                " nearest the median, " + exact_number(r.report_count.p50) + ")";
-    return in;
+    return forms_representative(sim.scenario(), r, replay(sim, static_cast<std::uint64_t>(k)));
 }
 
-FormsInput forms_most_likely(const Simulator& sim, const Results& r) {
-    const Scenario& s = sim.scenario();
+FormsInput forms_most_likely(const Scenario& s, const Results& r, const Replay& representative) {
     // Bases: names, grants and demonstration flags are read together from
     // one replication, so the roster is a consistent set (per-base modes
     // could name more bases than the quota allows).
-    if (s.programme.kind != ProgrammeKind::stations) return forms_representative(sim, r);
+    if (s.programme.kind != ProgrammeKind::stations) return forms_representative(s, r, representative);
     const std::size_t n = s.sites.projects.size();
     constexpr std::size_t K = Results::status_kinds;
     if (r.status_counts.size() != n * K)
@@ -85,6 +94,12 @@ FormsInput forms_most_likely(const Simulator& sim, const Results& r) {
         in.status[i] = static_cast<std::uint8_t>(std::max_element(c, c + K) - c);
     }
     return in;
+}
+
+FormsInput forms_most_likely(const Simulator& sim, const Results& r) {
+    const Scenario& s = sim.scenario();
+    if (s.programme.kind != ProgrammeKind::stations) return forms_representative(sim, r);
+    return forms_most_likely(s, r, Replay{});
 }
 
 std::string attribute_zh(BaseAttribute a) {

@@ -58,6 +58,7 @@ bool valid_birth_date(std::string_view yyyymmdd) {
 }  // namespace
 
 std::string mask_name(std::string_view name) {
+    if (name.find('*') != std::string_view::npos) return std::string(name);  // masked already
     const auto ch = characters(name);
     if (ch.size() < 2) return std::string(name);
     std::string out(ch.front());
@@ -68,6 +69,7 @@ std::string mask_name(std::string_view name) {
 }
 
 std::string mask_phone(std::string_view phone) {
+    if (phone.find('*') != std::string_view::npos) return std::string(phone);  // masked already
     if (valid_mobile(phone)) return std::string(phone.substr(0, 3)) + "****" + std::string(phone.substr(7));
     const auto ch = characters(phone);
     std::size_t digits = 0;
@@ -84,6 +86,7 @@ std::string mask_phone(std::string_view phone) {
 }
 
 std::string mask_id_number(std::string_view id) {
+    if (id.find('*') != std::string_view::npos) return std::string(id);  // masked already
     if (id.size() == 18 && all_ascii_digits(id.substr(0, 17)))
         return std::string(id.substr(0, 6)) + std::string(8, '*') + std::string(id.substr(14));
     const auto ch = characters(id);

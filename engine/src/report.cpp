@@ -721,7 +721,7 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
          " · 报告日期 report date " + s.run.report_date.iso() + "</p>\n";
     h += "<table class=\"meta\">";
     auto meta = [&](const std::string& k, const std::string& v) { h += "<tr><td>" + k + "</td><td>" + v + "</td></tr>"; };
-    meta("情景 Scenario", esc(s.name) + " (" + esc(s.file.string()) + ")");
+    meta("情景 Scenario", esc(s.name) + " (" + esc(o.scenario_file.empty() ? s.file.string() : o.scenario_file) + ")");
     meta("情景哈希 Scenario hash", "fnv1a64:" + esc(s.hash));
     std::string sets;
     for (const auto& x : s.overrides) sets += (sets.empty() ? "" : "<br>") + esc(x);

@@ -1,4 +1,5 @@
 #include "tisheng/run.hpp"
+#include "tisheng/store.hpp"
 
 #include <cctype>
 #include <ctime>
@@ -401,6 +402,15 @@ void write_run_directory(const Scenario& s, const Results& r, const fs::path& di
     for (const auto& [path, digest] : s.data_digests) data.push_back({{"path", path}, {"digest", "fnv1a64:" + digest}});
     j["data_files"] = data;
     j["overrides"] = s.overrides;
+    // The folder's own copy of what the run read (store.hpp), when written.
+    if (fs::exists(dir / "input" / "scenario.yaml")) {
+        nlohmann::ordered_json files = nlohmann::ordered_json::object();
+        for (const auto& [role, path] : s.data_paths) {
+            const fs::path copy = input_copy(role, path);
+            files[role] = {{"path", copy.generic_string()}, {"digest", "fnv1a64:" + fnv1a_hex(read_file(dir / copy, (dir / copy).string()))}};
+        }
+        j["input"] = {{"scenario", "input/scenario.yaml"}, {"files", files}, {"results", "results.bin"}};
+    }
     j["programme"] = s.programme.name;
     j["seed"] = s.run.seed;
     j["replications"] = r.replications;
@@ -532,7 +542,16 @@ RunRecord read_run_record(const fs::path& dir) {
         return j[key].get<std::string>();
     };
     RunRecord r;
-    r.scenario = text("scenario_file");
+    r.scenario = r.scenario_file = text("scenario_file");
+    if (j.contains("input") && j["input"].is_object()) {
+        const auto& in = j["input"];
+        if (in.contains("scenario") && in["scenario"].is_string() && fs::exists(dir / in["scenario"].get<std::string>()))
+            r.scenario = dir / in["scenario"].get<std::string>();
+        if (in.contains("files") && in["files"].is_object())
+            for (const auto& [role, f] : in["files"].items())
+                if (f.is_object() && f.contains("path") && f["path"].is_string() && f.contains("digest") && f["digest"].is_string())
+                    r.input_files[role] = {f["path"].get<std::string>(), f["digest"].get<std::string>()};
+    }
     if (r.scenario.is_relative() && !fs::exists(r.scenario) && fs::exists(dir.parent_path() / r.scenario)) r.scenario = dir.parent_path() / r.scenario;
     if (!fs::exists(r.scenario))
         throw InputError({json.string(), 0, 0, "", "scenario_file"}, "the scenario '" + r.scenario.string() + "' no longer exists");

@@ -1108,6 +1108,16 @@ void save_scenario(const fs::path& file, const std::vector<std::string>& overrid
     write_file_atomic(target, text);
 }
 
+namespace {
+// behaviour.selection_plan: relative to the scenario file, unless a run
+// folder's copy stands in for it.
+fs::path selection_plan_path(const std::string& written, const fs::path& file, const LoadOptions& options) {
+    if (auto it = options.data_files.find("selection_plan"); it != options.data_files.end()) return it->second;
+    const fs::path rel(written);
+    return rel.is_absolute() ? rel : file.parent_path() / rel;
+}
+}  // namespace
+
 Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnostics* warnings) {
     Diagnostics diag;
     const std::string shown = file.string();
@@ -1163,6 +1173,25 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
     auto stations_spec = L.layer(top, "stations", detail::station_fields(), false);
     auto bases_spec = L.layer(top, "bases", detail::base_fields(), false);
     auto demand_spec = L.layer(top, "demand", detail::demand_fields(), false);
+    // Personal data, by the columns that hold it.
+    {
+        using K = PersonalColumn::Kind;
+        auto personal = [&](const char* role, const std::optional<detail::LayerSpec>& spec, const char* field, K kind) {
+            if (!spec) return;
+            auto it = spec->columns.find(field);
+            if (it != spec->columns.end() && !it->second.empty()) s.personal_columns.push_back({role, it->second, kind});
+        };
+        personal("projects", projects_spec, "contact_name", K::name);
+        personal("projects", projects_spec, "mobile", K::phone);
+        for (const char* f : {"head_name", "contact_name"}) personal("bases", bases_spec, f, K::name);
+        for (const char* f : {"phone", "contact_mobile", "bank_account"}) personal("bases", bases_spec, f, K::phone);
+        personal("bases", bases_spec, "head_id_number", K::id_number);
+    }
+    // A run folder's copies (input/) stand in for the files the scenario names.
+    for (auto [role, spec] : {std::pair{"units", &units_spec}, {"projects", &projects_spec}, {"stations", &stations_spec},
+                              {"bases", &bases_spec}, {"demand", &demand_spec}})
+        if (auto it = options.data_files.find(role); *spec && it != options.data_files.end())
+            (*spec)->source.path = (*spec)->source.display = it->second.string();
     L.programme(top, s.programme);
     L.budgets(top, s.budgets);
     L.behaviour(top, s.behaviour);
@@ -1179,6 +1208,8 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
         const fs::path mp(L.matrix_path);
         s.coverage.cost_matrix->path = mp.is_absolute() ? mp : L.data_dir / mp;
         s.coverage.cost_matrix->shown = mp.is_absolute() ? L.matrix_path : (fs::path(L.data_dir_shown) / mp).string();
+        if (auto it = options.data_files.find("cost_matrix"); it != options.data_files.end())
+            s.coverage.cost_matrix->path = s.coverage.cost_matrix->shown = it->second.string();
     }
     if (!s.siting.unit_minimums.empty()) {
         const auto& ts = s.programme.targets;
@@ -1270,21 +1301,28 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
         s.region = options.data_from->region;
         s.sites = options.data_from->sites;
         s.data_digests = options.data_from->data_digests;
+        s.data_paths = options.data_from->data_paths;
     } else {
         // What the run reads, digested: a later re-run compares (run.json data_files).
         // Named by layer and file name, which do not depend on where the command runs.
         const std::pair<const char*, const std::optional<detail::LayerSpec>*> layers[] = {
             {"units", &units_spec}, {"projects", &projects_spec}, {"stations", &stations_spec}, {"bases", &bases_spec}, {"demand", &demand_spec}};
         for (const auto& [name, spec] : layers)
-            if (*spec && fs::is_regular_file(spec->value().source.path))
+            if (*spec && fs::is_regular_file(spec->value().source.path)) {
                 s.data_digests.emplace_back(std::string(name) + ": " + spec->value().source.path.filename().string(),
                                             fnv1a_hex(read_file(spec->value().source.path, spec->value().source.display)));
-        if (s.coverage.cost_matrix && fs::is_regular_file(s.coverage.cost_matrix->path))
+                s.data_paths.emplace_back(name, spec->value().source.path);
+            }
+        if (s.coverage.cost_matrix && fs::is_regular_file(s.coverage.cost_matrix->path)) {
             s.data_digests.emplace_back("cost_matrix: " + s.coverage.cost_matrix->path.filename().string(), fnv1a_hex(read_file(s.coverage.cost_matrix->path, s.coverage.cost_matrix->shown)));
+            s.data_paths.emplace_back("cost_matrix", s.coverage.cost_matrix->path);
+        }
         if (!L.selection_plan.empty()) {
-            const fs::path rel(L.selection_plan);
-            const fs::path path = rel.is_absolute() ? rel : file.parent_path() / rel;
-            if (fs::is_regular_file(path)) s.data_digests.emplace_back("selection_plan: " + L.selection_plan, fnv1a_hex(read_file(path, path.string())));
+            const fs::path path = selection_plan_path(L.selection_plan, file, options);
+            if (fs::is_regular_file(path)) {
+                s.data_digests.emplace_back("selection_plan: " + L.selection_plan, fnv1a_hex(read_file(path, path.string())));
+                s.data_paths.emplace_back("selection_plan", path);
+            }
         }
         if (units_spec) read_guarded([&] { units = detail::load_units(*units_spec, diag); });
         try {
@@ -1323,10 +1361,9 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
             if (prog.kind != ProgrammeKind::bases) {
                 diag.error(where, "a selection plan orders the naming of bases; a stations programme has no such choice");
             } else {
-                const fs::path rel(L.selection_plan);
-                const fs::path path = rel.is_absolute() ? rel : file.parent_path() / rel;
+                const fs::path path = selection_plan_path(L.selection_plan, file, options);
                 read_guarded([&] {
-                    auto order = read_plan_order(path, (rel.is_absolute() ? rel : fs::path(shown).parent_path() / rel).string());
+                    auto order = read_plan_order(path, path.string());
                     for (const auto& [id, tier] : order) {
                         const bool known = std::any_of(s.sites.bases.begin(), s.sites.bases.end(), [&](const CandidateBase& b) { return b.id == id; });
                         if (!known) diag.error(where, "the plan names '" + id + "', which is not a candidate base of this scenario");

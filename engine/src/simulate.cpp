@@ -213,6 +213,13 @@ Trajectory Simulator::run(std::uint64_t replication, std::vector<StatusChange>* 
     return t;
 }
 
+Replay replay(const Simulator& sim, std::uint64_t k) {
+    Replay r;
+    r.replication = static_cast<std::int64_t>(k);
+    r.trajectory = sim.run(k, &r.log);
+    return r;
+}
+
 StatusHistory::StatusHistory(std::size_t sites, const std::vector<StatusChange>& log) : m_first(sites + 1, 0) {
     for (const auto& c : log)
         if (c.site < sites) ++m_first[c.site + 1];
@@ -629,6 +636,8 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
         const std::size_t head = L.series_index(0, L.all_row(), L.months.size() - 1);
         const double median = r.series[head].p50;
         double best = std::numeric_limits<double>::infinity();
+        r.headline.resize(reps);
+        for (std::size_t k = 0; k < reps; ++k) r.headline[k] = series[k * S + head];
         for (std::size_t k = 0; k < reps; ++k)
             if (const double gap = std::abs(series[k * S + head] - median); gap < best) {
                 best = gap;

@@ -46,16 +46,23 @@ struct FormsInput {
 /// The forms input of replication `k` (statuses from its status log; every
 /// station, those on projects that arrived during the replication too).
 FormsInput forms_from_replication(const Simulator& sim, std::uint64_t k);
+/// The same from a replication already run (a run's store keeps a few).
+FormsInput forms_from_replay(const Scenario& s, const Replay& rp);
 /// The default: Results::representative_replication, the one whose city
 /// count at the report date (stations 已建 and in use, or bases named) is
 /// nearest the median.
 FormsInput forms_representative(const Simulator& sim, const Results& r);
+/// The same from the representative replication already run (`rp`).
+FormsInput forms_representative(const Scenario& s, const Results& r, const Replay& rp);
 /// Stations: the most likely status of each register project across the
 /// replications of `r` (needs MonteCarloOptions::status_at = the report
 /// date), so the table as a whole is no one replication's outcome. Bases:
 /// as forms_representative (names, grants and flags must be one
 /// replication's consistent set).
 FormsInput forms_most_likely(const Simulator& sim, const Results& r);
+/// The same without a simulator: bases take `representative` (the
+/// representative replication, already run).
+FormsInput forms_most_likely(const Scenario& s, const Results& r, const Replay& representative);
 
 /// Writes forms/ into `dir` (each file through a temporary file and a
 /// rename); personal data masked unless `unmasked`. Returns the files written.

@@ -8,6 +8,9 @@
 
 namespace tisheng {
 
+/// Each mask leaves text that holds a '*' as it is: masking is idempotent
+/// (a run folder keeps masked copies of its inputs, which forms mask again).
+///
 /// 张*明: the first and the last character kept, the ones between starred
 /// (UTF-8 aware); a two-character name keeps its first (张*); one character
 /// and empty text are returned as they are.

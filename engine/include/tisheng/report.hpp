@@ -22,6 +22,7 @@ namespace tisheng {
 struct ReportOptions {
     std::string created;       ///< when the run was made (run.json "created"), shown with the inputs
     std::string forms_source;  ///< what the forms' statuses come from ("replication 17"), if forms were written
+    std::string scenario_file; ///< the scenario as run (run.json "scenario_file"); empty: the scenario's own path
 };
 
 /// Writes `dir`/report.html for a run of `s` with results `r` (through a

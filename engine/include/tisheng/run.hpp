@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,7 +39,8 @@ void write_run_directory(const Scenario& s, const Results& results, const std::f
 
 /// What a run directory's run.json says was run.
 struct RunRecord {
-    std::filesystem::path scenario;       ///< the scenario file, as found now
+    std::filesystem::path scenario;       ///< the scenario file, as found now (the folder's copy, if it has one)
+    std::string scenario_file;            ///< the scenario file as the run named it
     std::vector<std::string> overrides;   ///< the --set edits (run.seed and run.replications included when given)
     std::string hash;                     ///< the scenario hash of the run ("fnv1a64:...")
     int replications = 0;
@@ -46,15 +48,26 @@ struct RunRecord {
     std::string created;                  ///< when the run was made (UTC, ISO 8601), if recorded
     std::vector<std::pair<std::string, std::string>> data_digests;  ///< data files read ("fnv1a64:..."), if recorded
     std::string engine_version;           ///< if recorded
+    /// The run folder's copies of the data files by role (run.json
+    /// "input"): the path relative to the folder and the digest of the
+    /// copy (personal columns masked, so not the original's); empty for a
+    /// run made before 0.2.
+    struct InputCopy {
+        std::filesystem::path path;
+        std::string digest;
+    };
+    std::map<std::string, InputCopy> input_files;
 };
 
 /// What differs between a run's record and the scenario as loaded now: the
 /// scenario and its edits, each data file, the engine version; one line
 /// each, empty when a re-run gives the same numbers.
 std::vector<std::string> changed_since(const RunRecord& rec, const Scenario& s);
-/// Reads `dir`/run.json. The scenario path is taken as recorded (relative
-/// to where the run started) or, if the directory was moved, relative to
-/// the directory's parent. Throws InputError naming run.json and the field.
+/// Reads `dir`/run.json. The scenario is the folder's own copy
+/// (input/scenario.yaml) when it has one, so a moved folder still finds it;
+/// otherwise the path as recorded (relative to where the run started) or
+/// relative to the directory's parent. Throws InputError naming run.json
+/// and the field.
 RunRecord read_run_record(const std::filesystem::path& dir);
 
 /// A check's name in column names: the target id, with the date for a

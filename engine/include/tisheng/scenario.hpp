@@ -100,6 +100,15 @@ struct CounterfactualSettings {
     std::vector<std::string> levers;  ///< lever ids to try; empty: every lever the model has
 };
 
+/// A column of a data file that holds personal data, and how it is masked
+/// (privacy.hpp): a run folder's copy of the file (input/) keeps it masked.
+struct PersonalColumn {
+    enum class Kind { name, phone, id_number };
+    std::string role;    ///< as Scenario::data_paths
+    std::string column;  ///< the column's name in the file
+    Kind kind = Kind::name;
+};
+
 /// Everything a run needs, immutable once loaded.
 struct Scenario {
     std::filesystem::path file;  ///< the YAML file
@@ -126,6 +135,12 @@ struct Scenario {
     /// in messages, with the FNV-1a digest of its bytes: what a run read,
     /// so that a re-run can tell when the data changed under it.
     std::vector<std::pair<std::string, std::string>> data_digests;
+    /// The same files by role ("units", "projects", "stations", "bases",
+    /// "demand", "cost_matrix", "selection_plan") and the path read: what a
+    /// run folder copies into input/.
+    std::vector<std::pair<std::string, std::filesystem::path>> data_paths;
+    /// The columns of those files that hold personal data.
+    std::vector<PersonalColumn> personal_columns;
 };
 
 struct LoadOptions {
@@ -135,6 +150,9 @@ struct LoadOptions {
     /// the same file, instead of reading the data files again (a sweep's
     /// variants, whose overrides never name data files).
     const Scenario* data_from = nullptr;
+    /// Read these files instead of the ones the scenario names, by role (as
+    /// Scenario::data_paths): a run folder's copies in input/.
+    std::map<std::string, std::filesystem::path> data_files;
 };
 
 /// Loads and validates. Throws InvalidInput with every problem found

@@ -174,6 +174,16 @@ private:
     std::unique_ptr<Model> m;
 };
 
+/// One replication with its status log: what the forms, the viewer's
+/// replication mode and a run's store (store.hpp) keep of it.
+struct Replay {
+    std::int64_t replication = -1;
+    Trajectory trajectory;
+    std::vector<StatusChange> log;
+};
+/// Runs replication `k` of `sim` again, with its log.
+Replay replay(const Simulator& sim, std::uint64_t k);
+
 /// Where every site stands at any date of one replication, rebuilt from the
 /// status log of Simulator::run: the state a viewer shows at a date.
 class StatusHistory {
@@ -238,8 +248,11 @@ struct Results {
     std::vector<float> base_median_grant_cny;  ///< over replications where the base is named
     std::vector<float> site_p_open_at_end;     ///< per site of the coverage model
     std::vector<Quantiles> covered_by_industry;  ///< at the end date, [industry * radii + radius]
-    /// The replication whose headline (the first metric, city-wide, at the
-    /// end date) is nearest its median; the lowest index on ties.
+    /// Per replication: the headline (the first metric, city-wide, at the
+    /// end date).
+    std::vector<float> headline;
+    /// The replication whose headline is nearest its median; the lowest
+    /// index on ties.
     int median_replication = 0;
     /// That replication at the end date: which sites of the coverage model
     /// are open, and the workers at each demand point (stations: on the
