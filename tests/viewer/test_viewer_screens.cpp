@@ -145,7 +145,7 @@ std::unique_ptr<Expected> compute_expected(const std::string& date) {
     auto e = std::make_unique<Expected>();
     tisheng::viewer::Progress p;
     e->data = tisheng::viewer::load_dataset(scenario(), {k_replications}, p);
-    e->run = tisheng::viewer::run_scenario(scenario(), {k_replications}, 1, p);  // deterministic whatever the threads
+    e->run = tisheng::viewer::run_scenario(scenario(), {k_replications}, {}, 1, p);  // deterministic whatever the threads
     const tisheng::Layout& L = e->run.results.layout;
 
     // The month: the first month end on or after the date (App::set_month_from_date).

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <sys/resource.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -58,23 +60,60 @@ std::string Dataset::point_name(std::size_t point) const {
     return {};
 }
 
-fs::path resolve_input(const fs::path& input, std::vector<std::string>& overrides, std::string& note) {
-    if (!fs::is_directory(input)) return input;
-    const RunRecord rec = read_run_record(input);
-    overrides.insert(overrides.end(), rec.overrides.begin(), rec.overrides.end());
-    overrides.push_back(fmt::format("run.replications={}", rec.replications));
-    if (rec.seed) overrides.push_back(fmt::format("run.seed={}", *rec.seed));
-    note = fmt::format("{}: re-running its scenario {} with its seed and replications (same numbers by the determinism contract)",
-                       input.string(), rec.scenario.string());
-    return rec.scenario;
-}
-
-Dataset load_dataset(const fs::path& file, const std::vector<std::string>& overrides, Progress& progress) {
+Dataset load_dataset(const fs::path& file, const std::vector<std::string>& overrides, Progress& progress,
+                     const std::map<std::string, fs::path>& data_files) {
     progress.total = 4;
-    Dataset d;
     LoadOptions o;
     o.overrides = overrides;
-    d.scenario = std::make_shared<const Scenario>(load_scenario(file, o));
+    o.data_files = data_files;
+    return prepare_dataset(std::make_shared<const Scenario>(load_scenario(file, o)), progress);
+}
+
+Opened open_input(const fs::path& input, const std::vector<std::string>& overrides, Progress& progress) {
+    Opened o;
+    if (!fs::is_directory(input)) {
+        o.scenario_file = input;
+        o.overrides = overrides;
+        o.data = load_dataset(input, overrides, progress);
+        return o;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    StoredRun stored = open_store(input);
+    o.scenario_file = input / "input" / "scenario.yaml";
+    o.overrides = stored.record.overrides;
+    for (const auto& [role, copy] : stored.record.input_files) o.data_files[role] = input / copy.path;
+    o.data = prepare_dataset(stored.scenario, progress);
+    Run r;
+    r.scenario = stored.scenario;
+    r.results = std::move(stored.results);
+    r.kept = std::move(stored.kept);
+    r.from = input.string();
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    o.stored = std::move(r);
+    o.note = fmt::format("{}: opened its results store ({} replications, {} kept whole) in {:.2f} s; nothing was re-run",
+                         input.string(), o.stored->results.replications, o.stored->kept.size(), o.stored->seconds);
+    return o;
+}
+
+Replay Run::replication(std::int64_t k) const {
+    if (simulator) return replay(*simulator, static_cast<std::uint64_t>(k));
+    const KeptReplication* best = nullptr;
+    for (const auto& x : kept)
+        if (!best || std::llabs(x.replay.replication - k) < std::llabs(best->replay.replication - k)) best = &x;
+    return best ? best->replay : Replay{};
+}
+
+std::vector<std::int64_t> Run::kept_indices() const {
+    std::vector<std::int64_t> out;
+    if (!simulator)
+        for (const auto& x : kept) out.push_back(x.replay.replication);
+    return out;
+}
+
+Dataset prepare_dataset(std::shared_ptr<const Scenario> scenario, Progress& progress) {
+    progress.total = 4;
+    Dataset d;
+    d.scenario = std::move(scenario);
     progress.done = 1;
     const Scenario& s = *d.scenario;
     const MetricCrs& crs = s.region.crs();
@@ -151,12 +190,14 @@ Dataset load_dataset(const fs::path& file, const std::vector<std::string>& overr
     return d;
 }
 
-Run run_scenario(const fs::path& file, const std::vector<std::string>& overrides, int threads, Progress& progress) {
+Run run_scenario(const fs::path& file, const std::vector<std::string>& overrides, const std::map<std::string, fs::path>& data_files,
+                 int threads, Progress& progress) {
     const auto start = std::chrono::steady_clock::now();
     Run r;
     r.overrides = overrides;
     LoadOptions o;
     o.overrides = overrides;
+    o.data_files = data_files;
     r.scenario = std::make_shared<const Scenario>(load_scenario(file, o));
     MonteCarloOptions mc;
     mc.threads = threads;

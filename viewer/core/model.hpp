@@ -5,6 +5,8 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "tisheng/coverage_model.hpp"
 #include "tisheng/scenario.hpp"
 #include "tisheng/simulate.hpp"
+#include "tisheng/store.hpp"
 
 namespace tisheng::viewer {
 
@@ -52,25 +55,47 @@ struct Dataset {
     [[nodiscard]] std::string point_name(std::size_t point) const;
 };
 
-/// Loads a scenario (or the scenario a run directory names) and prepares
-/// it. Throws what load_scenario throws.
-Dataset load_dataset(const std::filesystem::path& file, const std::vector<std::string>& overrides, Progress& progress);
-
-/// A scenario path from what the user opened: the scenario itself, or a run
-/// directory's run.json "scenario". `overrides` receives the run's edits,
-/// `note` says what was done.
-std::filesystem::path resolve_input(const std::filesystem::path& input, std::vector<std::string>& overrides, std::string& note);
+/// Loads a scenario and prepares it. Throws what load_scenario throws.
+/// `data_files` stand in for the data files it names (a run folder's copies).
+Dataset load_dataset(const std::filesystem::path& file, const std::vector<std::string>& overrides, Progress& progress,
+                     const std::map<std::string, std::filesystem::path>& data_files = {});
+/// Prepares a scenario already loaded.
+Dataset prepare_dataset(std::shared_ptr<const Scenario> scenario, Progress& progress);
 
 struct Run {
     std::vector<std::string> overrides;   ///< the what-if edits it ran with
     std::shared_ptr<const Scenario> scenario;
+    /// Null for a run read from a run folder's store: nothing is re-run;
+    /// its replications are the kept ones.
     std::shared_ptr<const Simulator> simulator;
     Results results;
+    std::vector<KeptReplication> kept;
     double seconds = 0;
+    std::string from;  ///< the run folder it was read from, if any
+    /// The trajectory and log of replication `k`: run again (live runs), or
+    /// the kept one nearest to `k` (stored runs); its index in `shown`.
+    [[nodiscard]] Replay replication(std::int64_t k) const;
+    /// Replications a stored run can show (all of them for a live run: empty).
+    [[nodiscard]] std::vector<std::int64_t> kept_indices() const;
 };
 
-/// Runs the scenario with `overrides` (Monte Carlo, days kept for the map).
-Run run_scenario(const std::filesystem::path& file, const std::vector<std::string>& overrides, int threads, Progress& progress);
+/// What File → Open gives: a scenario's data (a run follows), or a run
+/// folder's data and its stored run (no re-run).
+struct Opened {
+    Dataset data;
+    std::optional<Run> stored;
+    std::vector<std::string> overrides;  ///< the run's --set edits (what "run again" starts from)
+    std::map<std::string, std::filesystem::path> data_files;  ///< the run folder's copies
+    std::filesystem::path scenario_file;
+    std::string note;
+};
+/// Opens a scenario file, or a run folder (its results store). Throws
+/// InputError naming what is missing or damaged.
+Opened open_input(const std::filesystem::path& input, const std::vector<std::string>& overrides, Progress& progress);
+
+/// Runs the scenario with `overrides` (Monte Carlo).
+Run run_scenario(const std::filesystem::path& file, const std::vector<std::string>& overrides,
+                 const std::map<std::string, std::filesystem::path>& data_files, int threads, Progress& progress);
 
 /// Messages of a failed load, one per line, as `tisheng validate` prints them.
 std::vector<std::string> messages_of(const std::exception& e);

@@ -46,23 +46,10 @@ void App::message(std::string text) {
 
 void App::open(const std::filesystem::path& input, std::vector<std::string> overrides) {
     m_failed = false;
-    std::string note;
-    try {
-        std::vector<std::string> from_run;
-        scenario_file = resolve_input(input, from_run, note);
-        from_run.insert(from_run.end(), overrides.begin(), overrides.end());
-        load_overrides = std::move(from_run);
-    } catch (const std::exception& e) {
-        for (auto& m : messages_of(e)) message(m);
-        m_failed = true;
-        view.tab = Tab::messages;
-        view.tab_request = true;
-        return;
-    }
-    if (!note.empty()) message(note);
-    const auto file = scenario_file;
-    const auto sets = load_overrides;
-    loading.start(tr("Loading"), [file, sets](Progress& p) { return load_dataset(file, sets, p); });
+    scenario_file = input;
+    loading.start(tr("Loading"), [input, overrides](Progress& p) { return open_input(input, overrides, p); });
+    // A run folder opens as it was run; --set edits then make a second run to compare with.
+    if (std::filesystem::is_directory(input) && !overrides.empty()) m_pending_whatif = std::move(overrides);
 }
 
 void App::start_run(std::vector<std::string> overrides) {
@@ -71,7 +58,29 @@ void App::start_run(std::vector<std::string> overrides) {
     std::vector<std::string> sets = load_overrides;
     sets.insert(sets.end(), overrides.begin(), overrides.end());
     const int threads = background_threads(options.threads);
-    runs.start(tr("Simulating"), [file, sets, threads](Progress& p) { return run_scenario(file, sets, threads, p); });
+    const auto files = load_data_files;
+    runs.start(tr("Simulating"), [file, sets, files, threads](Progress& p) { return run_scenario(file, sets, files, threads, p); });
+}
+
+void App::show_run(Run done) {
+    // The run shown becomes A, the new one B.
+    if (run) previous = std::move(run);
+    run = std::make_shared<const Run>(std::move(done));
+    start_explaining();
+    if (run->from.empty())
+        message(fmt::format("run {}: {} replications in {:.2f} s{}", run_label(), run->results.replications, run->seconds,
+                            run->overrides.empty() ? "" : " with " + fmt::format("{}", fmt::join(run->overrides, ", "))));
+    if (!whatif.loaded) {
+        load_whatif_defaults();
+        apply_startup_options();
+    }
+    derived.key.clear();
+    derived.trajectory_key.clear();
+    if (!m_pending_whatif.empty()) {
+        const auto sets = std::exchange(m_pending_whatif, {});
+        view.compare = true;
+        start_run(sets);
+    }
 }
 
 void App::start_siting() {
@@ -94,6 +103,11 @@ void App::start_siting() {
 
 void App::start_explaining() {
     std::shared_ptr<const Run> shown = run;
+    if (shown && shown->results.fixes) {  // a stored run's, or computed with it
+        explained = {shown, shown->results.fixes};
+        return;
+    }
+    if (!shown || !shown->simulator) return;
     const int threads = background_threads(options.threads);
     explaining.start(tr("Why missed"), [shown, threads](Progress& p) {
         CounterfactualOptions co;
@@ -114,10 +128,14 @@ bool App::idle() const {
 
 void App::poll_tasks() {
     std::string error;
-    std::optional<Dataset> loaded;
+    std::optional<Opened> loaded;
     if (loading.poll(loaded, error)) {
         if (loaded) {
-            data = std::make_shared<const Dataset>(std::move(*loaded));
+            scenario_file = loaded->scenario_file;
+            load_overrides = loaded->overrides;
+            load_data_files = loaded->data_files;
+            if (!loaded->note.empty()) message(loaded->note);
+            data = std::make_shared<const Dataset>(std::move(loaded->data));
             m_glyphs = chinese_label_text() + data->glyphs;
             run.reset();
             previous.reset();
@@ -127,7 +145,8 @@ void App::poll_tasks() {
             view.fit_pending = true;
             view.selected_point = view.selected_unit = -1;
             if (renderer_ready) renderer.set_geometry(*data);
-            start_run({});
+            if (loaded->stored) show_run(std::move(*loaded->stored));
+            else start_run({});
         } else {
             message(fmt::format("{}: could not be opened", scenario_file.string()));
             message(error);
@@ -139,22 +158,7 @@ void App::poll_tasks() {
     std::optional<Run> done;
     if (runs.poll(done, error)) {
         if (done) {
-            // The run shown becomes A, the new one B.
-            if (run) previous = std::move(run);
-            run = std::make_shared<const Run>(std::move(*done));
-            start_explaining();
-            message(fmt::format("run {}: {} replications in {:.2f} s{}", run_label(), run->results.replications, run->seconds,
-                                run->overrides.empty() ? "" : " with " + fmt::format("{}", fmt::join(run->overrides, ", "))));
-            if (!whatif.loaded) {
-                load_whatif_defaults();
-                apply_startup_options();
-            }
-            derived.key.clear();
-            if (!m_pending_whatif.empty()) {
-                const auto sets = std::exchange(m_pending_whatif, {});
-                view.compare = true;
-                start_run(sets);
-            }
+            show_run(std::move(*done));
         } else if (error != "cancelled") {
             message("the run failed:");
             message(error);
@@ -355,10 +359,11 @@ void App::derive() {
     // The replication shown: its trajectory and status history.
     const std::string tkey = fmt::format("{}|{}", static_cast<const void*>(run.get()), rep);
     if (derived.trajectory_key != tkey) {
-        std::vector<StatusChange> log;
-        derived.trajectory = run->simulator->run(static_cast<std::uint64_t>(rep), &log);
+        Replay shown = run->replication(rep);  // a stored run: the kept replication nearest `rep`
+        derived.trajectory = std::move(shown.trajectory);
+        derived.replication = shown.replication;
         const Sites& s = data->scenario->sites;
-        derived.history = StatusHistory(data->stations ? s.projects.size() : s.bases.size(), log);
+        derived.history = StatusHistory(data->stations ? s.projects.size() : s.bases.size(), shown.log);
         derived.trajectory_key = tkey;
     }
 

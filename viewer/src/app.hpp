@@ -10,6 +10,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,6 +69,7 @@ struct Derived {
     std::string surface_key;
     std::string trajectory_key;
     Trajectory trajectory;   ///< the replication shown (median or chosen)
+    std::int64_t replication = -1;  ///< its index
     StatusHistory history;
 };
 
@@ -130,6 +132,8 @@ public:
     /// Opens a scenario or a run directory in the background.
     void open(const std::filesystem::path& input, std::vector<std::string> overrides = {});
     void start_run(std::vector<std::string> overrides);
+    /// Shows a run (made here, or read from a run folder); the one shown before becomes A.
+    void show_run(Run done);
     void start_siting();
     /// The counterfactual re-runs of the run shown, in the background.
     void start_explaining();
@@ -158,12 +162,13 @@ public:
     std::vector<std::string> messages;
     std::filesystem::path scenario_file;  ///< what File → Save writes from
     std::vector<std::string> load_overrides;
+    std::map<std::string, std::filesystem::path> load_data_files;  ///< a run folder's copies (input/), for runs again
     MapRenderer renderer;
     bool renderer_ready = false;
     std::string export_png;  ///< set by the menu: write the map to this PNG after the frame
     bool quit = false;
 
-    Task<Dataset> loading;
+    Task<Opened> loading;
     Task<Run> runs;
     Task<SitingResult> sitings;
     /// What would fix the shown run's misses (counterfactual re-runs), made

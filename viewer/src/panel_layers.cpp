@@ -58,8 +58,22 @@ void draw_layers_panel(App& app) {
     ImGui::SameLine();
     ImGui::RadioButton(trid("Probabilities").c_str(), &mode, 2);
     v.mode = static_cast<StateMode>(mode);
-    if (v.mode == StateMode::replication)
+    if (v.mode == StateMode::replication && !app.run->simulator) {
+        // A stored run shows the replications its folder keeps.
+        const auto kept = app.run->kept_indices();
+        const auto label = [&](std::int64_t k) {
+            for (const auto& x : app.run->kept)
+                if (x.replay.replication == k) return fmt::format("#{} ({})", k, x.why);
+            return fmt::format("#{}", k);
+        };
+        if (ImGui::BeginCombo(trid("Replication").c_str(), label(app.derived.replication).c_str())) {
+            for (std::int64_t k : kept)
+                if (ImGui::Selectable(label(k).c_str(), k == app.derived.replication)) v.replication = static_cast<int>(k);
+            ImGui::EndCombo();
+        }
+    } else if (v.mode == StateMode::replication) {
         ImGui::SliderInt(trid("Replication").c_str(), &v.replication, 0, app.run->results.replications - 1);
+    }
     else if (v.mode == StateMode::median)
         ImGui::TextDisabled("%s #%d", tr("Replication"), app.run->results.median_replication);
 
