@@ -329,6 +329,8 @@ int cmd_report(const std::string& dir, const FormsChoice& fc) {
     } else {
         // A run is read back from its store: no re-run.
         const StoredRun run = open_store(dir);
+        fmt::print(stderr, "tisheng: opened the run's store ({} replications, {} kept whole) in {:.2f} s; nothing re-run\n",
+                   run.results.replications, run.kept.size(), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         std::unique_ptr<Simulator> sim;
         auto rerun = [&](std::uint64_t k) {
             // The copies were checked when the store opened; another engine may give other numbers.

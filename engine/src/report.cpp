@@ -230,9 +230,16 @@ public:
         std::string d;
         char buf[48];
         for (const auto& ring : m_units[u]) {
+            // Vertices closer than half a pixel to the last one drawn add
+            // nothing to the picture (a national map's units have many).
+            double lx = 0, ly = 0;
             for (std::size_t i = 0; i < ring.size(); ++i) {
-                std::snprintf(buf, sizeof buf, "%c%.1f %.1f", i == 0 ? 'M' : 'L', x(ring[i].x), y(ring[i].y));
+                const double px = x(ring[i].x), py = y(ring[i].y);
+                if (i > 0 && i + 1 < ring.size() && std::abs(px - lx) < 0.5 && std::abs(py - ly) < 0.5) continue;
+                std::snprintf(buf, sizeof buf, "%c%.1f %.1f", i == 0 ? 'M' : 'L', px, py);
                 d += buf;
+                lx = px;
+                ly = py;
             }
             d += "Z";
         }
@@ -240,6 +247,7 @@ public:
     }
     /// The unit's name at its label point, and a second line below it.
     [[nodiscard]] std::string label(std::size_t u, const std::string& text, const std::string& line2 = "") const {
+        if (m_labels.size() > max_labels) return {};  // unreadable at this size: the tables name them
         const auto p = m_labels[u];
         const char* halo = "fill=\"#111\" stroke=\"#fff\" stroke-width=\"2.5\" paint-order=\"stroke\"";
         std::string out = fmt("<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\" ", x(p.x), y(p.y)) + halo + ">" + esc(text) + "</text>";
@@ -251,6 +259,8 @@ public:
 
     [[nodiscard]] MetricPoint min() const { return m_min; }
     [[nodiscard]] MetricPoint max() const { return m_max; }
+
+    static constexpr std::size_t max_labels = 60;
 
 private:
     static constexpr double pad = 6;
@@ -274,12 +284,16 @@ std::string legend(const std::string& title, const std::vector<std::pair<std::st
 /// One map: units filled (`fill`: a ramp position in [0, 1], NaN: no value),
 /// labelled with their name and `line2`; the sites on top, white where
 /// their probability is at least 0.5.
+/// Points a map draws one by one; above it the report stays small by
+/// aggregating (units' fills, a raster of the points) and says so.
+constexpr std::size_t max_drawn_points = 3000;
+
 std::string unit_map(const Scenario& s, const MapFrame& f, const std::vector<double>& fill, const std::vector<std::string>& line2,
                      const std::vector<std::pair<LonLat, double>>& sites) {
     std::string svg = f.open();
     const auto& units = s.region.units();
     for (std::size_t u = 0; u < units.size(); ++u) svg += f.path(u, std::isfinite(fill[u]) ? ramp(fill[u]) : "#dddddd");
-    for (const auto& [pos, p] : sites) {
+    if (sites.size() <= max_drawn_points) for (const auto& [pos, p] : sites) {
         const MetricPoint m = s.region.crs().forward(pos);
         char buf[128];
         if (p >= 0.5)
@@ -368,7 +382,30 @@ std::string coverage_svg(const Scenario& s, const MapFrame& f, const CoverageSna
         shown += w > 0;
     }
     const double r0 = shown > 2000 ? 0.6 : 0.9, r1 = shown > 2000 ? 1.1 : 1.6;
-    for (std::size_t k = 0; k <= K; ++k) {
+    if (shown > max_drawn_points) {
+        // Too many to draw one by one: each cell of a ~2-pixel grid takes
+        // the colour of the radius class that holds most of its workers.
+        const double px = 2;
+        const int W = static_cast<int>(std::ceil(f.x(f.max().x) / px)) + 2, H = static_cast<int>(std::ceil(f.height() / px)) + 2;
+        std::vector<double> by_class(static_cast<std::size_t>(W) * static_cast<std::size_t>(H) * (K + 1), 0.0);
+        for (std::size_t i = 0; i < c.demand.size(); ++i) {
+            if (!(c.workers[i] > 0)) continue;
+            const int cx = std::clamp(static_cast<int>(f.x(c.demand[i].x) / px), 0, W - 1), cy = std::clamp(static_cast<int>(f.y(c.demand[i].y) / px), 0, H - 1);
+            by_class[(static_cast<std::size_t>(cy) * static_cast<std::size_t>(W) + static_cast<std::size_t>(cx)) * (K + 1) + c.radius_class[i]] += c.workers[i];
+        }
+        std::vector<std::uint8_t> rgba(static_cast<std::size_t>(W) * static_cast<std::size_t>(H) * 4, 0);
+        for (std::size_t cell = 0; cell < static_cast<std::size_t>(W) * static_cast<std::size_t>(H); ++cell) {
+            const double* w = &by_class[cell * (K + 1)];
+            const std::size_t k = static_cast<std::size_t>(std::max_element(w, w + K + 1) - w);
+            if (!(w[k] > 0)) continue;
+            const std::string hex = ramp(1.0 - static_cast<double>(k) / static_cast<double>(std::max<std::size_t>(1, K)));
+            for (int b = 0; b < 3; ++b) rgba[4 * cell + static_cast<std::size_t>(b)] = static_cast<std::uint8_t>(std::stoi(hex.substr(1 + 2 * static_cast<std::size_t>(b), 2), nullptr, 16));
+            rgba[4 * cell + 3] = 255;
+        }
+        if (const auto b64 = png_base64(rgba, W, H))
+            svg += fmt("<image class=\"demand-raster\" x=\"0\" y=\"0\" width=\"%.1f\" height=\"%.1f\" preserveAspectRatio=\"none\" ", W * px, H * px) +
+                   "href=\"data:image/png;base64," + *b64 + "\"/>";
+    } else for (std::size_t k = 0; k <= K; ++k) {
         svg += "<g class=\"radius-" + std::to_string(k) + "\" fill=\"" + ramp(1.0 - static_cast<double>(k) / static_cast<double>(std::max<std::size_t>(1, K))) +
                (shown > 2000 ? "\">" : "\" stroke=\"#333\" stroke-width=\"0.3\">");
         for (std::size_t i = 0; i < c.demand.size(); ++i) {
@@ -379,7 +416,7 @@ std::string coverage_svg(const Scenario& s, const MapFrame& f, const CoverageSna
     }
     svg += "<g class=\"sites\" fill=\"#000\">";
     const bool stations = s.programme.kind == ProgrammeKind::stations;
-    for (const auto& p : c.open_sites) {
+    if (c.open_sites.size() <= max_drawn_points) for (const auto& p : c.open_sites) {
         if (stations) svg += fmt("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"0.7\"/>", f.x(p.x), f.y(p.y));
         else svg += fmt("<path d=\"M%.1f %.1fl2.6 2.6l-2.6 2.6l-2.6 -2.6z\" stroke=\"#fff\" stroke-width=\"0.6\"/>", f.x(p.x), f.y(p.y) - 2.6);
     }
@@ -816,6 +853,10 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
                 for (std::size_t b = 0; b < s.sites.bases.size(); ++b) sites.emplace_back(s.sites.bases[b].pos, r.base_p_named[b]);
                 dots = "; 点 dots: 候选基地，白色 = P(命名 named) ≥ 50 % <span class=\"en\">candidate bases, white: P(named) ≥ 50 %</span>";
             }
+            if (sites.size() > max_drawn_points)
+                dots = "; " + format_count(static_cast<double>(sites.size())) + (stations ? " 个登记项目" : " 个候选基地") +
+                       "过多，不逐个绘出，见 map.gpkg <span class=\"en\">" + (stations ? "register projects" : "candidate bases") +
+                       ": too many to draw one by one here; map.gpkg has each</span>";
             h += "<figure>" + unit_map(s, frame, fill, line2, sites) + "<figcaption><b>" + title + "</b> " + d.iso() + ": " + what + dots + "<br>" + key +
                  "</figcaption></figure>";
         }
@@ -839,7 +880,14 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
         const std::string dots_en = stations ? "workers on the projects active then, by the distance to the nearest open station"
                                    : s.coverage.match_industry ? "workers' demand points, by the distance to the nearest open base of their own industry"
                                                                : "workers' demand points, by the distance to the nearest open base";
-        h += "<p>" + legend(dots_zh + " <span class=\"en\">Dots: " + dots_en + " (the farthest drawn on top):</span> ", classes);
+        std::size_t drawn = 0;
+        for (double w : c.workers) drawn += w > 0;
+        if (drawn > max_drawn_points)
+            h += "<p>" + legend(dots_zh + "；点过多，每个 2 像素格取其多数工人的距离等级 <span class=\"en\">Dots: " + dots_en +
+                                    "; too many to draw one by one, so each 2-pixel cell takes the class of most of its workers:</span> ",
+                                classes);
+        else
+            h += "<p>" + legend(dots_zh + " <span class=\"en\">Dots: " + dots_en + " (the farthest drawn on top):</span> ", classes);
         h += "<br><span class=\"legend\">" + std::string(stations ? "<b>•</b> 黑点 = 开放的提升站 black centre: an open station"
                                                                    : "<b>◆</b> 黑色菱形 = 已命名基地 black diamond: a named base");
         if (tinted) h += "<span class=\"sw\" style=\"background:" + std::string(reach_tint) + "\"></span>" + hr + " 内 within " + hr + " of an open " + (stations ? "station" : "base");

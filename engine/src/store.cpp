@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <future>
 #include <thread>
 
 #include "detail/parallel.hpp"
@@ -366,7 +367,27 @@ std::string serialise_results(const Results& r, const std::vector<KeptReplicatio
     o.vec(r.report_status);
     o.q(r.report_count);
     o.vec(r.report_status_mean);
-    o.vec(r.by_month);
+    // by_month is cumulative and mostly flat (most sites are never built):
+    // kept as the months where it steps, per site (CSR).
+    {
+        const std::size_t M = r.layout.months.size();
+        const std::size_t sites = M ? r.by_month.size() / M : 0;
+        std::vector<std::uint64_t> offset{0};
+        std::vector<std::uint32_t> month, step;
+        for (std::size_t i = 0; i < sites; ++i) {
+            std::uint32_t before = 0;
+            for (std::size_t m = 0; m < M; ++m)
+                if (const std::uint32_t v = r.by_month[i * M + m]; v != before) {
+                    month.push_back(static_cast<std::uint32_t>(m));
+                    step.push_back(v - before);
+                    before = v;
+                }
+            offset.push_back(month.size());
+        }
+        o.vec(offset);
+        o.vec(month);
+        o.vec(step);
+    }
     o.vec(r.status_counts);
     o.num<std::uint8_t>(r.fixes != nullptr);
     if (r.fixes) put_fixes(o, *r.fixes);
@@ -425,7 +446,22 @@ void deserialise_results(const std::string& bytes, const std::string& shown, Res
     r.report_status = in.vec<std::uint32_t>();
     r.report_count = in.q();
     r.report_status_mean = in.vec<double>();
-    r.by_month = in.vec<std::uint32_t>();
+    {
+        const auto offset = in.vec<std::uint64_t>();
+        const auto month = in.vec<std::uint32_t>();
+        const auto step = in.vec<std::uint32_t>();
+        const std::size_t M = r.layout.months.size(), sites = offset.empty() ? 0 : offset.size() - 1;
+        if (step.size() != month.size() || (!offset.empty() && offset.back() != month.size())) in.fail("P(built by month) does not fit its index");
+        r.by_month.assign(sites * M, 0);
+        for (std::size_t i = 0; i < sites; ++i) {
+            if (offset[i] > offset[i + 1]) in.fail("P(built by month) has a bad index");
+            for (std::uint64_t k = offset[i]; k < offset[i + 1]; ++k) {
+                if (month[k] >= M) in.fail("a month beyond the run");
+                r.by_month[i * M + month[k]] += step[k];
+            }
+            for (std::size_t m = 1; m < M; ++m) r.by_month[i * M + m] += r.by_month[i * M + m - 1];
+        }
+    }
     r.status_counts = in.vec<std::uint32_t>();
     if (in.num<std::uint8_t>()) r.fixes = std::make_shared<const Counterfactuals>(get_fixes(in));
     kept.clear();
@@ -665,9 +701,10 @@ Scenario load_run_scenario(const fs::path& dir, const RunRecord& rec) {
     // version matters only to a re-run, which the caller checks).
     std::vector<std::string> changed;
     if ("fnv1a64:" + s.hash != rec.hash) changed.push_back("input/scenario.yaml or the --set edits (" + rec.hash + ", now fnv1a64:" + s.hash + ")");
-    for (const auto& [role, path] : s.data_paths) {
+    for (std::size_t i = 0; i < s.data_paths.size() && i < s.data_digests.size(); ++i) {
+        const auto& [role, path] = s.data_paths[i];  // data_digests[i] is its digest, taken when it was read
         const auto it = rec.input_files.find(role);
-        const std::string now = "fnv1a64:" + fnv1a_hex(read_file(path, path.string()));
+        const std::string now = "fnv1a64:" + s.data_digests[i].second;
         if (it == rec.input_files.end()) changed.push_back(input_copy(role, path).generic_string() + " (not in run.json)");
         else if (it->second.digest != now) changed.push_back(it->second.path.generic_string() + " (" + it->second.digest + ", now " + now + ")");
     }
@@ -686,10 +723,11 @@ StoredRun open_store(const fs::path& dir) {
     if (!has_store(dir))
         throw InputError({dir.string()}, "this run folder has no results store (results.bin and input/): it was made by a "
                                          "tisheng before 0.2; run the scenario again to make one");
-    run.scenario = std::make_shared<const Scenario>(load_run_scenario(dir, run.record));
+    // The scenario (the data files parsed) and results.bin, read side by side.
+    auto scenario = std::async(std::launch::async, [&] { return load_run_scenario(dir, run.record); });
     const fs::path file = dir / "results.bin";
     const std::string shown = file.string();
-    const std::string bytes = read_file(file, shown);
+    const std::string bytes = read_file(file, shown);  // on a throw, the future's destructor waits for the scenario
     if (bytes.size() < sizeof magic - 1 || bytes.compare(0, sizeof magic - 1, magic) != 0)
         throw InputError({shown}, "not a tisheng results store (it does not start with 'tisheng results')");
     const std::string header = bytes.substr(sizeof magic - 1, 4096);
@@ -710,6 +748,7 @@ StoredRun open_store(const fs::path& dir) {
     if (run.results.replications != run.record.replications)
         throw InputError({shown}, "the store holds " + std::to_string(run.results.replications) + " replications, run.json says " +
                                       std::to_string(run.record.replications));
+    run.scenario = std::make_shared<const Scenario>(scenario.get());
     (void)run.representative();
     return run;
 }

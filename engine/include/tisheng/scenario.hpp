@@ -135,7 +135,7 @@ struct Scenario {
     /// in messages, with the FNV-1a digest of its bytes: what a run read,
     /// so that a re-run can tell when the data changed under it.
     std::vector<std::pair<std::string, std::string>> data_digests;
-    /// The same files by role ("units", "projects", "stations", "bases",
+    /// The same files (data_paths[i] is data_digests[i]'s) by role ("units", "projects", "stations", "bases",
     /// "demand", "cost_matrix", "selection_plan") and the path read: what a
     /// run folder copies into input/.
     std::vector<std::pair<std::string, std::filesystem::path>> data_paths;
