@@ -498,6 +498,45 @@ std::string money_chart(const Results::PayerResult& p, const Layout& L, const st
 
 // ---- sections -----------------------------------------------------------------------
 
+/// Units a target's table lists one by one; beyond it, the weakest.
+constexpr std::size_t max_table_units = 60, weakest_units = 30;
+
+/// The rows of a target's table: its units in order, then the city (-1).
+/// With more than max_table_units units, only the `weakest_units` with the
+/// lowest P(met) at any of the target's dates (the lower index on ties),
+/// then the city; `left_out` counts the others.
+std::vector<std::int32_t> table_rows(const Layout& L, const Results& r, std::size_t t, std::size_t& left_out) {
+    std::vector<std::int32_t> units;
+    std::map<std::int32_t, double> lowest;
+    bool city = false;
+    for (std::size_t k = 0; k < L.checks.size(); ++k) {
+        const Check& c = L.checks[k];
+        if (c.target != t) continue;
+        if (c.unit < 0) {
+            city = true;
+            continue;
+        }
+        auto [it, added] = lowest.emplace(c.unit, r.checks[k].p_met);
+        if (added) units.push_back(c.unit);
+        else it->second = std::min(it->second, r.checks[k].p_met);
+    }
+    left_out = 0;
+    if (units.size() > max_table_units) {
+        std::stable_sort(units.begin(), units.end(), [&](std::int32_t a, std::int32_t b) { return lowest[a] < lowest[b]; });
+        left_out = units.size() - weakest_units;
+        units.resize(weakest_units);
+    }
+    if (city) units.push_back(-1);
+    return units;
+}
+
+std::string left_out_row(std::size_t left_out, int columns) {
+    if (left_out == 0) return {};
+    return "<tr><td colspan=\"" + std::to_string(columns) + "\" class=\"note\">另有 " + format_count(static_cast<double>(left_out)) +
+           " 个单位 P(达标) 更高，未逐一列出；全部见 run.json 与 map.gpkg <span class=\"en\">" + format_count(static_cast<double>(left_out)) +
+           " more units, each with a higher P(met), are not listed here: run.json and map.gpkg's units layer have every one</span></td></tr>";
+}
+
 /// A dated target: per unit (or the city) the requirement, P(met), the
 /// measure at the deadline and a verdict.
 std::string dated_target_table(const Scenario& s, const Results& r, std::size_t t) {
@@ -505,9 +544,14 @@ std::string dated_target_table(const Scenario& s, const Results& r, std::size_t 
     const Target& tg = s.programme.targets[t];
     std::string h = "<table><tr><th>单位 Unit</th><th>要求 Required</th><th>P(达标 met)</th><th>中位数 Median [p05–p95]</th>"
                     "<th>首次达到 First reached (p50)</th><th>判断 Verdict</th></tr>";
-    for (std::size_t k = 0; k < L.checks.size(); ++k) {
+    std::size_t left_out = 0;
+    const auto rows = table_rows(L, r, t, left_out);
+    for (std::int32_t u : rows) {
+        if (u < 0) h += left_out_row(left_out, 6);
+        const auto dates = check_dates(L, t);
+        const std::size_t k = dates.empty() ? L.checks.size() : find_check(L, t, u, dates.front());
+        if (k >= L.checks.size()) continue;
         const Check& c = L.checks[k];
-        if (c.target != t) continue;
         const auto& cr = r.checks[k];
         h += "<tr><td>" + unit_html(s, c.unit) + "</td><td class=\"n\">" + format_value(tg.measure, c.required) + "</td>" + p_cell(cr.p_met) +
              "<td class=\"n\">" + range_text(tg.measure, cr.value) + "</td><td class=\"n\">" + month_text(cr.first_met_p50, s.run.end) + "</td><td>" +
@@ -524,16 +568,15 @@ std::string recurring_target_table(const Scenario& s, const Results& r, std::siz
     const Target& tg = s.programme.targets[t];
     const auto dates = check_dates(L, t);
     const bool share = tg.measure == Measure::share_eligible_with_station;
-    std::vector<std::int32_t> rows;  // units of the target's checks, then the city
-    for (const Check& c : L.checks)
-        if (c.target == t && std::find(rows.begin(), rows.end(), c.unit) == rows.end()) rows.push_back(c.unit);
-    std::sort(rows.begin(), rows.end(), [](std::int32_t a, std::int32_t b) { return (a < 0 ? 1 << 30 : a) < (b < 0 ? 1 << 30 : b); });
+    std::size_t left_out = 0;
+    const auto rows = table_rows(L, r, t, left_out);  // units of the target's checks, then the city
     const std::string thr = format_value(tg.measure, tg.required_default);
     const std::string missing_head = share ? "未建站的到期项目 Due projects without a station" : "差额 Short of the requirement";
     std::string h = "<table><tr><th>单位 Unit</th><th>首次达到要求 First month reaching it<br><span class=\"en\">p50 (p05–p95)</span></th>"
                     "<th>检查日 Date</th><th>P(达标 met)</th><th>" + measure_html(s, tg.measure) + "<br><span class=\"en\">p50 [p05–p95]</span></th><th>" +
                     missing_head + "<br><span class=\"en\">p50 [p05–p95]</span></th></tr>";
     for (std::int32_t u : rows) {
+        if (u < 0) h += left_out_row(left_out, 6);
         bool first = true;
         for (const Date& d : dates) {
             const std::size_t k = find_check(L, t, u, d);
@@ -922,7 +965,7 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
     // ---- per unit progress
     if (!L.metrics.empty() && !L.months.empty()) {
         h += "<h2>各单位进度 <span class=\"en\">Progress per unit: median, p05–p95 band, target steps (red)</span></h2>\n<div class=\"charts\">";
-        const std::size_t rows = L.per_unit_series() ? U + 1 : 1;
+        const std::size_t rows = L.per_unit_series() && U <= max_table_units ? U + 1 : 1;  // many units: the city alone
         const std::string metric_name = s.labels.name("measure:" + L.metrics[0], "zh");
         for (std::size_t row = 0; row < rows; ++row) {
             const bool all = row == rows - 1;

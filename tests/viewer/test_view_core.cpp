@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/aggregate.hpp"
 #include "core/camera.hpp"
 #include "core/legend.hpp"
 #include "core/picking.hpp"
@@ -717,4 +718,40 @@ TEST(ViewCorePicking, EmptyAndMovedFrom_pickNothing) {
     picker.set_points({{5, 5}});  // usable again after a move
     EXPECT_EQ(picker.point_at({5, 5}, 0), 0u);
     EXPECT_EQ(picker.unit_at({5, 5}), std::nullopt);
+}
+
+// ---------------------------------------------------------------------------
+// Aggregation of many points
+
+TEST(ViewCoreAggregate, CellsHoldEveryDrawnPointInView_inTheMajorityColour) {
+    tv::Camera cam;
+    cam.viewport = {0, 0, 800, 600};
+    cam.center = {5000, 5000};
+    cam.metres_per_pixel = 20;  // 16 km x 12 km in view
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<double> u(-5000, 15000);
+    std::vector<tv::Vec2> pts;
+    std::vector<tv::Rgba> col;
+    for (int i = 0; i < 40000; ++i) {
+        pts.push_back({u(rng), u(rng)});
+        // Two in three red; hidden ones (alpha 0) never count.
+        col.push_back(i % 7 == 0 ? tv::Rgba{0, 0, 0, 0} : (i % 3 == 0 ? tv::Rgba{0, 0, 255, 255} : tv::Rgba{255, 0, 0, 255}));
+    }
+    const std::size_t shown = tv::points_in_view(cam, pts, col);
+    const tv::Bins b = tv::aggregate(cam, pts, col, 14);
+    EXPECT_EQ(b.points, shown);
+    std::size_t total = 0, red = 0;
+    for (std::size_t c = 0; c < b.count.size(); ++c) {
+        total += b.count[c];
+        red += b.colour[c] == tv::Rgba{255, 0, 0, 255};
+        EXPECT_LE(b.size_px[c], 14.0f);
+        // The disc sits inside the view.
+        const tv::Rect w = cam.visible_world();
+        EXPECT_TRUE(w.contains(b.centre[c]));
+    }
+    EXPECT_EQ(total, shown);
+    EXPECT_GT(red, b.count.size() / 2) << "most cells are mostly red";
+    // At most one disc per 14-pixel cell of the viewport (a cell cut by the edge counts once).
+    EXPECT_LE(b.centre.size(), static_cast<std::size_t>((800 / 14 + 2) * (600 / 14 + 2)));
+    EXPECT_LT(b.centre.size(), shown / 4) << "aggregation must draw far fewer discs than points";
 }

@@ -567,6 +567,17 @@ void App::render_map(int framebuffer_height) {
     layers.surface = view.show_surface;
     layers.surface_opacity = view.surface_opacity;
     layers.point_scale = point_scale();
+    // Too many points in view to read one by one: aggregated into cells,
+    // recomputed when the view or the points' colours change.
+    const view::Camera& cam = view.camera;
+    const std::string key = fmt::format("{}|{:.3f}|{:.3f}|{:.6g}|{}x{}", derived.key, cam.center.x, cam.center.y, cam.metres_per_pixel,
+                                        cam.viewport.w, cam.viewport.h);
+    if (key != m_bins_key) {
+        m_bins_key = key;
+        m_aggregated = view::points_in_view(cam, data->points, derived.point_colour) > view::max_points_drawn;
+        if (m_aggregated) renderer.set_bins(view::aggregate(cam, data->points, derived.point_colour));
+    }
+    layers.aggregated = m_aggregated;
     renderer.draw(view.camera, layers, framebuffer_height);
 }
 

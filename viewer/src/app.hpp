@@ -141,6 +141,8 @@ public:
     [[nodiscard]] bool idle() const;
     [[nodiscard]] bool failed() const { return m_failed; }
     [[nodiscard]] bool run_in_progress() const { return runs.running(); }
+    /// True when the map draws the points aggregated into cells.
+    [[nodiscard]] bool points_aggregated() const { return m_aggregated; }
     /// Glyphs the font atlas must hold (UI labels and every loaded name);
     /// changes when a new scenario loads.
     [[nodiscard]] const std::string& glyphs() const { return m_glyphs; }
@@ -203,6 +205,8 @@ private:
     std::vector<double> unit_values(const Run& r, const Trajectory* t) const;
     std::string m_glyphs;
     bool m_failed = false;
+    std::string m_bins_key;    ///< what the points' aggregation was made for
+    bool m_aggregated = false;  ///< points drawn as cells (many in view)
     std::vector<std::string> m_pending_whatif;
 };
 

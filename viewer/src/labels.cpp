@@ -20,6 +20,8 @@ constexpr Label labels[] = {
     {"View", "视图"}, {"Fit to region", "适配全域"}, {"Language", "语言"},
     {"Layers", "图层"}, {"Inspector", "查看"}, {"Charts", "图表"}, {"What-if", "情景推演"}, {"Siting", "选址"},
     {"Messages", "消息"},
+    {"Points aggregated: each disc is the points of its cell, in the colour most have; zoom in for each",
+     "点已聚合：每个圆为其格内各点，取多数点的颜色；放大可见单点"},
     {"Fill units by", "区县填色"}, {"P(target met)", "达标概率"}, {"Stations built", "已建站点数"},
     {"Bases named", "已认定基地数"}, {"Coverage share", "覆盖率"}, {"Accessibility", "可达性"},
     {"Target", "目标"}, {"Radius", "半径"}, {"State shown", "显示状态"}, {"Median replication", "中位数重复"},

@@ -102,7 +102,7 @@ void upload(GLuint buffer, const void* data, std::size_t bytes, GLenum usage) {
 MapRenderer::~MapRenderer() { release(); }
 
 void MapRenderer::release() {
-    for (Buffer* b : {&m_fill, &m_border, &m_point, &m_quad}) {
+    for (Buffer* b : {&m_fill, &m_border, &m_point, &m_bins, &m_quad}) {
         if (b->vao) glDeleteVertexArrays(1, &b->vao);
         for (unsigned* id : {&b->pos, &b->col, &b->size})
             if (*id) glDeleteBuffers(1, id);
@@ -186,6 +186,7 @@ void MapRenderer::set_geometry(const Dataset& d) {
     m_point.count = static_cast<int>(d.points.size());
     set_point_style(std::vector<view::Rgba>(d.points.size(), view::Rgba{90, 90, 90, 255}), std::vector<float>(d.points.size(), 4.0f));
 
+    make(m_bins, true, true);  // filled by set_bins when many points are in view
     make(m_quad, false, false);
     glGenBuffers(1, &m_quad.col);  // uv
     glBindBuffer(GL_ARRAY_BUFFER, m_quad.col);
@@ -206,6 +207,20 @@ void MapRenderer::set_point_style(const std::vector<view::Rgba>& colour, const s
     if (!m_point.col) return;
     upload(m_point.col, colour.data(), colour.size() * sizeof(view::Rgba), GL_DYNAMIC_DRAW);
     upload(m_point.size, size_px.data(), size_px.size() * sizeof(float), GL_DYNAMIC_DRAW);
+}
+
+void MapRenderer::set_bins(const view::Bins& bins) {
+    if (!m_bins.vao) return;
+    std::vector<float> xy;
+    xy.reserve(bins.centre.size() * 2);
+    for (const view::Vec2& p : bins.centre) {
+        xy.push_back(static_cast<float>(p.x - m_origin_x));
+        xy.push_back(static_cast<float>(p.y - m_origin_y));
+    }
+    upload(m_bins.pos, xy.data(), xy.size() * sizeof(float), GL_DYNAMIC_DRAW);
+    upload(m_bins.col, bins.colour.data(), bins.colour.size() * sizeof(view::Rgba), GL_DYNAMIC_DRAW);
+    upload(m_bins.size, bins.size_px.data(), bins.size_px.size() * sizeof(float), GL_DYNAMIC_DRAW);
+    m_bins.count = static_cast<int>(bins.centre.size());
 }
 
 void MapRenderer::set_surface(const coverage::Grid& grid, const std::vector<view::Rgba>& rgba) {
@@ -270,13 +285,14 @@ void MapRenderer::draw(const view::Camera& camera, const MapLayers& layers, int 
         glBindVertexArray(m_border.vao);
         glDrawArrays(GL_LINES, 0, m_border.count);
     }
-    if (layers.points && m_point.count > 0) {
+    const Buffer& points = layers.aggregated ? m_bins : m_point;
+    if (layers.points && points.count > 0) {
         glUseProgram(m_points);
         glUniformMatrix4fv(glGetUniformLocation(m_points, "M"), 1, GL_FALSE, M.data());
-        glUniform1f(glGetUniformLocation(m_points, "scale"), layers.point_scale);
+        glUniform1f(glGetUniformLocation(m_points, "scale"), layers.aggregated ? 1.0f : layers.point_scale);
         glEnable(GL_PROGRAM_POINT_SIZE);
-        glBindVertexArray(m_point.vao);
-        glDrawArrays(GL_POINTS, 0, m_point.count);
+        glBindVertexArray(points.vao);
+        glDrawArrays(GL_POINTS, 0, points.count);
     }
     glBindVertexArray(0);
     glUseProgram(0);

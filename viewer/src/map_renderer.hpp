@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/aggregate.hpp"
 #include "core/camera.hpp"
 #include "core/legend.hpp"
 #include "tisheng/coverage.hpp"
@@ -21,6 +22,7 @@ struct MapLayers {
     bool fill = true, borders = true, points = true, surface = false;
     float surface_opacity = 0.5f;
     float point_scale = 1;  ///< shrinks the discs where they would cover the map many times over
+    bool aggregated = false;  ///< draw the bins of set_bins instead of every point
 };
 
 class MapRenderer {
@@ -38,6 +40,9 @@ public:
     void set_unit_colours(const std::vector<view::Rgba>& per_unit);
     void set_point_style(const std::vector<view::Rgba>& colour, const std::vector<float>& size_px);
     void set_surface(const coverage::Grid& grid, const std::vector<view::Rgba>& rgba);
+    /// The points aggregated into cells (core/aggregate.hpp), drawn instead
+    /// of every point when MapLayers::aggregated.
+    void set_bins(const view::Bins& bins);
     /// Draws into the camera's viewport of a framebuffer `fb_height` tall.
     void draw(const view::Camera& camera, const MapLayers& layers, int fb_height) const;
 
@@ -48,7 +53,7 @@ private:
     };
     void release();
     unsigned m_solid = 0, m_points = 0, m_texture_prog = 0;
-    Buffer m_fill, m_border, m_point, m_quad;
+    Buffer m_fill, m_border, m_point, m_bins, m_quad;
     std::vector<std::uint32_t> m_fill_unit;  ///< per fill vertex: its unit
     unsigned m_texture = 0;
     double m_x0 = 0, m_y0 = 0, m_x1 = 0, m_y1 = 0;  ///< surface bounds, world

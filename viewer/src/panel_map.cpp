@@ -35,6 +35,16 @@ void draw_legend(App& app, ImDrawList* dl, const view::Rect& area) {
     }
 }
 
+// Says so when the points are drawn as cells.
+void draw_aggregation_note(App& app, ImDrawList* dl, const view::Rect& area) {
+    if (!app.points_aggregated()) return;
+    const std::string note = tr("Points aggregated: each disc is the points of its cell, in the colour most have; zoom in for each");
+    const ImVec2 size = ImGui::CalcTextSize(note.c_str());
+    const float x = static_cast<float>(area.x + area.w) - size.x - 14, y = static_cast<float>(area.y) + 10;
+    dl->AddRectFilled({x - 6, y - 3}, {x + size.x + 6, y + size.y + 3}, IM_COL32(255, 255, 255, 225), 3);
+    dl->AddText({x, y}, IM_COL32(30, 30, 30, 255), note.c_str());
+}
+
 void draw_scale_bar(App& app, ImDrawList* dl, const view::Rect& area) {
     const view::ScaleBar bar = view::scale_bar(app.view.camera.metres_per_pixel, 160);
     const float x1 = static_cast<float>(area.x + area.w) - 16, y = static_cast<float>(area.y + area.h) - 20;
@@ -132,6 +142,7 @@ void draw_map_overlay(App& app, const view::Rect& area) {
                         fmt::format("B - A   ({})", fmt::join(app.run->overrides, ", ")).c_str());
     }
     draw_scale_bar(app, dl, area);
+    draw_aggregation_note(app, dl, area);
     dl->PopClipRect();
 }
 
