@@ -102,8 +102,8 @@ struct SmallRun {
         r = simulate(*sim, mc);
     }
     /// report.html written into `dir`, as text.
-    std::string report(const fs::path& dir) const {
-        write_report(s, r, dir);
+    std::string report(const fs::path& dir, const ReportOptions& o = {}) const {
+        write_report(s, r, dir, o);
         return slurp(dir / "report.html");
     }
 };
@@ -226,6 +226,25 @@ TEST(Report, CoverageMapAndItsShareComeFromTheSameReplication) {
             units_labelled += svg.find(">" + format_share(c.share_by_unit[u][c.headline]) + "</text>") != std::string::npos;
         EXPECT_EQ(units_labelled, run.s.region.units().size());
     }
+}
+
+// Above ReportOptions::max_points the maps aggregate: no dot per point, the
+// coverage map's workers as a raster, a caption that says so; the page
+// stays far smaller than with every point drawn.
+TEST(Report, ManyPointsAreAggregatedAndSaidSo) {
+    TempDir tmp;
+    const SmallRun run("quanzhou-baseline.yaml", 20);
+    const std::string every = run.report(tmp.path);
+    ReportOptions few;
+    few.max_points = 100;
+    const std::string html = run.report(tmp.path, few);
+    const std::string svg = between(html, "<svg xmlns=\"http://www.w3.org/2000/svg\"", "</svg>", html.find("<section class=\"coverage\">"));
+    ASSERT_FALSE(svg.empty());
+    EXPECT_NE(svg.find("class=\"demand-raster\""), std::string::npos);
+    EXPECT_EQ(svg.find("<g class=\"radius-0\""), std::string::npos) << "no dot per demand point";
+    EXPECT_NE(html.find("too many to draw one by one"), std::string::npos);
+    EXPECT_LT(html.size(), every.size());
+    EXPECT_NE(every.find("<g class=\"radius-0\""), std::string::npos) << "below the cap every point is drawn";
 }
 
 // District maps of a dated target are filled by the median against the

@@ -284,12 +284,8 @@ std::string legend(const std::string& title, const std::vector<std::pair<std::st
 /// One map: units filled (`fill`: a ramp position in [0, 1], NaN: no value),
 /// labelled with their name and `line2`; the sites on top, white where
 /// their probability is at least 0.5.
-/// Points a map draws one by one; above it the report stays small by
-/// aggregating (units' fills, a raster of the points) and says so.
-constexpr std::size_t max_drawn_points = 3000;
-
 std::string unit_map(const Scenario& s, const MapFrame& f, const std::vector<double>& fill, const std::vector<std::string>& line2,
-                     const std::vector<std::pair<LonLat, double>>& sites) {
+                     const std::vector<std::pair<LonLat, double>>& sites, std::size_t max_drawn_points) {
     std::string svg = f.open();
     const auto& units = s.region.units();
     for (std::size_t u = 0; u < units.size(); ++u) svg += f.path(u, std::isfinite(fill[u]) ? ramp(fill[u]) : "#dddddd");
@@ -347,7 +343,7 @@ constexpr const char* reach_tint = "#d6e0f0";
 /// an open site shaded (Euclidean distances to any site only), the demand
 /// points with workers at the date coloured by the radius that reaches
 /// them, the open sites, and each unit's share within the headline radius.
-std::string coverage_svg(const Scenario& s, const MapFrame& f, const CoverageSnapshot& c, bool tinted) {
+std::string coverage_svg(const Scenario& s, const MapFrame& f, const CoverageSnapshot& c, bool tinted, std::size_t max_drawn_points) {
     const auto& units = s.region.units();
     const std::size_t K = c.radii.size();
     std::string svg = f.open("coverage");
@@ -788,6 +784,7 @@ std::string outcomes_section(const Scenario& s, const Results& r) {
 }  // namespace
 
 void write_report(const Scenario& s, const Results& r, const fs::path& dir, const ReportOptions& o) {
+    const std::size_t max_drawn_points = o.max_points;
     const Layout& L = r.layout;
     const auto& units = s.region.units();
     const auto& targets = s.programme.targets;
@@ -900,7 +897,7 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
                 dots = "; " + format_count(static_cast<double>(sites.size())) + (stations ? " 个登记项目" : " 个候选基地") +
                        "过多，不逐个绘出，见 map.gpkg <span class=\"en\">" + (stations ? "register projects" : "candidate bases") +
                        ": too many to draw one by one here; map.gpkg has each</span>";
-            h += "<figure>" + unit_map(s, frame, fill, line2, sites) + "<figcaption><b>" + title + "</b> " + d.iso() + ": " + what + dots + "<br>" + key +
+            h += "<figure>" + unit_map(s, frame, fill, line2, sites, max_drawn_points) + "<figcaption><b>" + title + "</b> " + d.iso() + ": " + what + dots + "<br>" + key +
                  "</figcaption></figure>";
         }
     }
@@ -914,7 +911,7 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
         const std::string hr = radius_text(c.radii[head], c.radius_unit);
         h += "<section class=\"coverage\"><h3>覆盖 <span class=\"en\">Coverage at " + c.date.iso() + ": replication " + std::to_string(c.replication) +
              " (the median one), its open " + (stations ? "stations" : "bases") + " and its workers</span></h3>";
-        h += coverage_svg(s, MapFrame(s.region, 600), c, tinted);
+        h += coverage_svg(s, MapFrame(s.region, 600), c, tinted, max_drawn_points);
         std::vector<std::pair<std::string, std::string>> classes;
         for (std::size_t k = 0; k <= K; ++k)
             classes.emplace_back(ramp(1.0 - static_cast<double>(k) / static_cast<double>(K)),

@@ -53,6 +53,7 @@ void write_png(const std::string& file, int x, int y, int w, int h, int fb_heigh
 
 struct FrameTimes {
     std::vector<double> all, during_run;
+    double ready_s = -1;  ///< from the window's first frame to the input loaded and its run shown
     void print() const {
         auto stats = [](std::vector<double> v) {
             if (v.empty()) return std::string("none");
@@ -62,6 +63,7 @@ struct FrameTimes {
         };
         fmt::print("frame time: {}\n", stats(all));
         fmt::print("frame time while a run was in progress: {}\n", stats(during_run));
+        if (ready_s >= 0) fmt::print("ready after {:.2f} s (opened, run or read from the store, first frame drawn)\n", ready_s);
     }
 };
 
@@ -198,6 +200,7 @@ int main(int argc, char** argv) {
             if (batch) {
                 // Frames count once everything is loaded and run.
                 const bool ready = app.idle() && (app.run || app.failed());
+                if (ready && times.ready_s < 0) times.ready_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
                 if (ready && rerun && !rerun_started) {
                     app.start_run({});
                     rerun_started = true;

@@ -23,6 +23,10 @@ struct ReportOptions {
     std::string created;       ///< when the run was made (run.json "created"), shown with the inputs
     std::string forms_source;  ///< what the forms' statuses come from ("replication 17"), if forms were written
     std::string scenario_file; ///< the scenario as run (run.json "scenario_file"); empty: the scenario's own path
+    /// Points a map draws one by one; above it the page stays small at any
+    /// size by aggregating (projects left to the units' fills, the coverage
+    /// map's workers as a raster of their distance classes) and says so.
+    std::size_t max_points = 10000;
 };
 
 /// Writes `dir`/report.html for a run of `s` with results `r` (through a
