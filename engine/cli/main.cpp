@@ -272,12 +272,18 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
     Results r = simulate_and_explain(sim, mc, ec);
     if (rank != 0) return 0;  // rank 0 aggregates and writes
     const auto t1 = std::chrono::steady_clock::now();
+    auto since = [](auto t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); };
     const std::vector<KeptReplication> kept = keep_replications(sim, r, keep, mc.threads);
+    const double t_keep = since(t1);
     write_store(s, r, kept, out);
+    const double t_store = since(t1) - t_keep;
     write_run_directory(s, r, out);
+    const double t_map = since(t1) - t_keep - t_store;
     write_forms_and_report(s, r, kept, [&](std::uint64_t k) { return replay(sim, k); }, out, fc, read_run_record(out));
-    fmt::print(stderr, "tisheng: store, map, forms and report.html ({} KB) in {:.3f} s\n", fs::file_size(fs::path(out) / "report.html") / 1024,
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count());
+    fmt::print(stderr, "tisheng: store, map, forms and report.html ({} KB) in {:.3f} s ({} replications kept, run again: {:.1f} s; "
+               "results.bin and input/: {:.1f} s; map.gpkg, surfaces, run.json: {:.1f} s; forms and report: {:.1f} s)\n",
+               fs::file_size(fs::path(out) / "report.html") / 1024, since(t1), kept.size(), t_keep, t_store, t_map,
+               since(t1) - t_keep - t_store - t_map);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     fmt::print(stderr, "tisheng: {} units, {} projects, {} bases; {} replications ({:.2f} s)\n", s.region.units().size(),
                s.sites.projects.size(), s.sites.bases.size(), r.replications, secs);

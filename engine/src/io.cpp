@@ -380,6 +380,7 @@ struct VectorWriter::Impl {
     OGRSpatialReference srs;
     bool in_transaction = false;
     bool committed = false;
+    std::vector<std::string> indexed;  // GPKG layers whose spatial index is built at the end
 
     void end_layer() {
         if (in_transaction && ds->CommitTransaction() != OGRERR_NONE)
@@ -437,10 +438,16 @@ VectorWriter::~VectorWriter() {
 
 void VectorWriter::begin_layer(const std::string& name, GeomKind geom, const std::vector<FieldDef>& fields,
                                const std::vector<std::string>& options) {
-    m_impl->end_layer();
     CPLStringList opts;
     for (const auto& o : options) opts.AddString(o.c_str());
     OGRwkbGeometryType gt = geom == GeomKind::point ? wkbPoint : geom == GeomKind::multipolygon ? wkbMultiPolygon : wkbNone;
+    // A GeoPackage's R-tree is built in one go once the rows are in (GDAL
+    // 3.6 otherwise feeds it row by row through a thread: 6 s of 7 for
+    // 240,000 points).
+    if (m_impl->driver == "GPKG" && gt != wkbNone && opts.FetchNameValue("SPATIAL_INDEX") == nullptr) {
+        opts.SetNameValue("SPATIAL_INDEX", "NO");
+        m_impl->indexed.push_back(name);
+    }
     m_impl->layer = m_impl->ds->CreateLayer(name.c_str(), gt == wkbNone ? nullptr : &m_impl->srs, gt, opts.List());
     if (!m_impl->layer) throw Error(m_impl->target.string() + ": cannot create layer " + name + ": " + last_gdal_error());
     for (const auto& fd : fields) {
@@ -454,7 +461,8 @@ void VectorWriter::begin_layer(const std::string& name, GeomKind geom, const std
             throw Error(m_impl->target.string() + ": cannot create field " + fd.name + ": " + last_gdal_error());
     }
     m_impl->fields = fields;
-    if (m_impl->ds->TestCapability(ODsCTransactions) && m_impl->ds->StartTransaction() == OGRERR_NONE)
+    // One transaction for the whole file.
+    if (!m_impl->in_transaction && m_impl->ds->TestCapability(ODsCTransactions) && m_impl->ds->StartTransaction() == OGRERR_NONE)
         m_impl->in_transaction = true;
 }
 
@@ -493,6 +501,13 @@ void VectorWriter::add(const MultiPolygon<LonLat>& geom, const std::vector<Field
 void VectorWriter::commit() {
     m_impl->end_layer();
     m_impl->layer = nullptr;
+    for (const auto& name : m_impl->indexed) {
+        const std::string sql = "SELECT CreateSpatialIndex('" + name + "', 'geom')";
+        CPLErrorReset();
+        if (OGRLayer* res = m_impl->ds->ExecuteSQL(sql.c_str(), nullptr, nullptr)) m_impl->ds->ReleaseResultSet(res);
+        if (CPLGetLastErrorType() >= CE_Failure)
+            throw Error(m_impl->target.string() + ": cannot build the spatial index of " + name + ": " + last_gdal_error());
+    }
     GDALDataset* raw = m_impl->ds.release();
     CPLErrorReset();
     GDALClose(raw);  // void in GDAL 3.6: errors surface through CPLGetLastErrorType

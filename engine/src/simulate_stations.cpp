@@ -146,10 +146,6 @@ public:
             m_q, m_cps,
             [&](const Event& e) {
                 m_today = e.day;
-                // The next events' projects, fetched while this one is handled.
-                m_q.upcoming(4, [&](std::uint32_t id) {
-                    if (id < m_p.size()) __builtin_prefetch(&m_p[id]);
-                });
                 handle(e);
             },
             [&](const Checkpoint& cp) { checkpoint(cp); });

@@ -56,14 +56,6 @@ public:
         settle();
         return m_days[m_cur][m_at++];
     }
-    /// Calls f(id) for up to `n` events after the next one on its day (to
-    /// prefetch what they will touch).
-    template <class F>
-    void upcoming(std::size_t n, F&& f) const {
-        if (m_cur >= m_days.size()) return;
-        const auto& d = m_days[m_cur];
-        for (std::size_t k = m_at; k < d.size() && k < m_at + n; ++k) f(d[k].id);
-    }
 
 private:
     void settle() {
