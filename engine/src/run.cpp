@@ -382,7 +382,16 @@ nlohmann::ordered_json representative_json(const Scenario& s, const Results& r) 
     return j;
 }
 
-void write_run_directory(const Scenario& s, const Results& r, const fs::path& dir) {
+std::string utc_now() {
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return buf;
+}
+
+void write_run_directory(const Scenario& s, const Results& r, const fs::path& dir, const std::string& created) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw Error(dir.string() + ": cannot create the run directory: " + ec.message());
@@ -415,14 +424,7 @@ void write_run_directory(const Scenario& s, const Results& r, const fs::path& di
     j["seed"] = s.run.seed;
     j["replications"] = r.replications;
     j["engine_version"] = engine_version();
-    {
-        const std::time_t now = std::time(nullptr);
-        std::tm utc{};
-        gmtime_r(&now, &utc);
-        char buf[32];
-        std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
-        j["created"] = buf;
-    }
+    j["created"] = created.empty() ? utc_now() : created;
     j["horizon"] = {{"start", s.run.start.iso()}, {"end", s.run.end.iso()}, {"report_date", s.run.report_date.iso()}};
     j["region"] = {{"name", s.region.name()}, {"code", s.region.code()}, {"metric_crs", "EPSG:" + std::to_string(s.region.crs().epsg())}};
     auto& inputs = j["inputs"];

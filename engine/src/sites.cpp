@@ -269,15 +269,18 @@ template <class T, class Make>
 std::vector<T> load_rows(const LayerSpec& spec, const std::vector<std::string>& logical, Diagnostics& diag,
                          Make&& make) {
     std::vector<T> out;
-    std::unordered_map<std::string, std::string> seen;  // id -> where first seen
+    std::unordered_map<std::string, std::pair<std::int64_t, int>> seen;  // id -> the row first seen (index, line)
     read_layer(spec.source, source_columns(spec, logical), [&](const FeatureRow& row) {
         RowReader r(spec, logical, row, diag);
         if (r.id().empty()) {
             r.fail(logical[0], "id is missing; every feature needs a unique id");
             return;
         }
-        if (auto [it, fresh] = seen.emplace(r.id(), row.where()); !fresh) {
-            r.fail(logical[0], "duplicate id '" + r.id() + "' (first used at " + it->second + ")");
+        if (auto [it, fresh] = seen.emplace(r.id(), std::pair{row.index, row.line}); !fresh) {
+            FeatureRow first;
+            first.index = it->second.first;
+            first.line = it->second.second;
+            r.fail(logical[0], "duplicate id '" + r.id() + "' (first used at " + first.where() + ")");
             return;
         }
         T item;
