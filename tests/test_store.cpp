@@ -164,16 +164,9 @@ TEST(Store, TwoMpiRanks_giveTheSingleProcessRunBitForBit) {
         const fs::path one = tmp / (std::string(name) + "-one"), two = tmp / (std::string(name) + "-two");
         auto single = run_cli("run '" + scenario + "' --replications 30 --threads 2 --explain-sample 10 --explain-sets 4 --out '" + one.string() + "'");
         ASSERT_EQ(single.exit_code, 0) << single.output;
-        const std::string cmd = std::string("'") + TISHENG_MPIEXEC + "' --oversubscribe --allow-run-as-root -np 2 '" + TISHENG_CLI +
-                                "' run '" + scenario + "' --replications 30 --threads 1 --explain-sample 10 --explain-sets 4 --out '" +
-                                two.string() + "' 2>&1";
-        FILE* pipe = popen(cmd.c_str(), "r");
-        ASSERT_NE(pipe, nullptr);
-        std::string output;
-        char buf[4096];
-        while (std::size_t n = fread(buf, 1, sizeof buf, pipe)) output.append(buf, n);
-        const int status = pclose(pipe);
-        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+        const auto two_ranks = run_cli_mpi(2, "run '" + scenario + "' --replications 30 --threads 1 --explain-sample 10 --explain-sets 4 --out '" +
+                                                  two.string() + "'");
+        ASSERT_EQ(two_ranks.exit_code, 0) << two_ranks.output;
         EXPECT_EQ(slurp(one / "results.bin"), slurp(two / "results.bin")) << name;
         EXPECT_EQ(slurp(one / "timeseries.csv"), slurp(two / "timeseries.csv")) << name;
         EXPECT_EQ(without_created(slurp(one / "run.json")), without_created(slurp(two / "run.json"))) << name;

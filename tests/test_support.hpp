@@ -68,10 +68,9 @@ struct CommandResult {
     std::string output;  ///< stdout and stderr together
 };
 
-/// Runs the tisheng command with `args` (a shell-quoted string), from the
-/// working directory `cwd` (empty: the tests' own).
-inline CommandResult run_cli_at(const std::filesystem::path& cwd, const std::string& args) {
-    std::string cmd = std::string("'") + TISHENG_CLI + "' " + args + " 2>&1";
+/// Runs a shell command line (stdout and stderr together), from `cwd` if given.
+inline CommandResult run_command(std::string cmd, const std::filesystem::path& cwd = {}) {
+    cmd += " 2>&1";
     if (!cwd.empty()) cmd = "cd '" + cwd.string() + "' && " + cmd;
     CommandResult r;
     FILE* pipe = popen(cmd.c_str(), "r");
@@ -83,7 +82,22 @@ inline CommandResult run_cli_at(const std::filesystem::path& cwd, const std::str
     return r;
 }
 
+/// Runs the tisheng command with `args` (a shell-quoted string), from the
+/// working directory `cwd` (empty: the tests' own).
+inline CommandResult run_cli_at(const std::filesystem::path& cwd, const std::string& args) {
+    return run_command(std::string("'") + TISHENG_CLI + "' " + args, cwd);
+}
+
 /// Runs the tisheng command with `args` (a shell-quoted string).
 inline CommandResult run_cli(const std::string& args) { return run_cli_at({}, args); }
+
+#ifdef TISHENG_MPIEXEC
+/// Runs the tisheng command on `ranks` MPI processes.
+inline CommandResult run_cli_mpi(int ranks, const std::string& args) {
+    return run_command(std::string("'") + TISHENG_MPIEXEC + "' --oversubscribe --allow-run-as-root -np " + std::to_string(ranks) + " '" +
+                         TISHENG_CLI + "' " + args,
+                     {});
+}
+#endif
 
 }  // namespace tisheng::test

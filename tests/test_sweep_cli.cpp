@@ -116,15 +116,9 @@ TEST(SweepCli, TwoMpiRanks_giveTheSingleProcessTablesBitForBit) {
     const std::string sweep = (tmp / "sweep.yaml").string();
     auto single = run_cli("sweep '" + sweep + "' --out '" + (tmp / "single").string() + "' --threads 1");
     ASSERT_EQ(single.exit_code, 0) << single.output;
-    const std::string cmd = std::string("'") + TISHENG_MPIEXEC + "' --oversubscribe --allow-run-as-root -np 2 '" + TISHENG_CLI +
-                            "' sweep '" + sweep + "' --out '" + (tmp / "mpi").string() + "' --threads 1 2>&1";
-    FILE* pipe = popen(cmd.c_str(), "r");
-    ASSERT_NE(pipe, nullptr);
-    std::string output;
-    char buf[4096];
-    while (std::size_t n = fread(buf, 1, sizeof buf, pipe)) output.append(buf, n);
-    const int status = pclose(pipe);
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+    const auto mpi = run_cli_mpi(2, "sweep '" + sweep + "' --out '" + (tmp / "mpi").string() + "' --threads 1");
+    const std::string& output = mpi.output;
+    ASSERT_EQ(mpi.exit_code, 0) << output;
     EXPECT_NE(output.find("on 2 processes"), std::string::npos) << output;
     expect_same_tables(tmp / "single", tmp / "mpi");
 #endif

@@ -408,3 +408,38 @@ TEST_F(ViewerScreens, UsageErrorExitsWith2) {
 }
 
 }  // namespace
+
+// A run folder made by `tisheng run`, moved, opens in the viewer from its
+// store: no simulator, the run's own numbers, the kept replications; the
+// real program draws it (--timing says when it was ready).
+TEST_F(ViewerScreens, AMovedRunFolderOpensFromItsStore) {
+    TempDir tmp;
+    const fs::path made = tmp / "made", moved = tmp / "elsewhere" / "run";
+    const auto r = tisheng::test::run_cli("run " + quote(scenario().string()) + " --replications 40 --no-explain --out " + quote(made.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    fs::create_directories(moved.parent_path());
+    fs::rename(made, moved);
+
+    tisheng::viewer::Progress p;
+    const tisheng::viewer::Opened o = tisheng::viewer::open_input(moved, {}, p);
+    ASSERT_TRUE(o.stored.has_value());
+    EXPECT_EQ(o.stored->simulator, nullptr) << "nothing is simulated";
+    const tisheng::StoredRun store = tisheng::open_store(moved);
+    EXPECT_EQ(o.stored->results.replications, 40);
+    ASSERT_EQ(o.stored->results.series.size(), store.results.series.size());
+    for (std::size_t i = 0; i < store.results.series.size(); ++i) ASSERT_EQ(o.stored->results.series[i].p50, store.results.series[i].p50);
+    EXPECT_EQ(o.data.points.size(), o.stored->scenario->sites.projects.size() + o.stored->scenario->sites.stations.size());
+    // The median replication is kept: "median replication" shows it, not a neighbour.
+    EXPECT_EQ(o.stored->replication(o.stored->results.median_replication).replication, o.stored->results.median_replication);
+    EXPECT_FALSE(o.stored->kept_indices().empty());
+
+    REQUIRE_XVFB();
+    const fs::path png = tmp / "stored.png";
+    const Exit e = run_viewer_xvfb(quote(moved.string()) + " --screenshot " + quote(png.string()) + " --frames 3 --timing", tmp / "stored.err");
+    ASSERT_EQ(e.code, 0) << e.stderr_text;
+    const std::string out = slurp(tmp / "stored.err.out");
+    EXPECT_NE(out.find("ready after"), std::string::npos) << out;
+    const auto img = load_png(png);
+    ASSERT_TRUE(img.has_value());
+    EXPECT_GE(histogram(*img, {0, 0, double(img->w), double(img->h)}).size(), 20u) << "the screenshot is blank";
+}
