@@ -416,6 +416,7 @@ Tally run_share(const Simulator& sim, const Shape& z, const MonteCarloOptions& o
     std::atomic<bool> failed{false};
     std::exception_ptr error;
     std::mutex error_mutex;
+    std::once_flag allocated_once;
     auto worker = [&](std::size_t w) {
         std::vector<StatusChange> log;
         try {
@@ -424,10 +425,7 @@ Tally run_share(const Simulator& sim, const Shape& z, const MonteCarloOptions& o
                 const std::size_t k = static_cast<std::size_t>(rank) + j * static_cast<std::size_t>(ranks);
                 log.clear();
                 const Trajectory t = sim.run(k, options.status_at ? &log : nullptr);
-                if (k == 0 || (slots.allocated.empty() && w == 0)) {
-                    std::lock_guard lock(error_mutex);
-                    if (slots.allocated.empty()) slots.allocated = t.allocated;  // the same in every replication
-                }
+                std::call_once(allocated_once, [&] { slots.allocated = t.allocated; });  // the same in every replication
                 record(z, t, k, log, options.status_at, slots, counts[w]);
             }
         } catch (...) {
