@@ -149,6 +149,10 @@ TEST(Store, InputCopiesAreMasked) {
         ++checked;
     }
     EXPECT_GT(checked, 10u);
+    // Forms in full cannot come from masked copies: said, not done.
+    r = run_cli("report '" + run.string() + "' --unmasked");
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("masked"), std::string::npos) << r.output;
 }
 
 // mpirun -np 2 tisheng run: the replications split over two processes give

@@ -350,6 +350,9 @@ int cmd_report(const std::string& dir, const FormsChoice& fc) {
         write_sweep_report(dir);
     } else {
         // A run is read back from its store: no re-run.
+        if (fc.unmasked)
+            throw UsageError("--unmasked: a run folder keeps its inputs with personal data masked (input/), so its forms "
+                             "cannot show it in full; run the scenario again with --unmasked on the original data");
         const StoredRun run = open_store(dir);
         fmt::print(stderr, "tisheng: opened the run's store ({} replications, {} kept whole) in {:.2f} s; nothing re-run\n",
                    run.results.replications, run.kept.size(), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
