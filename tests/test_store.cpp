@@ -112,6 +112,11 @@ TEST(Store, AMovedRunFolderReopensWithoutRerunning) {
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("not kept"), std::string::npos) << r.output;
 
+    // Run again from the folder (its own copies): the same numbers.
+    r = run_cli_at(tmp / "cwd", "run '" + moved.string() + "' --no-explain --out '" + (tmp / "again").string() + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(slurp(tmp / "again" / "timeseries.csv"), slurp(moved / "timeseries.csv"));
+
     // Damaged: cut short.
     const std::string bin = slurp(moved / "results.bin");
     write(moved / "results.bin", bin.substr(0, bin.size() / 2));

@@ -249,7 +249,8 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
     if (seed) all.push_back("run.seed=" + std::to_string(*seed));
     if (threads < 0) throw UsageError("--threads must be 0 (all cores) or more, got " + std::to_string(threads));
     auto t0 = std::chrono::steady_clock::now();
-    Scenario s = load(file, all);
+    // A run folder: its scenario again, from its own copies, with these edits.
+    Scenario s = fs::is_directory(file) ? load_run_scenario(file, read_run_record(file), all) : load(file, all);
     if (out.empty()) out = (fs::path("runs") / s.name).string();
     // Under mpirun, rank 0 owns the folder; every rank stops if it refuses.
     const int rank = cli::mpi_rank();
@@ -388,7 +389,7 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
     std::optional<std::int64_t> replications, seed;
     int threads = 0;
     auto* run = app.add_subcommand("run", "Run a scenario and write its run directory");
-    run->add_option("SCENARIO", scenario, "scenario YAML file")->required();
+    run->add_option("SCENARIO", scenario, "scenario YAML file, or a run folder (its scenario again, from its own copies)")->required();
     run->add_option("--out", out, "run directory (default: runs/<scenario name>)");
     run->add_option("--set", sets, "override a value: path.to.key=value (repeatable)");
     run->add_option("--replications", replications, "Monte Carlo replications (overrides run.replications)");

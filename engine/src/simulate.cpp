@@ -252,11 +252,13 @@ double p_met_all_dates(const Results& r, std::size_t c) {
     const std::size_t C = r.layout.checks.size();
     if (reps == 0 || r.check_met.size() != reps * C) return 0;
     const Check& of = r.layout.checks.at(c);
+    std::vector<std::size_t> dates;  // the checks of the same target and unit: O(checks) once, not per replication
+    for (std::size_t i = 0; i < C; ++i)
+        if (r.layout.checks[i].target == of.target && r.layout.checks[i].unit == of.unit) dates.push_back(i);
     std::size_t met = 0;
     for (std::size_t k = 0; k < reps; ++k) {
         bool all = true;
-        for (std::size_t i = 0; i < C && all; ++i)
-            if (r.layout.checks[i].target == of.target && r.layout.checks[i].unit == of.unit) all = r.check_met[k * C + i] != 0;
+        for (std::size_t i : dates) all = all && r.check_met[k * C + i] != 0;
         met += all;
     }
     return double(met) / double(reps);

@@ -692,15 +692,16 @@ bool has_store(const fs::path& dir) {
     return fs::is_regular_file(dir / "results.bin", ec) && fs::is_regular_file(dir / "input" / "scenario.yaml", ec);
 }
 
-Scenario load_run_scenario(const fs::path& dir, const RunRecord& rec) {
+Scenario load_run_scenario(const fs::path& dir, const RunRecord& rec, const std::vector<std::string>& edits) {
     LoadOptions o;
     o.overrides = rec.overrides;
+    o.overrides.insert(o.overrides.end(), edits.begin(), edits.end());
     for (const auto& [role, copy] : rec.input_files) o.data_files[role] = dir / copy.path;
     Scenario s = load_scenario(dir / "input" / "scenario.yaml", o);
     // The copies must still hold what the run left in them (the engine
     // version matters only to a re-run, which the caller checks).
     std::vector<std::string> changed;
-    if ("fnv1a64:" + s.hash != rec.hash) changed.push_back("input/scenario.yaml or the --set edits (" + rec.hash + ", now fnv1a64:" + s.hash + ")");
+    if (edits.empty() && "fnv1a64:" + s.hash != rec.hash) changed.push_back("input/scenario.yaml or the --set edits (" + rec.hash + ", now fnv1a64:" + s.hash + ")");
     for (std::size_t i = 0; i < s.data_paths.size() && i < s.data_digests.size(); ++i) {
         const auto& [role, path] = s.data_paths[i];  // data_digests[i] is its digest, taken when it was read
         const auto it = rec.input_files.find(role);

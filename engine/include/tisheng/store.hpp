@@ -71,9 +71,10 @@ bool has_store(const std::filesystem::path& dir);
 StoredRun open_store(const std::filesystem::path& dir);
 
 /// The scenario of a run folder, as the run read it: input/scenario.yaml
-/// with the run's --set edits and input/'s data files; throws InputError
-/// naming what changed since the run. For re-running on demand.
-Scenario load_run_scenario(const std::filesystem::path& dir, const RunRecord& rec);
+/// with the run's --set edits (then `edits`) and input/'s data files;
+/// throws InputError naming a copy (or, without edits, the scenario) that
+/// changed since the run. For re-running on demand, or again with edits.
+Scenario load_run_scenario(const std::filesystem::path& dir, const RunRecord& rec, const std::vector<std::string>& edits = {});
 
 /// Bytes <-> Results and kept replications (what results.bin holds after
 /// its header); exposed for tests.
