@@ -16,6 +16,8 @@
 #
 # Environment (defaults in brackets): BUILD_DIR [build-bench]
 #   REPS [1000]  NATIONAL_REPS [1000]  RANK_REPS [40]  SKIP_NATIONAL [0]
+#   REUSE [0]: 1 keeps the runs already in $BUILD_DIR/bench-store (their
+#   logs give the figures) and measures only what is missing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,14 +37,20 @@ mkdir -p "$out" "$data"
 [ -f "$data/national-x1/scenario.yaml" ] || "$tisheng" synth national --out "$data/national-x1" >&2
 
 # timed LABEL COMMAND...: runs it under GNU time; sets WALL (s) and RSS (MB).
+# With REUSE=1 a step whose log and time are there is not run again.
 timed() {
   local label=$1; shift
+  if [ "${REUSE:-0}" = 1 ] && [ -s "$out/$label.time" ] && [[ "$label" != open-* && "$label" != view-* ]]; then
+    read -r WALL RSS_KB < "$out/$label.time"
+    RSS=$((RSS_KB / 1024))
+    return
+  fi
   /usr/bin/time -f "%e %M" -o "$out/$label.time" "$@" > "$out/$label.log" 2>&1 || { echo "bench/store.sh: $label failed, see $out/$label.log" >&2; exit 1; }
   read -r WALL RSS_KB < "$out/$label.time"
   RSS=$((RSS_KB / 1024))
 }
 # The seconds a line of the log gives: grab LABEL 'regex with one ([0-9.]+) group'
-grab() { sed -nE "s/.*$2.*/\1/p" "$out/$1.log" | tail -1; }
+grab() { sed -nE "s#.*$2.*#\1#p" "$out/$1.log" | tail -1; }
 
 echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), commit $(git rev-parse --short HEAD)." 
 echo
@@ -54,7 +62,7 @@ echo "| Jiangmen baseline, $reps replications (\`tisheng run\`, explained) | —
 
 timed x100 "$tisheng" run scenarios/jiangmen-baseline.yaml --set "data_dir=$data/jiangmen-x100" --replications "$reps" \
   --out "$out/x100" --force --no-explain
-echo "| ×100 ($(($(wc -l < "$data/jiangmen-x100/projects.csv") - 1)) projects), $reps replications | ≤ 180 s, ≤ 2048 MB | ${WALL} s (outputs $(grab x100 'report.html \([0-9]+ KB\) in ([0-9.]+) s')) s) | ${RSS} MB |"
+echo "| ×100 ($(($(wc -l < "$data/jiangmen-x100/projects.csv") - 1)) projects), $reps replications | ≤ 180 s, ≤ 2048 MB | ${WALL} s (outputs $(grab x100 'report.html \([0-9]+ KB\) in ([0-9.]+) s') s) | ${RSS} MB |"
 
 if [ "${SKIP_NATIONAL:-0}" = 0 ]; then
   timed national "$tisheng" run "$data/national-x1/scenario.yaml" --replications "$nreps" --out "$out/national" --force --no-explain
