@@ -250,6 +250,8 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
     if (threads < 0) throw UsageError("--threads must be 0 (all cores) or more, got " + std::to_string(threads));
     auto t0 = std::chrono::steady_clock::now();
     // A run folder: its scenario again, from its own copies, with these edits.
+    if (fs::is_directory(file) && !has_store(file))
+        throw UsageError(file + " is a folder but not a run folder with a results store (results.bin and input/); give a scenario file");
     Scenario s = fs::is_directory(file) ? load_run_scenario(file, read_run_record(file), all) : load(file, all);
     if (out.empty()) out = (fs::path("runs") / s.name).string();
     // Under mpirun, rank 0 owns the folder; every rank stops if it refuses.
