@@ -175,23 +175,18 @@ void write_forms_and_report(const Scenario& s, const Results& r, const std::vect
     if (fc.replication && (*fc.replication < 0 || *fc.replication >= r.replications))
         throw UsageError(fmt::format("--replication must be 0 to {}, got {}", r.replications - 1, *fc.replication));
     if (fc.replication && fc.most_likely) throw UsageError("--replication and --most-likely exclude each other");
-    auto kept_replay = [&](std::int64_t k) -> const Replay* {
-        for (const auto& x : kept)
-            if (x.replay.replication == k) return &x.replay;
-        return nullptr;
-    };
-    const Replay* rep = kept_replay(r.representative_replication);
+    const KeptReplication* rep = find_kept(kept, r.representative_replication);
     if (!rep) throw Error("the representative replication was not kept");
     FormsInput fi;
     if (fc.replication) {
-        if (const Replay* k = kept_replay(*fc.replication)) {
-            fi = forms_from_replay(s, *k);
+        if (const KeptReplication* k = find_kept(kept, *fc.replication)) {
+            fi = forms_from_replay(s, k->replay);
         } else {
             fmt::print(stderr, "tisheng: replication {} is not kept in the run folder; re-running it\n", *fc.replication);
             fi = forms_from_replay(s, rerun(static_cast<std::uint64_t>(*fc.replication)));
         }
     } else {
-        fi = fc.most_likely ? forms_most_likely(s, r, *rep) : forms_representative(s, r, *rep);
+        fi = fc.most_likely ? forms_most_likely(s, r, rep->replay) : forms_representative(s, r, rep->replay);
     }
     write_forms(s, fi, out, fc.unmasked);
     {

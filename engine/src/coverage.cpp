@@ -416,11 +416,6 @@ void RadiusPairs::pairs_of(std::uint32_t site, std::vector<Pair>& out) const {
     }
 }
 
-std::size_t RadiusPairs::bytes() const {
-    return (m_offset.size() + m_demand.size() + m_start.size() + m_order.size() + m_demand_industry.size() + m_site_industry.size()) * 4 +
-           m_first.size() + (m_points.size() + m_sites.size()) * sizeof(MetricPoint);
-}
-
 ReachTracker::ReachTracker(Reach pairs, std::vector<double> radii, std::vector<double> weight, std::vector<std::uint32_t> unit,
                            std::size_t units, std::vector<std::uint32_t> industry, std::size_t industries)
     : ReachTracker(std::make_shared<const RadiusPairs>(std::move(pairs), std::move(radii)), std::move(weight), std::move(unit), units,

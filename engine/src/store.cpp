@@ -67,7 +67,7 @@ private:
 
 class In {
 public:
-    In(const std::string& b, std::string shown) : m_b(b), m_shown(std::move(shown)) {}
+    In(std::string_view b, std::string shown) : m_b(b), m_shown(std::move(shown)) {}
     template <class T>
     T num() {
         static_assert(std::is_arithmetic_v<T>);
@@ -92,7 +92,7 @@ public:
     }
     std::string str() {
         const std::size_t n = count(1);
-        std::string s = m_b.substr(m_at, n);
+        std::string s(m_b.substr(m_at, n));
         m_at += n;
         return s;
     }
@@ -123,7 +123,7 @@ private:
     void need(std::size_t n) const {
         if (n > m_b.size() - m_at) fail("it ends early (truncated)");
     }
-    const std::string& m_b;
+    std::string_view m_b;
     std::string m_shown;
     std::size_t m_at = 0;
 };
@@ -401,7 +401,7 @@ std::string serialise_results(const Results& r, const std::vector<KeptReplicatio
     return o.take();
 }
 
-void deserialise_results(const std::string& bytes, const std::string& shown, Results& r, std::vector<KeptReplication>& kept) {
+void deserialise_results(std::string_view bytes, const std::string& shown, Results& r, std::vector<KeptReplication>& kept) {
     In in(bytes, shown);
     r = Results{};
     r.layout = get_layout(in);
@@ -526,10 +526,15 @@ std::vector<KeptReplication> keep_replications(const Simulator& sim, const Resul
     return kept;
 }
 
-const Replay* StoredRun::find(std::int64_t k) const {
+const KeptReplication* find_kept(const std::vector<KeptReplication>& kept, std::int64_t k) {
     for (const auto& r : kept)
-        if (r.replay.replication == k) return &r.replay;
+        if (r.replay.replication == k) return &r;
     return nullptr;
+}
+
+const Replay* StoredRun::find(std::int64_t k) const {
+    const KeptReplication* r = find_kept(kept, k);
+    return r ? &r->replay : nullptr;
 }
 
 const Replay& StoredRun::representative() const {
@@ -731,8 +736,7 @@ StoredRun open_store(const fs::path& dir) {
     const std::string bytes = read_file(file, shown);  // on a throw, the future's destructor waits for the scenario
     if (bytes.size() < sizeof magic - 1 || bytes.compare(0, sizeof magic - 1, magic) != 0)
         throw InputError({shown}, "not a tisheng results store (it does not start with 'tisheng results')");
-    const std::string header = bytes.substr(sizeof magic - 1, 4096);
-    In head(header, shown);
+    In head(std::string_view(bytes).substr(sizeof magic - 1, 4096), shown);
     const auto version = head.num<std::uint32_t>();
     if (version != format_version)
         throw InputError({shown}, "results store format " + std::to_string(version) + ", this tisheng reads format " +
@@ -743,7 +747,7 @@ StoredRun open_store(const fs::path& dir) {
     if (hash != run.record.hash)
         throw InputError({shown}, "the store is of scenario " + hash + ", run.json says " + run.record.hash + "; run the scenario again");
     if (at + size != bytes.size()) throw InputError({shown}, "the store is truncated or has extra bytes; run the scenario again");
-    const std::string payload = bytes.substr(at);
+    const std::string_view payload = std::string_view(bytes).substr(at);
     if ("fnv1a64:" + fnv1a_hex(payload) != digest) throw InputError({shown}, "the store's checksum does not match: it is damaged; run the scenario again");
     deserialise_results(payload, shown, run.results, run.kept);
     if (run.results.replications != run.record.replications)

@@ -62,9 +62,8 @@ void draw_layers_panel(App& app) {
         // A stored run shows the replications its folder keeps.
         const auto kept = app.run->kept_indices();
         const auto label = [&](std::int64_t k) {
-            for (const auto& x : app.run->kept)
-                if (x.replay.replication == k) return fmt::format("#{} ({})", k, x.why);
-            return fmt::format("#{}", k);
+            const KeptReplication* x = find_kept(app.run->kept, k);
+            return x ? fmt::format("#{} ({})", k, x->why) : fmt::format("#{}", k);
         };
         if (ImGui::BeginCombo(trid("Replication").c_str(), label(app.derived.replication).c_str())) {
             for (std::int64_t k : kept)

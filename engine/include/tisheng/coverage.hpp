@@ -120,9 +120,6 @@ public:
     void pairs_of(std::uint32_t site, std::vector<Pair>& out) const;
     [[nodiscard]] std::size_t sites() const { return m_listed ? m_offset.size() - 1 : m_sites.size(); }
     [[nodiscard]] const std::vector<double>& radii() const { return m_radii; }
-    /// Bytes held (the grid or the listed pairs): what the tracker's memory
-    /// grows with.
-    [[nodiscard]] std::size_t bytes() const;
 
 private:
     std::vector<double> m_radii;

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tisheng/run.hpp"
@@ -34,6 +35,9 @@ struct KeptReplication {
     std::string why;
     Replay replay;
 };
+
+/// The kept replication `k`, or null.
+const KeptReplication* find_kept(const std::vector<KeptReplication>& kept, std::int64_t k);
 
 /// The replications a run keeps: the ones whose headline (the first
 /// metric, city-wide, at the end) is nearest its p05, median and p95, the
@@ -79,6 +83,6 @@ Scenario load_run_scenario(const std::filesystem::path& dir, const RunRecord& re
 /// Bytes <-> Results and kept replications (what results.bin holds after
 /// its header); exposed for tests.
 std::string serialise_results(const Results& r, const std::vector<KeptReplication>& kept);
-void deserialise_results(const std::string& bytes, const std::string& shown, Results& r, std::vector<KeptReplication>& kept);
+void deserialise_results(std::string_view bytes, const std::string& shown, Results& r, std::vector<KeptReplication>& kept);
 
 }  // namespace tisheng
