@@ -1,6 +1,7 @@
 #include "tisheng/coverage.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cassert>
 #include <charconv>
@@ -367,15 +368,18 @@ RadiusPairs::RadiusPairs(std::vector<MetricPoint> demand, std::vector<MetricPoin
                                         static_cast<std::int64_t>((p.x - m_box.min_x) / m_cell));
     };
     m_start.assign(static_cast<std::size_t>(m_nx * m_ny + 1), 0);
-    m_order.resize(demand.size());
+    m_slot.resize(demand.size());
     m_points.resize(demand.size());
+    std::vector<std::uint32_t> by_demand = std::move(m_demand_industry);
+    m_demand_industry.resize(by_demand.size());
     for (const auto& p : demand) ++m_start[cell_of(p) + 1];
     for (std::size_t c = 1; c < m_start.size(); ++c) m_start[c] += m_start[c - 1];
     std::vector<std::uint32_t> fill(m_start.begin(), m_start.end() - 1);
     for (std::uint32_t i = 0; i < demand.size(); ++i) {
         const std::uint32_t at = fill[cell_of(demand[i])]++;
-        m_order[at] = i;
+        m_slot[i] = at;
         m_points[at] = demand[i];
+        if (!by_demand.empty()) m_demand_industry[at] = by_demand[i];
     }
 }
 
@@ -393,25 +397,35 @@ void RadiusPairs::pairs_of(std::uint32_t site, std::vector<Pair>& out) const {
     auto cy = [&](double y) { return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((y - m_box.min_y) / m_cell)), 0, m_ny - 1); };
     const std::int32_t industry = m_site_industry.empty() ? -1 : m_site_industry[site];
     const std::size_t K = m_d2_max.size();
-    for (std::int64_t y = cy(s.y - radius), y1 = cy(s.y + radius); y <= y1; ++y) {
+    // The points of each row of cells that the disc reaches are one run of
+    // m_points. All the runs are looked up first, so that their cache misses
+    // overlap (the grid of a country is mostly empty and far bigger than
+    // the cache), and then read.
+    constexpr std::size_t max_rows = 16;  // the cells are at least a quarter of the radius: at most 10 rows
+    std::array<std::pair<std::uint32_t, std::uint32_t>, max_rows> runs{};
+    std::size_t n_runs = 0;
+    for (std::int64_t y = cy(s.y - radius), y1 = cy(s.y + radius); y <= y1 && n_runs < max_rows; ++y) {
         // The disc's widest extent within this row of cells (a little more,
         // so that rounding never drops a cell).
         const double band_lo = m_box.min_y + static_cast<double>(y) * m_cell, band_hi = band_lo + m_cell;
         const double dy = std::max({band_lo - s.y, 0.0, s.y - band_hi});
         const double half = std::sqrt(std::max(0.0, radius * radius - dy * dy)) + 1e-6 * (radius + 1);
         const auto row = static_cast<std::size_t>(y * m_nx);
-        const std::uint32_t from = m_start[row + static_cast<std::size_t>(cx(s.x - half))];
-        const std::uint32_t to = m_start[row + static_cast<std::size_t>(cx(s.x + half)) + 1];
+        runs[n_runs++] = {m_start[row + static_cast<std::size_t>(cx(s.x - half))], m_start[row + static_cast<std::size_t>(cx(s.x + half)) + 1]};
+    }
+    assert(n_runs < max_rows);
+    for (std::size_t r = 0; r < n_runs; ++r) __builtin_prefetch(&m_points[runs[r].first]);
+    for (std::size_t r = 0; r < n_runs; ++r) {
+        const auto [from, to] = runs[r];
         for (std::uint32_t k = from; k < to; ++k) {
             const MetricPoint p = m_points[k];
             // The arithmetic of `reach`, so that the classes are the same.
             const double d2 = sq(p.x - s.x) + sq(p.y - s.y);
             if (d2 > cut) continue;
-            const std::uint32_t i = m_order[k];
-            if (industry >= 0 && static_cast<std::uint32_t>(industry) != m_demand_industry[i]) continue;
+            if (industry >= 0 && static_cast<std::uint32_t>(industry) != m_demand_industry[k]) continue;
             std::uint8_t c = 0;
             while (c + 1 < K && d2 > m_d2_max[c]) ++c;
-            out.push_back({i, c});
+            out.push_back({k, c});
         }
     }
 }
@@ -440,22 +454,31 @@ ReachTracker::ReachTracker(std::shared_ptr<const RadiusPairs> pairs, std::vector
         m_unit_total[m_unit[i]] += m_weight[i];
         if (!m_industry.empty()) m_industry_total[m_industry[i]] += m_weight[i];
     }
+    // From demand order to slot order.
+    auto by_slot = [&](auto& v) {
+        auto out = v;
+        for (std::uint32_t i = 0; i < v.size(); ++i) out[m_pairs->slot(i)] = v[i];
+        v = std::move(out);
+    };
+    by_slot(m_weight);
+    by_slot(m_unit);
+    by_slot(m_industry);
 }
 
-void ReachTracker::add(std::uint32_t i, std::size_t k, double sign) {
+void ReachTracker::add(std::uint32_t slot, std::size_t k, double sign) {
     const std::size_t K = m_radii;
-    const double w = sign * m_weight[i];
+    const double w = sign * m_weight[slot];
     m_all[k] += w;
-    m_by_unit[m_unit[i] * K + k] += w;
-    if (!m_industry.empty()) m_by_industry[m_industry[i] * K + k] += w;
+    m_by_unit[m_unit[slot] * K + k] += w;
+    if (!m_industry.empty()) m_by_industry[m_industry[slot] * K + k] += w;
 }
 
 // m_count[i * K + k] counts the open sites whose nearest radius class for
 // demand i is k, so a toggle touches one counter per pair. Demand i is
 // covered at radius k from its smallest non-empty class on; only when the
 // smallest class changes do the covered sums change.
-std::size_t ReachTracker::smallest_class(std::uint32_t i) const {
-    const std::uint32_t* c = &m_count[i * m_radii];
+std::size_t ReachTracker::smallest_class(std::uint32_t slot) const {
+    const std::uint32_t* c = &m_count[slot * m_radii];
     std::size_t k = 0;
     while (k < m_radii && c[k] == 0) ++k;
     return k;
@@ -475,7 +498,7 @@ void ReachTracker::close(std::uint32_t site) {
 
 void ReachTracker::toggle(std::uint32_t site, int sign) {
     m_pairs->pairs_of(site, m_scratch);
-    for (const auto [i, k0] : m_scratch) {
+    for (const auto [i, k0] : m_scratch) {  // i: a slot
         if (k0 >= m_radii) continue;
         std::uint32_t* c = &m_count[i * m_radii];
         // Only a class that turns empty or non-empty can move the smallest one.
@@ -491,15 +514,16 @@ void ReachTracker::toggle(std::uint32_t site, int sign) {
 }
 
 void ReachTracker::set_weight(std::uint32_t demand, double weight) {
-    const double delta = weight - m_weight[demand];
+    const std::uint32_t i = m_pairs->slot(demand);
+    const double delta = weight - m_weight[i];
     if (delta == 0) return;
-    const std::size_t from = smallest_class(demand);
-    for (std::size_t k = from; k < m_radii; ++k) add(demand, k, -1);
-    m_weight[demand] = weight;
-    for (std::size_t k = from; k < m_radii; ++k) add(demand, k, +1);
+    const std::size_t from = smallest_class(i);
+    for (std::size_t k = from; k < m_radii; ++k) add(i, k, -1);
+    m_weight[i] = weight;
+    for (std::size_t k = from; k < m_radii; ++k) add(i, k, +1);
     m_total += delta;
-    m_unit_total[m_unit[demand]] += delta;
-    if (!m_industry.empty()) m_industry_total[m_industry[demand]] += delta;
+    m_unit_total[m_unit[i]] += delta;
+    if (!m_industry.empty()) m_industry_total[m_industry[i]] += delta;
 }
 
 double ReachTracker::share_in_unit(std::size_t k, std::uint32_t unit) const {

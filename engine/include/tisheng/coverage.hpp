@@ -110,14 +110,23 @@ public:
     /// `demand_industry`, a site reaches only demand of its own industry.
     RadiusPairs(std::vector<MetricPoint> demand, std::vector<MetricPoint> sites, std::vector<double> radii,
                 std::vector<std::int32_t> site_industry = {}, std::vector<std::uint32_t> demand_industry = {});
-    /// One pair: a demand point and its radius class (the index of the
-    /// smallest radius >= its cost).
+    /// One pair: a demand point's slot and its radius class (the index of
+    /// the smallest radius >= its cost).
     struct Pair {
-        std::uint32_t demand;
+        std::uint32_t slot;
         std::uint8_t radius;
     };
     /// Site j's pairs within the largest radius into `out` (cleared first).
     void pairs_of(std::uint32_t site, std::vector<Pair>& out) const;
+    /// Demand point i's slot: its place in the order of the pairs' storage
+    /// (grid cells for Euclidean pairs, the demand's own order for listed
+    /// ones). A site's pairs then lie in a few runs of nearby slots, so a
+    /// tracker that keeps its per-point state by slot reads it from a few
+    /// runs of memory instead of all over it.
+    [[nodiscard]] std::uint32_t slot(std::uint32_t demand) const { return m_listed ? demand : m_slot[demand]; }
+    [[gnu::always_inline]] void prefetch_slot(std::uint32_t demand) const {
+        if (!m_listed) __builtin_prefetch(&m_slot[demand]);
+    }
     [[nodiscard]] std::size_t sites() const { return m_listed ? m_offset.size() - 1 : m_sites.size(); }
     [[nodiscard]] const std::vector<double>& radii() const { return m_radii; }
 
@@ -128,15 +137,15 @@ private:
     bool m_listed = false;
     std::vector<std::uint32_t> m_offset, m_demand;
     std::vector<std::uint8_t> m_first;
-    // Euclidean: demand indices by grid cell (CSR), ascending within a cell.
-    std::vector<MetricPoint> m_points, m_sites;  // m_points in cell order: m_points[k] is demand m_order[k]
+    // Euclidean: the demand points by grid cell (CSR), each cell's in demand order.
+    std::vector<MetricPoint> m_points, m_sites;  // m_points[m_slot[i]] is demand point i
     std::vector<double> m_d2_max;                // per radius: the largest squared distance of its class
     std::vector<std::int32_t> m_site_industry;
-    std::vector<std::uint32_t> m_demand_industry;
+    std::vector<std::uint32_t> m_demand_industry;  // by slot
     Box m_box{};
     double m_cell = 1;
     std::int64_t m_nx = 0, m_ny = 0;
-    std::vector<std::uint32_t> m_start, m_order;
+    std::vector<std::uint32_t> m_start, m_slot;
 };
 
 /// Shares of demand within reach, updated incrementally. Demand point i has
@@ -156,7 +165,20 @@ public:
     [[nodiscard]] bool is_open(std::uint32_t site) const { return m_open[site] != 0; }
     /// Changes a demand point's weight (workers arrive or leave).
     void set_weight(std::uint32_t demand, double weight);
-    [[nodiscard]] double weight(std::uint32_t demand) const { return m_weight[demand]; }
+    [[nodiscard]] double weight(std::uint32_t demand) const { return m_weight[m_pairs->slot(demand)]; }
+    /// Hints that `set_weight(demand, ...)` comes soon (cache prefetches), in
+    /// two steps some work apart: first 1 (the point's slot), then 2 (its
+    /// state, found through the slot). Always inlined: GCC takes a function
+    /// that only prefetches for one without effects, and drops the call.
+    [[gnu::always_inline]] void prefetch(std::uint32_t demand, int step) const {
+        if (step == 1) {
+            m_pairs->prefetch_slot(demand);
+            return;
+        }
+        const std::uint32_t i = m_pairs->slot(demand);
+        __builtin_prefetch(&m_weight[i]);
+        __builtin_prefetch(&m_count[i * m_radii]);
+    }
 
     [[nodiscard]] std::size_t radii() const { return m_radii; }
     [[nodiscard]] double radius(std::size_t k) const { return m_pairs->radii()[k]; }
@@ -173,14 +195,15 @@ public:
     [[nodiscard]] double share_in_industry(std::size_t k, std::uint32_t ind) const;
 
 private:
-    void add(std::uint32_t i, std::size_t k, double sign);
-    [[nodiscard]] std::size_t smallest_class(std::uint32_t i) const;
+    void add(std::uint32_t slot, std::size_t k, double sign);
+    [[nodiscard]] std::size_t smallest_class(std::uint32_t slot) const;
     void toggle(std::uint32_t site, int sign);  // counts a site in (+1) or out (-1)
     std::shared_ptr<const RadiusPairs> m_pairs;
     std::size_t m_radii = 0;
+    // Per demand point, by its slot (RadiusPairs::slot).
     std::vector<double> m_weight;
     std::vector<std::uint32_t> m_unit, m_industry;
-    std::vector<std::uint32_t> m_count;  // [demand * radii + k]: open sites whose radius class for the demand is k
+    std::vector<std::uint32_t> m_count;  // [slot * radii + k]: open sites whose radius class for the point is k
     std::vector<std::uint8_t> m_open;
     std::vector<RadiusPairs::Pair> m_scratch;  // the toggled site's pairs
     std::vector<double> m_all, m_by_unit, m_by_industry, m_unit_total, m_industry_total;

@@ -56,6 +56,12 @@ public:
         settle();
         return m_days[m_cur][m_at++];
     }
+    /// The event `n` places after the next one, if it is on the same day
+    /// (for prefetching what it will touch), or null.
+    [[nodiscard]] const Event* ahead(std::size_t n) const {
+        if (m_cur >= m_days.size() || m_at + n >= m_days[m_cur].size()) return nullptr;
+        return &m_days[m_cur][m_at + n];
+    }
 
 private:
     void settle() {
