@@ -363,30 +363,46 @@ RadiusPairs::RadiusPairs(std::vector<MetricPoint> demand, std::vector<MetricPoin
     m_cell = std::max({m_radii.back() / 4, extent / 2048.0, 1e-6});
     m_nx = static_cast<std::int64_t>((m_box.max_x - m_box.min_x) / m_cell) + 1;
     m_ny = static_cast<std::int64_t>((m_box.max_y - m_box.min_y) / m_cell) + 1;
+    // Only the cells that hold points are kept (a country's grid is mostly
+    // empty), each row's in ascending x: a row's run is found by a binary
+    // search in memory that stays in the cache.
     auto cell_of = [&](MetricPoint p) {
-        return static_cast<std::size_t>(static_cast<std::int64_t>((p.y - m_box.min_y) / m_cell) * m_nx +
-                                        static_cast<std::int64_t>((p.x - m_box.min_x) / m_cell));
+        return static_cast<std::int64_t>((p.y - m_box.min_y) / m_cell) * m_nx + static_cast<std::int64_t>((p.x - m_box.min_x) / m_cell);
     };
-    m_start.assign(static_cast<std::size_t>(m_nx * m_ny + 1), 0);
+    std::vector<std::int64_t> cell(demand.size());
+    std::vector<std::uint32_t> order(demand.size());
+    for (std::uint32_t i = 0; i < demand.size(); ++i) {
+        cell[i] = cell_of(demand[i]);
+        order[i] = i;
+    }
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return cell[a] < cell[b]; });
     m_slot.resize(demand.size());
     m_points.resize(demand.size());
     std::vector<std::uint32_t> by_demand = std::move(m_demand_industry);
     m_demand_industry.resize(by_demand.size());
-    for (const auto& p : demand) ++m_start[cell_of(p) + 1];
-    for (std::size_t c = 1; c < m_start.size(); ++c) m_start[c] += m_start[c - 1];
-    std::vector<std::uint32_t> fill(m_start.begin(), m_start.end() - 1);
-    for (std::uint32_t i = 0; i < demand.size(); ++i) {
-        const std::uint32_t at = fill[cell_of(demand[i])]++;
+    m_row_first.assign(static_cast<std::size_t>(m_ny + 1), 0);
+    for (std::uint32_t at = 0; at < order.size(); ++at) {
+        const std::uint32_t i = order[at];
+        if (at == 0 || cell[i] != cell[order[at - 1]]) {
+            m_cell_x.push_back(static_cast<std::int32_t>(cell[i] % m_nx));
+            m_cell_start.push_back(at);
+            ++m_row_first[static_cast<std::size_t>(cell[i] / m_nx) + 1];
+        }
         m_slot[i] = at;
         m_points[at] = demand[i];
         if (!by_demand.empty()) m_demand_industry[at] = by_demand[i];
     }
+    m_cell_start.push_back(static_cast<std::uint32_t>(order.size()));
+    for (std::size_t y = 1; y < m_row_first.size(); ++y) m_row_first[y] += m_row_first[y - 1];
 }
 
-void RadiusPairs::pairs_of(std::uint32_t site, std::vector<Pair>& out) const {
-    out.clear();
+// Calls ahead(slot) with the first slot of each run of slots that site j's
+// pairs come from (a hint to prefetch), then pair(slot, class) for each pair.
+template <class Ahead, class OnPair>
+void RadiusPairs::visit(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const {
     if (m_listed) {
-        for (std::uint32_t p = m_offset[site]; p < m_offset[site + 1]; ++p) out.push_back({m_demand[p], m_first[p]});
+        if (m_offset[site] < m_offset[site + 1]) ahead(m_demand[m_offset[site]]);
+        for (std::uint32_t p = m_offset[site]; p < m_offset[site + 1]; ++p) pair(m_demand[p], m_first[p]);
         return;
     }
     if (m_points.empty()) return;
@@ -398,10 +414,10 @@ void RadiusPairs::pairs_of(std::uint32_t site, std::vector<Pair>& out) const {
     const std::int32_t industry = m_site_industry.empty() ? -1 : m_site_industry[site];
     const std::size_t K = m_d2_max.size();
     // The points of each row of cells that the disc reaches are one run of
-    // m_points. All the runs are looked up first, so that their cache misses
-    // overlap (the grid of a country is mostly empty and far bigger than
-    // the cache), and then read.
-    constexpr std::size_t max_rows = 16;  // the cells are at least a quarter of the radius: at most 10 rows
+    // slots. All the runs are found first, so that the cache misses of their
+    // first points (and the caller's state for them) overlap, then read.
+    // The cells are at least a quarter of the radius wide: at most 10 rows.
+    constexpr std::size_t max_rows = 16;
     std::array<std::pair<std::uint32_t, std::uint32_t>, max_rows> runs{};
     std::size_t n_runs = 0;
     for (std::int64_t y = cy(s.y - radius), y1 = cy(s.y + radius); y <= y1 && n_runs < max_rows; ++y) {
@@ -410,11 +426,18 @@ void RadiusPairs::pairs_of(std::uint32_t site, std::vector<Pair>& out) const {
         const double band_lo = m_box.min_y + static_cast<double>(y) * m_cell, band_hi = band_lo + m_cell;
         const double dy = std::max({band_lo - s.y, 0.0, s.y - band_hi});
         const double half = std::sqrt(std::max(0.0, radius * radius - dy * dy)) + 1e-6 * (radius + 1);
-        const auto row = static_cast<std::size_t>(y * m_nx);
-        runs[n_runs++] = {m_start[row + static_cast<std::size_t>(cx(s.x - half))], m_start[row + static_cast<std::size_t>(cx(s.x + half)) + 1]};
+        const auto first = m_cell_x.begin() + m_row_first[static_cast<std::size_t>(y)];
+        const auto last = m_cell_x.begin() + m_row_first[static_cast<std::size_t>(y) + 1];
+        const auto from = std::lower_bound(first, last, cx(s.x - half)), to = std::upper_bound(from, last, cx(s.x + half));
+        if (from == to) continue;
+        runs[n_runs++] = {m_cell_start[static_cast<std::size_t>(from - m_cell_x.begin())],
+                          m_cell_start[static_cast<std::size_t>(to - m_cell_x.begin())]};
     }
     assert(n_runs < max_rows);
-    for (std::size_t r = 0; r < n_runs; ++r) __builtin_prefetch(&m_points[runs[r].first]);
+    for (std::size_t r = 0; r < n_runs; ++r) {
+        __builtin_prefetch(&m_points[runs[r].first]);
+        ahead(runs[r].first);
+    }
     for (std::size_t r = 0; r < n_runs; ++r) {
         const auto [from, to] = runs[r];
         for (std::uint32_t k = from; k < to; ++k) {
@@ -425,9 +448,14 @@ void RadiusPairs::pairs_of(std::uint32_t site, std::vector<Pair>& out) const {
             if (industry >= 0 && static_cast<std::uint32_t>(industry) != m_demand_industry[k]) continue;
             std::uint8_t c = 0;
             while (c + 1 < K && d2 > m_d2_max[c]) ++c;
-            out.push_back({k, c});
+            pair(k, c);
         }
     }
+}
+
+void RadiusPairs::pairs_of(std::uint32_t site, std::vector<Pair>& out) const {
+    out.clear();
+    visit(site, [](std::uint32_t) {}, [&](std::uint32_t slot, std::uint8_t c) { out.push_back({slot, c}); });
 }
 
 ReachTracker::ReachTracker(Reach pairs, std::vector<double> radii, std::vector<double> weight, std::vector<std::uint32_t> unit,
@@ -497,20 +525,24 @@ void ReachTracker::close(std::uint32_t site) {
 }
 
 void ReachTracker::toggle(std::uint32_t site, int sign) {
-    m_pairs->pairs_of(site, m_scratch);
-    for (const auto [i, k0] : m_scratch) {  // i: a slot
-        if (k0 >= m_radii) continue;
+    auto ahead = [&](std::uint32_t i) {
+        __builtin_prefetch(&m_count[i * m_radii]);
+        __builtin_prefetch(&m_weight[i]);
+        __builtin_prefetch(&m_unit[i]);
+    };
+    m_pairs->visit(site, ahead, [&](std::uint32_t i, std::uint8_t k0) {  // i: a slot
+        if (k0 >= m_radii) return;
         std::uint32_t* c = &m_count[i * m_radii];
         // Only a class that turns empty or non-empty can move the smallest one.
         const bool was_empty = c[k0] == 0;
         c[k0] += static_cast<std::uint32_t>(sign);
-        if (was_empty == (c[k0] == 0)) continue;
+        if (was_empty == (c[k0] == 0)) return;
         bool nearer = false;  // a smaller class covers radii k0.. already
         for (std::size_t k = 0; k < k0 && !nearer; ++k) nearer = c[k] > 0;
-        if (nearer) continue;
+        if (nearer) return;
         // Radii from k0 up to the next non-empty class gain or lose the point.
         for (std::size_t k = k0; k < m_radii && (k == k0 || c[k] == 0); ++k) add(i, k, sign);
-    }
+    });
 }
 
 void ReachTracker::set_weight(std::uint32_t demand, double weight) {

@@ -218,10 +218,7 @@ private:
     // Always inlined: GCC takes a function that only prefetches for one
     // without effects, and drops the call.
     [[gnu::always_inline]] void prefetch() const {
-        if (const Event* e = m_q.ahead(16)) {
-            __builtin_prefetch(&m_p[e->id]);
-            __builtin_prefetch(&m_p[e->id].undecided);  // a record may straddle two cache lines
-        }
+        if (const Event* e = m_q.ahead(16)) __builtin_prefetch(&m_p[e->id]);
         if (const Event* e = m_q.ahead(10); e && (e->type == START || e->type == END)) m_cov.prefetch(m_p[e->id].slot, 1);
         if (const Event* e = m_q.ahead(4); e && (e->type == START || e->type == END)) m_cov.prefetch(m_p[e->id].slot, 2);
     }

@@ -94,8 +94,9 @@ struct CostMatrix {
 /// each tagged with the smallest radius that holds it. Prepared once, shared
 /// by trackers. Two layouts:
 /// - Euclidean: the pairs are never stored. The demand points sit in a grid
-///   of cells as wide as the largest radius and a site's pairs are found when
-///   it is asked for (the 3 x 3 cells around it), so memory is linear in the
+///   of cells a quarter of the largest radius wide (only the occupied cells
+///   are kept), and a site's pairs are found when it is asked for, from the
+///   runs of cells its disc reaches in each row. Memory is linear in the
 ///   points, not in the pairs (a city x100 has ~10^9 pairs within 5 km).
 /// - Listed (a cost matrix, or a prepared Reach): kept as given.
 /// Either way the classes are those of the float costs of `reach`, bit for
@@ -131,13 +132,16 @@ public:
     [[nodiscard]] const std::vector<double>& radii() const { return m_radii; }
 
 private:
+    friend class ReachTracker;
+    template <class Ahead, class OnPair>
+    void visit(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const;  // coverage.cpp
     std::vector<double> m_radii;
     [[nodiscard]] std::uint8_t radius_class(float cost) const;
     // Listed.
     bool m_listed = false;
     std::vector<std::uint32_t> m_offset, m_demand;
     std::vector<std::uint8_t> m_first;
-    // Euclidean: the demand points by grid cell (CSR), each cell's in demand order.
+    // Euclidean: the demand points by grid cell, row by row, each cell's in demand order.
     std::vector<MetricPoint> m_points, m_sites;  // m_points[m_slot[i]] is demand point i
     std::vector<double> m_d2_max;                // per radius: the largest squared distance of its class
     std::vector<std::int32_t> m_site_industry;
@@ -145,7 +149,10 @@ private:
     Box m_box{};
     double m_cell = 1;
     std::int64_t m_nx = 0, m_ny = 0;
-    std::vector<std::uint32_t> m_start, m_slot;
+    std::vector<std::uint32_t> m_row_first;   // per row of cells: its first occupied cell (CSR)
+    std::vector<std::int32_t> m_cell_x;       // per occupied cell: its column
+    std::vector<std::uint32_t> m_cell_start;  // per occupied cell: its first point (and a last entry: the count)
+    std::vector<std::uint32_t> m_slot;        // per demand point: its place in m_points
 };
 
 /// Shares of demand within reach, updated incrementally. Demand point i has
@@ -205,7 +212,6 @@ private:
     std::vector<std::uint32_t> m_unit, m_industry;
     std::vector<std::uint32_t> m_count;  // [slot * radii + k]: open sites whose radius class for the point is k
     std::vector<std::uint8_t> m_open;
-    std::vector<RadiusPairs::Pair> m_scratch;  // the toggled site's pairs
     std::vector<double> m_all, m_by_unit, m_by_industry, m_unit_total, m_industry_total;
     double m_total = 0;
 };
