@@ -219,8 +219,8 @@ private:
     // without effects, and drops the call.
     [[gnu::always_inline]] void prefetch() const {
         if (const Event* e = m_q.ahead(16)) __builtin_prefetch(&m_p[e->id]);
-        if (const Event* e = m_q.ahead(10); e && (e->type == START || e->type == END)) m_cov.prefetch(m_p[e->id].slot, 1);
-        if (const Event* e = m_q.ahead(4); e && (e->type == START || e->type == END)) m_cov.prefetch(m_p[e->id].slot, 2);
+        if (const Event* e = m_q.ahead(10); e && (e->type == START || e->type == END)) prefetch_workers(m_p[e->id].slot, 1);
+        if (const Event* e = m_q.ahead(4); e && (e->type == START || e->type == END)) prefetch_workers(m_p[e->id].slot, 2);
     }
 
     void set_status(std::uint32_t i, StationStatus to) {
@@ -255,6 +255,10 @@ private:
     void add_workers(const Proj& p, double sign) {
         m_cov.set_weight(p.slot, m_cov.weight(p.slot) + sign * m_cov_prep.workers[p.slot]);
     }
+    [[gnu::always_inline]] void prefetch_workers(std::uint32_t slot, int step) const {
+        if (step == 1) __builtin_prefetch(&m_cov_prep.workers[slot]);
+        m_cov.prefetch(slot, step);
+    }
 
     void decide(std::uint32_t i, bool undecided) {
         Proj& p = m_p[i];
@@ -282,7 +286,11 @@ private:
         if (m_b.enterprise_has_station == 1.0) return;
         auto& list = m_ent_waiting[e].in_order;
         std::size_t keep = 0;
-        for (std::uint32_t i : list) {
+        constexpr std::size_t ahead = 8;  // records asked for ahead: a big firm's list is thousands long
+        for (std::size_t n = 0; n < std::min(ahead, list.size()); ++n) __builtin_prefetch(&m_p[list[n]]);
+        for (std::size_t n = 0; n < list.size(); ++n) {
+            if (n + ahead < list.size()) __builtin_prefetch(&m_p[list[n + ahead]]);
+            const std::uint32_t i = list[n];
             if (!awaiting_station(m_p[i])) continue;
             list[keep++] = i;
             schedule_adoption(i);
