@@ -545,10 +545,10 @@ void write_stations(const Scenario& s, const FormsInput& in, const fs::path& dir
         t.max_width = {6, 44, 34, 10, 20, 14, 10, 12, 16};
         return t;
     };
+    auto next = order.begin();  // the rows are in unit order: each unit's are the next ones
     for (UnitIndex u = 0; u < units.size(); ++u) {
         std::vector<std::size_t> mine;
-        for (std::size_t i : order)
-            if (projects[slot(i)].unit == u) mine.push_back(i);
+        for (; next != order.end() && projects[slot(*next)].unit == u; ++next) mine.push_back(*next);
         Table t = sheet(units[u].name, mine);
         t.header.push_back("项目编号");
         t.max_width = {6, 44, 34, 10, 20, 14, 10, 16};

@@ -107,12 +107,12 @@ public:
     [[nodiscard]] bool ok() const { return m_ok; }
     [[nodiscard]] const std::string& id() const { return m_id; }
 
-    std::optional<std::string> raw(const std::string& f) const {
+    const std::optional<std::string>& raw(const std::string& f) const {
         auto i = index(f);
         return m_row.values[i];
     }
     std::string text(const std::string& f, bool required = true) {
-        auto v = raw(f);
+        const auto& v = raw(f);
         if (!v) {
             if (required && !m_spec.columns.at(f).empty()) fail(f, "value is missing");
             return {};
@@ -120,7 +120,7 @@ public:
         return *v;
     }
     double real(const std::string& f, double lo, double hi) {
-        auto v = raw(f);
+        const auto& v = raw(f);
         if (!v) {
             if (!m_spec.columns.at(f).empty()) fail(f, "value is missing; expected a number");
             return 0;
@@ -138,7 +138,7 @@ public:
         return x;
     }
     int integer(const std::string& f, int lo, int hi) {
-        auto v = raw(f);
+        const auto& v = raw(f);
         if (!v) {
             fail(f, "value is missing; expected a whole number");
             return 0;
@@ -153,7 +153,7 @@ public:
         return static_cast<int>(x);
     }
     Date date(const std::string& f) {
-        auto v = raw(f);
+        const auto& v = raw(f);
         if (!v) {
             fail(f, "value is missing; expected a date YYYY-MM-DD");
             return {};

@@ -161,7 +161,12 @@ int main(int argc, char** argv) {
         auto last = std::chrono::steady_clock::now();
         const auto started = last;
         while (!glfwWindowShouldClose(window) && !app.quit) {
-            glfwPollEvents();
+            // While work runs in the background and nothing animates, wait
+            // for input (at most 0.1 s, so that progress still moves): a frame
+            // drawn by software takes a core that the work needs. Input
+            // wakes the loop at once.
+            if (!app.idle() && !app.view.playing) glfwWaitEventsTimeout(0.1);
+            else glfwPollEvents();
             // A new scenario brings new names: rebake the font between frames.
             if (app.glyphs() != glyphs) {
                 glyphs = app.glyphs();
