@@ -580,10 +580,11 @@ bool same_as_scratch(const ReachTracker& t, const Scratch& s, std::size_t units,
 }
 
 // Hundreds of random open / close / set_weight steps, compared after each.
-void run_random_sequence(std::uint64_t seed, const Reach& pairs, const std::vector<double>& cost, std::size_t demand_points,
-                         const std::vector<double>& radii, bool with_industries) {
+void run_random_sequence(std::uint64_t seed, std::shared_ptr<const RadiusPairs> pairs, const std::vector<double>& cost,
+                         std::size_t demand_points, bool with_industries) {
     std::mt19937_64 rng(seed);
-    const std::size_t sites = pairs.sites();
+    const std::vector<double> radii = pairs->radii();
+    const std::size_t sites = pairs->sites();
     const std::size_t units = 5, industries = with_industries ? 3 : 0;
     std::uniform_int_distribution<int> w(0, 30);
     std::vector<double> weight(demand_points);
@@ -593,7 +594,7 @@ void run_random_sequence(std::uint64_t seed, const Reach& pairs, const std::vect
         unit[i] = static_cast<std::uint32_t>(rng() % 4);  // unit 4 stays empty
         if (with_industries) industry.push_back(static_cast<std::uint32_t>(rng() % industries));
     }
-    ReachTracker t(pairs, radii, weight, unit, units, industry, industries);
+    ReachTracker t(pairs, weight, unit, units, industry, industries);
     std::vector<std::uint8_t> open(sites, 0);
     ASSERT_TRUE(same_as_scratch(t, from_scratch(cost, sites, open, radii, weight, unit, units, industry, industries), units,
                                 industries, open, -1));
@@ -642,17 +643,28 @@ TEST(CoverageReachTracker, RandomOpenCloseSetWeightMatchesFromScratchAfterEveryS
         return c;
     }();
     const Reach pairs = reach(demand, sites, radii.back(), 2);
+    auto listed = [&](std::vector<double> r) { return std::make_shared<const RadiusPairs>(pairs, std::move(r)); };
     {
         SCOPED_TRACE("with industries");
-        run_random_sequence(1, pairs, cost, demand.size(), radii, true);
+        run_random_sequence(1, listed(radii), cost, demand.size(), true);
     }
     {
         SCOPED_TRACE("without industries");
-        run_random_sequence(2, pairs, cost, demand.size(), radii, false);
+        run_random_sequence(2, listed(radii), cost, demand.size(), false);
     }
     {
         SCOPED_TRACE("one radius");
-        run_random_sequence(3, pairs, cost, demand.size(), {1200}, true);
+        run_random_sequence(3, listed({1200}), cost, demand.size(), true);
+    }
+    // The pairs found from the grid of demand points, never listed: the
+    // tracker keeps its state in the grid's order (slots), not the demand's.
+    {
+        SCOPED_TRACE("grid, with industries");
+        run_random_sequence(5, std::make_shared<const RadiusPairs>(demand, sites, radii), cost, demand.size(), true);
+    }
+    {
+        SCOPED_TRACE("grid, one radius");
+        run_random_sequence(6, std::make_shared<const RadiusPairs>(demand, sites, std::vector<double>{1200}), cost, demand.size(), false);
     }
 }
 
@@ -672,7 +684,7 @@ TEST(CoverageReachTracker, RandomSequencesMatchFromScratch_costMatrixWithDuplica
     TempDir tmp;
     write(tmp / "od.csv", text);
     const Reach pairs = CostMatrix::read(tmp / "od.csv", "minutes", origins, destinations).reach(15);
-    run_random_sequence(4, pairs, cost, origins.size(), {5, 10, 15}, true);
+    run_random_sequence(4, std::make_shared<const RadiusPairs>(pairs, std::vector<double>{5, 10, 15}), cost, origins.size(), true);
 }
 
 TEST(CoverageReachTracker, APairExactlyAtARadiusThatFloatRoundsUpIsCovered) {
