@@ -7,7 +7,6 @@
 #include <cmath>
 #include <filesystem>
 #include <set>
-#include <unordered_map>
 
 #include <cpl_error.h>
 #include <cpl_string.h>
@@ -264,22 +263,58 @@ std::vector<std::string> source_columns(const LayerSpec& spec, const std::vector
     return cols;
 }
 
+/// The ids of a layer's rows so far, for the duplicate check: an
+/// open-addressing table of row numbers over the ids kept in order (a
+/// node-based map of 500,000 ids took 0.7 s of a national load).
+class SeenIds {
+public:
+    /// The row where `id` was first seen, or none (and `id` is remembered at `where`).
+    std::optional<std::pair<std::int64_t, int>> first(const std::string& id, std::pair<std::int64_t, int> where) {
+        if (2 * (m_ids.size() + 1) > m_table.size()) grow();
+        const std::size_t mask = m_table.size() - 1;
+        for (std::size_t at = std::hash<std::string>{}(id) & mask;; at = (at + 1) & mask) {
+            const std::uint32_t k = m_table[at];
+            if (k == 0) {
+                m_ids.push_back(id);
+                m_where.push_back(where);
+                m_table[at] = static_cast<std::uint32_t>(m_ids.size());
+                return std::nullopt;
+            }
+            if (m_ids[k - 1] == id) return m_where[k - 1];
+        }
+    }
+
+private:
+    void grow() {
+        m_table.assign(std::max<std::size_t>(1024, 2 * m_table.size()), 0);
+        const std::size_t mask = m_table.size() - 1;
+        for (std::uint32_t k = 0; k < m_ids.size(); ++k) {
+            std::size_t at = std::hash<std::string>{}(m_ids[k]) & mask;
+            while (m_table[at] != 0) at = (at + 1) & mask;
+            m_table[at] = k + 1;
+        }
+    }
+    std::vector<std::string> m_ids;
+    std::vector<std::pair<std::int64_t, int>> m_where;  // (index, line) of each id's row
+    std::vector<std::uint32_t> m_table;                  // 0: empty; k: m_ids[k - 1]
+};
+
 /// Reads a layer row by row; `make` returns true to keep the row's item.
 template <class T, class Make>
 std::vector<T> load_rows(const LayerSpec& spec, const std::vector<std::string>& logical, Diagnostics& diag,
                          Make&& make) {
     std::vector<T> out;
-    std::unordered_map<std::string, std::pair<std::int64_t, int>> seen;  // id -> the row first seen (index, line)
+    SeenIds seen;
     read_layer(spec.source, source_columns(spec, logical), [&](const FeatureRow& row) {
         RowReader r(spec, logical, row, diag);
         if (r.id().empty()) {
             r.fail(logical[0], "id is missing; every feature needs a unique id");
             return;
         }
-        if (auto [it, fresh] = seen.emplace(r.id(), std::pair{row.index, row.line}); !fresh) {
+        if (const auto was = seen.first(r.id(), {row.index, row.line})) {
             FeatureRow first;
-            first.index = it->second.first;
-            first.line = it->second.second;
+            first.index = was->first;
+            first.line = was->second;
             r.fail(logical[0], "duplicate id '" + r.id() + "' (first used at " + first.where() + ")");
             return;
         }
