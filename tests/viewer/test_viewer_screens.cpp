@@ -443,3 +443,33 @@ TEST_F(ViewerScreens, AMovedRunFolderOpensFromItsStore) {
     ASSERT_TRUE(img.has_value());
     EXPECT_GE(histogram(*img, {0, 0, double(img->w), double(img->h)}).size(), 20u) << "the screenshot is blank";
 }
+
+// The font atlas is built from Dataset::glyphs: every character of every
+// name must be in it (or it shows as '?'), each once (a national register's
+// names would otherwise make it tens of MB, compared every frame).
+TEST(ViewerDataset, GlyphsHoldEveryCharacterOfTheNamesOnce) {
+    tisheng::viewer::Progress p;
+    const tisheng::viewer::Dataset d = tisheng::viewer::load_dataset(scenario(), {}, p);
+    // Characters as byte strings, split at UTF-8 lead bytes.
+    auto characters = [](const std::string& s) {
+        std::vector<std::string> out;
+        for (const char c : s) {
+            if ((static_cast<unsigned char>(c) & 0xC0) != 0x80 || out.empty()) out.emplace_back();
+            out.back() += c;
+        }
+        return out;
+    };
+    const std::vector<std::string> glyphs = characters(d.glyphs);
+    const std::set<std::string> distinct(glyphs.begin(), glyphs.end());
+    EXPECT_EQ(distinct.size(), glyphs.size()) << "a character is in the glyphs twice";
+    std::size_t checked = 0;
+    for (const auto& project : d.scenario->sites.projects)
+        for (const auto& name : {project.name, project.enterprise})
+            for (const std::string& c : characters(name)) {
+                ASSERT_TRUE(distinct.count(c)) << "'" << c << "' of '" << name << "' is not in the font's glyphs";
+                ++checked;
+            }
+    for (const auto& unit : d.scenario->region.units())
+        for (const std::string& c : characters(unit.name)) EXPECT_TRUE(distinct.count(c)) << c;
+    EXPECT_GT(checked, distinct.size()) << "the names repeat characters, so the glyphs must be fewer than their characters";
+}

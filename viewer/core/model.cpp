@@ -110,6 +110,30 @@ std::vector<std::int64_t> Run::kept_indices() const {
     return out;
 }
 
+namespace {
+
+/// Each character of a text once, in the order first seen: the font atlas
+/// needs every glyph once, and a national register's names run to tens of MB.
+std::string distinct_characters(const std::string& text) {
+    std::vector<bool> seen(0x110000);
+    std::string out;
+    for (std::size_t i = 0; i < text.size();) {
+        const auto lead = static_cast<unsigned char>(text[i]);
+        const std::size_t n = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        if (i + n > text.size()) break;
+        std::uint32_t cp = n == 1 ? lead : lead & (0x7F >> n);
+        for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+        if (cp < seen.size() && !seen[cp]) {
+            seen[cp] = true;
+            out.append(text, i, n);
+        }
+        i += n;
+    }
+    return out;
+}
+
+}  // namespace
+
 Dataset prepare_dataset(std::shared_ptr<const Scenario> scenario, Progress& progress) {
     progress.total = 4;
     Dataset d;
@@ -176,6 +200,7 @@ Dataset prepare_dataset(std::shared_ptr<const Scenario> scenario, Progress& prog
         for (std::size_t i = 0; i < s.sites.demand.size(); ++i)
             add(PointKind::demand, i, s.sites.demand[i].pos, s.sites.demand[i].workers, industry_of(s.sites.demand[i].industry));
     }
+    d.glyphs = distinct_characters(d.glyphs);
     d.picker.set_points(d.points);
     d.picker.set_units(d.units);
     progress.done = 3;

@@ -48,7 +48,7 @@ struct Dataset {
     coverage::Grid grid;  ///< a coarse grid for the surface overlay
     std::vector<std::uint8_t> mask;
 
-    std::string glyphs;  ///< every name the data holds, for the font atlas
+    std::string glyphs;  ///< every character of the names the data holds, once each, for the font atlas
 
     /// Coverage-model site of a point (projects, stations, bases), or -1.
     [[nodiscard]] std::int64_t site_of(std::size_t point) const;
