@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <future>
 #include <set>
 
 #include "detail/loaders.hpp"
@@ -1297,6 +1298,12 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
         }
     }
     std::vector<Unit> units;
+    struct Digested {
+        std::string name, role;
+        fs::path path, shown;
+    };
+    std::vector<Digested> files;
+    std::future<std::vector<std::string>> digests;  // of `files`, read beside the loaders
     if (options.data_from) {
         s.region = options.data_from->region;
         s.sites = options.data_from->sites;
@@ -1305,25 +1312,26 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
     } else {
         // What the run reads, digested: a later re-run compares (run.json data_files).
         // Named by layer and file name, which do not depend on where the command runs.
+        // Each file is read and hashed beside the loaders (a national register
+        // is over 100 MB); a file that cannot be read is said first, as before.
         const std::pair<const char*, const std::optional<detail::LayerSpec>*> layers[] = {
             {"units", &units_spec}, {"projects", &projects_spec}, {"stations", &stations_spec}, {"bases", &bases_spec}, {"demand", &demand_spec}};
         for (const auto& [name, spec] : layers)
-            if (*spec && fs::is_regular_file(spec->value().source.path)) {
-                s.data_digests.emplace_back(std::string(name) + ": " + spec->value().source.path.filename().string(),
-                                            fnv1a_hex(read_file(spec->value().source.path, spec->value().source.display)));
-                s.data_paths.emplace_back(name, spec->value().source.path);
-            }
-        if (s.coverage.cost_matrix && fs::is_regular_file(s.coverage.cost_matrix->path)) {
-            s.data_digests.emplace_back("cost_matrix: " + s.coverage.cost_matrix->path.filename().string(), fnv1a_hex(read_file(s.coverage.cost_matrix->path, s.coverage.cost_matrix->shown)));
-            s.data_paths.emplace_back("cost_matrix", s.coverage.cost_matrix->path);
-        }
+            if (*spec && fs::is_regular_file(spec->value().source.path))
+                files.push_back({std::string(name) + ": " + spec->value().source.path.filename().string(), name, spec->value().source.path,
+                                 spec->value().source.display});
+        if (s.coverage.cost_matrix && fs::is_regular_file(s.coverage.cost_matrix->path))
+            files.push_back({"cost_matrix: " + s.coverage.cost_matrix->path.filename().string(), "cost_matrix", s.coverage.cost_matrix->path,
+                             s.coverage.cost_matrix->shown});
         if (!L.selection_plan.empty()) {
             const fs::path path = selection_plan_path(L.selection_plan, file, options);
-            if (fs::is_regular_file(path)) {
-                s.data_digests.emplace_back("selection_plan: " + L.selection_plan, fnv1a_hex(read_file(path, path.string())));
-                s.data_paths.emplace_back("selection_plan", path);
-            }
+            if (fs::is_regular_file(path)) files.push_back({"selection_plan: " + L.selection_plan, "selection_plan", path, path});
         }
+        digests = std::async(std::launch::async, [&files] {
+            std::vector<std::string> out;
+            for (const auto& f : files) out.push_back(fnv1a_hex(read_file(f.path, f.shown.string())));
+            return out;
+        });
         if (units_spec) read_guarded([&] { units = detail::load_units(*units_spec, diag); });
         try {
             s.region = Region(region_name, region_code, std::move(units), epsg);
@@ -1420,6 +1428,13 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
         s.budgets.payers = std::move(expanded);
     }
 
+    if (digests.valid()) {
+        const std::vector<std::string> hex = digests.get();
+        for (std::size_t i = 0; i < files.size(); ++i) {
+            s.data_digests.emplace_back(files[i].name, hex[i]);
+            s.data_paths.emplace_back(files[i].role, files[i].path);
+        }
+    }
     if (warnings)
         for (const auto& p : diag.problems())
             if (p.severity == Severity::warning) warnings->add(p);
