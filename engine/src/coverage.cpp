@@ -397,7 +397,8 @@ RadiusPairs::RadiusPairs(std::vector<MetricPoint> demand, std::vector<MetricPoin
 }
 
 // Calls ahead(slot) with the first slot of each run of slots that site j's
-// pairs come from (a hint to prefetch), then pair(slot, class) for each pair.
+// pairs come from (a hint to prefetch), then pair(slot, class) for each pair,
+// in slot order within each row of cells.
 template <class Ahead, class OnPair>
 void RadiusPairs::visit(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const {
     if (m_listed) {
@@ -420,7 +421,9 @@ void RadiusPairs::visit(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const 
     constexpr std::size_t max_rows = 16;
     std::array<std::pair<std::uint32_t, std::uint32_t>, max_rows> runs{};
     std::size_t n_runs = 0;
-    for (std::int64_t y = cy(s.y - radius), y1 = cy(s.y + radius); y <= y1 && n_runs < max_rows; ++y) {
+    const std::int64_t y0 = cy(s.y - radius), y1 = cy(s.y + radius);
+    if (y1 - y0 >= static_cast<std::int64_t>(max_rows)) throw Error("coverage: internal: a disc spans more rows of cells than the grid allows");
+    for (std::int64_t y = y0; y <= y1; ++y) {
         // The disc's widest extent within this row of cells (a little more,
         // so that rounding never drops a cell).
         const double band_lo = m_box.min_y + static_cast<double>(y) * m_cell, band_hi = band_lo + m_cell;
@@ -433,7 +436,6 @@ void RadiusPairs::visit(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const 
         runs[n_runs++] = {m_cell_start[static_cast<std::size_t>(from - m_cell_x.begin())],
                           m_cell_start[static_cast<std::size_t>(to - m_cell_x.begin())]};
     }
-    assert(n_runs < max_rows);
     for (std::size_t r = 0; r < n_runs; ++r) {
         __builtin_prefetch(&m_points[runs[r].first]);
         ahead(runs[r].first);
@@ -502,9 +504,9 @@ void ReachTracker::add(std::uint32_t slot, std::size_t k, double sign) {
 }
 
 // m_count[i * K + k] counts the open sites whose nearest radius class for
-// demand i is k, so a toggle touches one counter per pair. Demand i is
-// covered at radius k from its smallest non-empty class on; only when the
-// smallest class changes do the covered sums change.
+// the demand point in slot i is k, so a toggle touches one counter per pair.
+// The point is covered at radius k from its smallest non-empty class on;
+// only when the smallest class changes do the covered sums change.
 std::size_t ReachTracker::smallest_class(std::uint32_t slot) const {
     const std::uint32_t* c = &m_count[slot * m_radii];
     std::size_t k = 0;

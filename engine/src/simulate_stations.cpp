@@ -255,9 +255,10 @@ private:
     void add_workers(const Proj& p, double sign) {
         m_cov.set_weight(p.slot, m_cov.weight(p.slot) + sign * m_cov_prep.workers[p.slot]);
     }
-    [[gnu::always_inline]] void prefetch_workers(std::uint32_t slot, int step) const {
-        if (step == 1) __builtin_prefetch(&m_cov_prep.workers[slot]);
-        m_cov.prefetch(slot, step);
+    // The workers of register project `demand` (a Proj's `slot`), in the tracker's two steps.
+    [[gnu::always_inline]] void prefetch_workers(std::uint32_t demand, int step) const {
+        if (step == 1) __builtin_prefetch(&m_cov_prep.workers[demand]);
+        m_cov.prefetch(demand, step);
     }
 
     void decide(std::uint32_t i, bool undecided) {
