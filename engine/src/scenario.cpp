@@ -1313,7 +1313,8 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
         // What the run reads, digested: a later re-run compares (run.json data_files).
         // Named by layer and file name, which do not depend on where the command runs.
         // Each file is read and hashed beside the loaders (a national register
-        // is over 100 MB); a file that cannot be read is said first, as before.
+        // is over 100 MB); a file that cannot be read still fails the load
+        // with its read error, once the loaders are done.
         const std::pair<const char*, const std::optional<detail::LayerSpec>*> layers[] = {
             {"units", &units_spec}, {"projects", &projects_spec}, {"stations", &stations_spec}, {"bases", &bases_spec}, {"demand", &demand_spec}};
         for (const auto& [name, spec] : layers)
