@@ -394,6 +394,7 @@ RadiusPairs::RadiusPairs(std::vector<MetricPoint> demand, std::vector<MetricPoin
     }
     m_cell_start.push_back(static_cast<std::uint32_t>(order.size()));
     for (std::size_t y = 1; y < m_row_first.size(); ++y) m_row_first[y] += m_row_first[y - 1];
+    keep_pairs_if_few();
 }
 
 // Calls ahead(slot) with the first slot of each run of slots that site j's
@@ -406,6 +407,31 @@ void RadiusPairs::visit(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const 
         for (std::uint32_t p = m_offset[site]; p < m_offset[site + 1]; ++p) pair(m_demand[p], m_first[p]);
         return;
     }
+    if (!m_kept_first.empty()) {
+        for (std::uint32_t p = m_kept_first[site]; p < m_kept_first[site + 1]; ++p) pair(m_kept[p].slot, m_kept[p].radius);
+        return;
+    }
+    scan(site, ahead, pair);
+}
+
+// Small data: the pairs found once, in the order a scan finds them (so the
+// sums come out the same, bit for bit), while they fit in `kept_pairs_max`.
+void RadiusPairs::keep_pairs_if_few() {
+    std::size_t n = 0;
+    auto count = [&](std::uint32_t, std::uint8_t) { ++n; };
+    for (std::uint32_t j = 0; j < m_sites.size() && n <= kept_pairs_max; ++j) scan(j, [](std::uint32_t) {}, count);
+    if (n > kept_pairs_max) return;
+    m_kept.reserve(n);
+    m_kept_first.reserve(m_sites.size() + 1);
+    m_kept_first.push_back(0);
+    for (std::uint32_t j = 0; j < m_sites.size(); ++j) {
+        scan(j, [](std::uint32_t) {}, [&](std::uint32_t slot, std::uint8_t c) { m_kept.push_back({slot, c}); });
+        m_kept_first.push_back(static_cast<std::uint32_t>(m_kept.size()));
+    }
+}
+
+template <class Ahead, class OnPair>
+void RadiusPairs::scan(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const {
     if (m_points.empty()) return;
     const double radius = m_radii.back(), cut = m_d2_max.back();
     const MetricPoint s = m_sites[site];

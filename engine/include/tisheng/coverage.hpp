@@ -93,11 +93,12 @@ struct CostMatrix {
 /// The (demand, site) pairs within the largest of several ascending radii,
 /// each tagged with the smallest radius that holds it. Prepared once, shared
 /// by trackers. Two layouts:
-/// - Euclidean: the pairs are never stored. The demand points sit in a grid
-///   of cells a quarter of the largest radius wide (only the occupied cells
-///   are kept), and a site's pairs are found when it is asked for, from the
-///   runs of cells its disc reaches in each row. Memory is linear in the
-///   points, not in the pairs (a city x100 has ~10^9 pairs within 5 km).
+/// - Euclidean: the demand points sit in a grid of cells a quarter of the
+///   largest radius wide (only the occupied cells are kept), and a site's
+///   pairs are found when it is asked for, from the runs of cells its disc
+///   reaches in each row. Memory is linear in the points, not in the pairs
+///   (a city x100 has ~10^9 pairs within 5 km). While the pairs are few
+///   (kept_pairs_max), they are found once and kept, in the same order.
 /// - Listed (a cost matrix, or a prepared Reach): kept as given.
 /// Either way the classes are those of the float costs of `reach`, bit for
 /// bit. Listed pairs come in ascending demand order, Euclidean ones in grid
@@ -135,6 +136,12 @@ private:
     friend class ReachTracker;
     template <class Ahead, class OnPair>
     void visit(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const;  // coverage.cpp
+    template <class Ahead, class OnPair>
+    void scan(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const;  // the grid, for one site
+    void keep_pairs_if_few();
+    /// Euclidean pairs are kept once found while they number at most this
+    /// (40 MB): a city's toggles then read a list, and memory stays bounded.
+    static constexpr std::size_t kept_pairs_max = 5'000'000;
     std::vector<double> m_radii;
     [[nodiscard]] std::uint8_t radius_class(float cost) const;
     // Listed.
@@ -153,6 +160,8 @@ private:
     std::vector<std::int32_t> m_cell_x;       // per occupied cell: its column
     std::vector<std::uint32_t> m_cell_start;  // per occupied cell: its first point (and a last entry: the count)
     std::vector<std::uint32_t> m_slot;        // per demand point: its place in m_points
+    std::vector<std::uint32_t> m_kept_first;  // per site: its first kept pair (CSR), when kept
+    std::vector<Pair> m_kept;
 };
 
 /// Shares of demand within reach, updated incrementally. Demand point i has
