@@ -656,15 +656,15 @@ TEST(CoverageReachTracker, RandomOpenCloseSetWeightMatchesFromScratchAfterEveryS
         SCOPED_TRACE("one radius");
         run_random_sequence(3, listed({1200}), cost, demand.size(), true);
     }
-    // The pairs found from the grid of demand points, never listed: the
-    // tracker keeps its state in the grid's order (slots), not the demand's.
-    {
-        SCOPED_TRACE("grid, with industries");
-        run_random_sequence(5, std::make_shared<const RadiusPairs>(demand, sites, radii), cost, demand.size(), true);
-    }
-    {
-        SCOPED_TRACE("grid, one radius");
-        run_random_sequence(6, std::make_shared<const RadiusPairs>(demand, sites, std::vector<double>{1200}), cost, demand.size(), false);
+    // The pairs found from the grid of demand points: the tracker keeps its
+    // state in the grid's order (slots), not the demand's. Found at every
+    // toggle (kept: none, as for a city x100), or found once and kept.
+    for (const std::size_t keep : {std::size_t{0}, std::size_t{5'000'000}}) {
+        SCOPED_TRACE("grid, pairs kept up to " + std::to_string(keep));
+        run_random_sequence(5, std::make_shared<const RadiusPairs>(demand, sites, radii, std::vector<std::int32_t>{},
+                                                                   std::vector<std::uint32_t>{}, keep), cost, demand.size(), true);
+        run_random_sequence(6, std::make_shared<const RadiusPairs>(demand, sites, std::vector<double>{1200}, std::vector<std::int32_t>{},
+                                                                   std::vector<std::uint32_t>{}, keep), cost, demand.size(), false);
     }
 }
 

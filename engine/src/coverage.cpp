@@ -331,7 +331,7 @@ RadiusPairs::RadiusPairs(Reach pairs, std::vector<double> radii)
 }
 
 RadiusPairs::RadiusPairs(std::vector<MetricPoint> demand, std::vector<MetricPoint> sites, std::vector<double> radii,
-                         std::vector<std::int32_t> site_industry, std::vector<std::uint32_t> demand_industry)
+                         std::vector<std::int32_t> site_industry, std::vector<std::uint32_t> demand_industry, std::size_t keep_at_most)
     : m_radii(std::move(radii)), m_sites(std::move(sites)), m_site_industry(std::move(site_industry)),
       m_demand_industry(std::move(demand_industry)) {
     check_radii(m_radii);
@@ -394,7 +394,7 @@ RadiusPairs::RadiusPairs(std::vector<MetricPoint> demand, std::vector<MetricPoin
     }
     m_cell_start.push_back(static_cast<std::uint32_t>(order.size()));
     for (std::size_t y = 1; y < m_row_first.size(); ++y) m_row_first[y] += m_row_first[y - 1];
-    keep_pairs_if_few();
+    keep_pairs_if_few(keep_at_most);
 }
 
 // Calls ahead(slot) with the first slot of each run of slots that site j's
@@ -415,12 +415,12 @@ void RadiusPairs::visit(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const 
 }
 
 // Small data: the pairs found once, in the order a scan finds them (so the
-// sums come out the same, bit for bit), while they fit in `kept_pairs_max`.
-void RadiusPairs::keep_pairs_if_few() {
+// sums come out the same, bit for bit), while there are at most `keep_at_most`.
+void RadiusPairs::keep_pairs_if_few(std::size_t keep_at_most) {
     std::size_t n = 0;
     auto count = [&](std::uint32_t, std::uint8_t) { ++n; };
-    for (std::uint32_t j = 0; j < m_sites.size() && n <= kept_pairs_max; ++j) scan(j, [](std::uint32_t) {}, count);
-    if (n > kept_pairs_max) return;
+    for (std::uint32_t j = 0; j < m_sites.size() && n <= keep_at_most; ++j) scan(j, [](std::uint32_t) {}, count);
+    if (n > keep_at_most) return;
     m_kept.reserve(n);
     m_kept_first.reserve(m_sites.size() + 1);
     m_kept_first.push_back(0);

@@ -110,8 +110,12 @@ public:
     RadiusPairs(Reach pairs, std::vector<double> radii);
     /// Euclidean pairs. With `site_industry` (per site, -1 = any) and
     /// `demand_industry`, a site reaches only demand of its own industry.
+    /// The pairs are kept once found while they number at most
+    /// `keep_at_most` (default 5 M, 40 MB): a city's toggles then read a
+    /// list, and memory stays bounded.
     RadiusPairs(std::vector<MetricPoint> demand, std::vector<MetricPoint> sites, std::vector<double> radii,
-                std::vector<std::int32_t> site_industry = {}, std::vector<std::uint32_t> demand_industry = {});
+                std::vector<std::int32_t> site_industry = {}, std::vector<std::uint32_t> demand_industry = {},
+                std::size_t keep_at_most = 5'000'000);
     /// One pair: a demand point's slot and its radius class (the index of
     /// the smallest radius >= its cost).
     struct Pair {
@@ -138,10 +142,7 @@ private:
     void visit(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const;  // coverage.cpp
     template <class Ahead, class OnPair>
     void scan(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const;  // the grid, for one site
-    void keep_pairs_if_few();
-    /// Euclidean pairs are kept once found while they number at most this
-    /// (40 MB): a city's toggles then read a list, and memory stays bounded.
-    static constexpr std::size_t kept_pairs_max = 5'000'000;
+    void keep_pairs_if_few(std::size_t keep_at_most);
     std::vector<double> m_radii;
     [[nodiscard]] std::uint8_t radius_class(float cost) const;
     // Listed.
