@@ -12,6 +12,7 @@
 
 #include "core/aggregate.hpp"
 #include "core/camera.hpp"
+#include "core/label_place.hpp"
 #include "core/legend.hpp"
 #include "core/picking.hpp"
 #include "core/triangulate.hpp"
@@ -754,4 +755,36 @@ TEST(ViewCoreAggregate, CellsHoldEveryDrawnPointInView_inTheMajorityColour) {
     // At most one disc per 14-pixel cell of the viewport (a cell cut by the edge counts once).
     EXPECT_LE(b.centre.size(), static_cast<std::size_t>((800 / 14 + 2) * (600 / 14 + 2)));
     EXPECT_LT(b.centre.size(), shown / 4) << "aggregation must draw far fewer discs than points";
+}
+
+// Labels: no two drawn ones overlap, a higher priority always wins a clash,
+// none sticks out of the view, and a label clashing with nothing drawn is
+// drawn (so nothing is hidden without a reason). Checked against all pairs.
+TEST(ViewCoreLabels, DrawnLabelsNeverOverlap_andOnlyAClashHidesOne) {
+    std::mt19937_64 rng(20261206);
+    const tv::Rect view{100, 50, 800, 600};
+    std::uniform_real_distribution<double> x(60, 900), y(20, 650), w(20, 90);
+    std::vector<tv::Rect> boxes;
+    for (int i = 0; i < 2800; ++i) boxes.push_back({x(rng), y(rng), w(rng), 16});
+    std::vector<std::size_t> priority(boxes.size());
+    for (std::size_t i = 0; i < priority.size(); ++i) priority[i] = (i * 7919) % boxes.size();  // a permutation
+    const std::vector<std::size_t> drawn = tv::place_labels(boxes, priority, view);
+    auto overlap = [](const tv::Rect& a, const tv::Rect& b) { return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h; };
+    auto inside = [&](const tv::Rect& r) { return r.x >= view.x && r.y >= view.y && r.x + r.w <= view.x + view.w && r.y + r.h <= view.y + view.h; };
+    std::vector<std::size_t> rank(boxes.size());
+    for (std::size_t k = 0; k < priority.size(); ++k) rank[priority[k]] = k;
+    std::vector<bool> is_drawn(boxes.size(), false);
+    for (std::size_t i : drawn) is_drawn[i] = true;
+    ASSERT_GT(drawn.size(), 50u);
+    ASSERT_LT(drawn.size(), boxes.size() / 2) << "2,800 labels in 800 x 600 pixels must clash";
+    for (std::size_t a = 0; a < drawn.size(); ++a) {
+        EXPECT_TRUE(inside(boxes[drawn[a]]));
+        for (std::size_t b = a + 1; b < drawn.size(); ++b) ASSERT_FALSE(overlap(boxes[drawn[a]], boxes[drawn[b]])) << drawn[a] << " " << drawn[b];
+    }
+    for (std::size_t i = 0; i < boxes.size(); ++i) {
+        if (is_drawn[i] || !inside(boxes[i])) continue;
+        bool hidden_by_a_higher_one = false;  // every label left out clashes with a drawn label that comes before it
+        for (std::size_t j : drawn) hidden_by_a_higher_one = hidden_by_a_higher_one || (rank[j] < rank[i] && overlap(boxes[i], boxes[j]));
+        EXPECT_TRUE(hidden_by_a_higher_one) << "label " << i << " was left out without a clash";
+    }
 }

@@ -4,9 +4,11 @@
 #include <fmt/format.h>
 #include <imgui.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "app.hpp"
+#include "core/label_place.hpp"
 #include "labels.hpp"
 
 namespace tisheng::viewer {
@@ -121,16 +123,27 @@ void draw_map_overlay(App& app, const view::Rect& area) {
             if (cam.metres_per_pixel < 200) dl->AddText({s.x + 9, s.y - 16}, IM_COL32(120, 50, 0, 255), std::to_string(order).c_str());
         }
     }
-    // Unit names, with a light halo for legibility.
-    if (v.show_names)
+    // Unit names, with a light halo for legibility: the larger units first,
+    // and a name that would overlap one already placed is left out (the
+    // Inspector names the unit under the mouse).
+    if (v.show_names) {
+        const auto& units = app.data->scenario->region.units();
+        std::vector<view::Rect> boxes;
         for (std::size_t u = 0; u < app.data->labels.size(); ++u) {
-            const std::string name = app.data->scenario->region.unit(static_cast<UnitIndex>(u)).name;
             const ImVec2 s = iv(cam.to_screen(app.data->labels[u]));
-            const ImVec2 size = ImGui::CalcTextSize(name.c_str());
-            const ImVec2 at{s.x - size.x / 2, s.y - size.y / 2};
-            dl->AddRectFilled({at.x - 3, at.y - 1}, {at.x + size.x + 3, at.y + size.y + 1}, IM_COL32(255, 255, 255, 170), 3);
-            dl->AddText(at, IM_COL32(15, 15, 25, 255), name.c_str());
+            const ImVec2 size = ImGui::CalcTextSize(units[u].name.c_str());
+            boxes.push_back({s.x - size.x / 2 - 3, s.y - size.y / 2 - 1, size.x + 6, size.y + 2});
         }
+        std::vector<std::size_t> by_size(boxes.size());
+        for (std::size_t u = 0; u < by_size.size(); ++u) by_size[u] = u;
+        std::stable_sort(by_size.begin(), by_size.end(), [&](std::size_t a, std::size_t b) { return units[a].area_km2 > units[b].area_km2; });
+        for (const std::size_t u : view::place_labels(boxes, by_size, area)) {
+            const view::Rect& r = boxes[u];
+            dl->AddRectFilled({static_cast<float>(r.x), static_cast<float>(r.y)}, {static_cast<float>(r.x + r.w), static_cast<float>(r.y + r.h)},
+                              IM_COL32(255, 255, 255, 170), 3);
+            dl->AddText({static_cast<float>(r.x + 3), static_cast<float>(r.y + 1)}, IM_COL32(15, 15, 25, 255), units[u].name.c_str());
+        }
+    }
     if (v.hovered_unit >= 0) outline_unit(app, dl, static_cast<std::size_t>(v.hovered_unit), IM_COL32(255, 255, 255, 200), 2);
     if (v.selected_unit >= 0) outline_unit(app, dl, static_cast<std::size_t>(v.selected_unit), IM_COL32(0, 0, 0, 255), 3);
     for (std::int64_t p : {v.hovered_point, v.selected_point})
