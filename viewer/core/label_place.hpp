@@ -1,7 +1,7 @@
 // Map labels placed without overlap: in order of priority (the caller's,
 // e.g. the larger unit first), each label is drawn only where it overlaps
 // no label already placed and lies inside the view. The others are left
-// out (the Inspector names a unit on hover). A screen grid of cells keeps
+// out (the tooltip names the unit under the mouse). A screen grid of cells keeps
 // this linear in the labels, so thousands of units cost a frame nothing.
 #pragma once
 

@@ -125,7 +125,7 @@ void draw_map_overlay(App& app, const view::Rect& area) {
     }
     // Unit names, with a light halo for legibility: the larger units first,
     // and a name that would overlap one already placed is left out (the
-    // Inspector names the unit under the mouse).
+    // tooltip names the unit under the mouse).
     if (v.show_names) {
         const auto& units = app.data->scenario->region.units();
         std::vector<view::Rect> boxes;
