@@ -56,6 +56,7 @@ StationsPrep prepare_stations(const Scenario& s) {
         auto [it, fresh] = enterprises.emplace(p.enterprise, static_cast<std::uint32_t>(enterprises.size()));
         prep.enterprise.push_back(it->second);
         prep.unit_projects[p.unit].push_back(i);
+        prep.planned_days.push_back(p.planned_end - p.start);
         if (p.start >= history_from && p.start < b.as_of) recent[p.unit] += 1;
     }
     prep.enterprises = enterprises.size();
@@ -190,12 +191,12 @@ private:
             while (true) {
                 t += arrivals.exponential(1.0 / rate);
                 if (t > m_s.run.end.days()) break;
-                const auto& tpl = reg[pool[static_cast<std::size_t>(arrivals.integer(0, static_cast<std::int64_t>(pool.size()) - 1))]];
+                const std::uint32_t tpl = pool[static_cast<std::size_t>(arrivals.integer(0, static_cast<std::int64_t>(pool.size()) - 1))];
                 Proj p;
                 p.start = static_cast<std::int32_t>(std::ceil(t));
-                p.end = p.start + (tpl.planned_end - tpl.start) + draw_days(arrivals, delay);
+                p.end = p.start + m_prep.planned_days[tpl] + draw_days(arrivals, delay);
                 p.unit = u;
-                p.slot = static_cast<std::uint32_t>(&tpl - reg.data());
+                p.slot = tpl;
                 p.enterprise = m_prep.enterprise[p.slot];
                 p.eligible = m_prep.eligible[p.slot];
                 m_p.push_back(p);

@@ -200,6 +200,8 @@ struct StationsPrep {
     std::size_t enterprises = 0;
     std::vector<double> arrivals_per_day;     ///< per unit
     std::vector<std::vector<std::uint32_t>> unit_projects;  ///< register projects per unit (to resample arrivals)
+    std::vector<std::int32_t> planned_days;   ///< register projects: planned end - start (an arrival copies it; read
+                                              ///< from here, not from the big Project records, which miss the cache)
     Hazard adoption;
     std::vector<double> element_pass;         ///< pass probabilities of the standard's elements that have one
     struct Share {
