@@ -417,15 +417,14 @@ void RadiusPairs::visit(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const 
 // Small data: the pairs found once, in the order a scan finds them (so the
 // sums come out the same, bit for bit), while there are at most `keep_at_most`.
 void RadiusPairs::keep_pairs_if_few(std::size_t keep_at_most) {
-    std::size_t n = 0;
-    auto count = [&](std::uint32_t, std::uint8_t) { ++n; };
-    for (std::uint32_t j = 0; j < m_sites.size() && n <= keep_at_most; ++j) scan(j, [](std::uint32_t) {}, count);
-    if (n > keep_at_most) return;
-    m_kept.reserve(n);
-    m_kept_first.reserve(m_sites.size() + 1);
     m_kept_first.push_back(0);
     for (std::uint32_t j = 0; j < m_sites.size(); ++j) {
         scan(j, [](std::uint32_t) {}, [&](std::uint32_t slot, std::uint8_t c) { m_kept.push_back({slot, c}); });
+        if (m_kept.size() > keep_at_most) {  // too many: found at every toggle instead
+            std::vector<Pair>().swap(m_kept);
+            std::vector<std::uint32_t>().swap(m_kept_first);
+            return;
+        }
         m_kept_first.push_back(static_cast<std::uint32_t>(m_kept.size()));
     }
 }
