@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 #include <fmt/core.h>
 
@@ -58,6 +59,21 @@ struct SweepArgs {
     std::string find_min, target;
 };
 int cmd_sweep(const SweepArgs& args, SweepTransport* transport);
+
+struct CalibrateArgs {
+    std::string scenario, observed, out;
+    std::vector<std::string> sets;
+    int threads = 0, replications = 40;
+    bool resume = false;
+};
+int cmd_calibrate(const CalibrateArgs& args);
+
+struct ObserveArgs {
+    std::string scenario, out, dates;
+    std::vector<std::string> sets;
+    std::uint64_t replication = 0;
+};
+int cmd_observe(const ObserveArgs& args);
 
 /// Open MPI, when this process was started by mpirun or srun (and the
 /// build has TISHENG_MPI); null otherwise. Finalizes when destroyed.

@@ -445,6 +445,24 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
     sweep->add_option("--find-min", sweep_args.find_min, "the parameter to search (one of the sweep's), instead of running every variant");
     sweep->add_option("--target", sweep_args.target, "with --find-min: what must hold, e.g. 'p_all_met>=0.9'");
 
+    cli::CalibrateArgs cal;
+    auto* calibrate = app.add_subcommand("calibrate", "Fit the scenario's free parameters (calibrate:) to observed counts (simulated method of moments)");
+    calibrate->add_option("SCENARIO", cal.scenario, "scenario YAML file with a calibrate: section")->required();
+    calibrate->add_option("--observed", cal.observed, "CSV of observed counts: unit,date,measure,value (docs/calibration.md)")->required();
+    calibrate->add_option("--out", cal.out, "output folder (default: runs/<scenario name>-calibration)");
+    calibrate->add_option("--set", cal.sets, "override a value: path.to.key=value (repeatable)");
+    calibrate->add_option("--replications", cal.replications, "simulations per parameter value (default 40)")->check(CLI::Range(2, 100000));
+    calibrate->add_option("--threads", cal.threads, "worker threads (default: all cores)");
+    calibrate->add_flag("--resume", cal.resume, "continue from the generations a stopped calibration left in --out");
+
+    cli::ObserveArgs obs;
+    auto* observe = app.add_subcommand("observe", "Write the counts one replication reports (a synthetic observation file for calibrate)");
+    observe->add_option("SCENARIO", obs.scenario, "scenario YAML file (set the 'true' parameters with --set)")->required();
+    observe->add_option("--out", obs.out, "observation CSV to write")->required();
+    observe->add_option("--set", obs.sets, "override a value: path.to.key=value (repeatable)");
+    observe->add_option("--replication", obs.replication, "which replication (default 0)");
+    observe->add_option("--dates", obs.dates, "month ends, comma-separated (default: every year end of the horizon)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -452,14 +470,16 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
     }
 
     // An empty --out ('') would quietly fall back to the default folder.
-    for (CLI::App* cmd : {run, site, synth, sweep})
-        if (*cmd && cmd->count("--out") > 0 && (cmd == sweep ? sweep_args.out : out).empty())
+    for (CLI::App* cmd : {run, site, synth, sweep, calibrate})
+        if (*cmd && cmd->count("--out") > 0 && (cmd == sweep ? sweep_args.out : cmd == calibrate ? cal.out : out).empty())
             throw UsageError("--out needs a folder; it was given an empty one");
 
     if (*validate) return cmd_validate(scenario, sets);
     if (*run) return cmd_run(scenario, out, sets, replications, seed, threads, forms, explain, force, keep);
     if (*site) return cmd_site(scenario, out, sets, exact, time_limit, seed, threads);
     if (*sweep) return cli::cmd_sweep(sweep_args, transport);
+    if (*calibrate) return cli::cmd_calibrate(cal);
+    if (*observe) return cli::cmd_observe(obs);
     if (*report) return cmd_report(out, forms);
     if (*synth) {
         auto t0 = std::chrono::steady_clock::now();

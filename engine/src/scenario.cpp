@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <future>
 #include <set>
+#include <sstream>
 
 #include "detail/loaders.hpp"
 #include "tisheng/coverage_model.hpp"
@@ -154,7 +156,9 @@ std::optional<std::string> apply_override(YAML::Node root, const std::string& te
 // ---- provenance (`sources:`) and the list of inputs ---------------------------
 
 /// The top-level sections that hold no inputs of their own.
-bool is_meta_section(const std::string& key) { return key == "sources" || key == "labels"; }
+bool is_meta_section(const std::string& key) {
+    return key == "sources" || key == "labels" || key == "calibrate" || key == "sensitivity";
+}
 
 std::string segments_text(const std::vector<Segment>& segs, std::size_t from) {
     std::string out;
@@ -262,6 +266,96 @@ void each_leaf(const YAML::Node& n, const std::string& path, F&& fn) {
 /// value of the file in s.inputs with the source that covers it. A value
 /// that --set replaced comes from the command line: an assumption of whoever
 /// typed it, whatever the file says of the value it replaced.
+/// Does `path` (index form) match `pattern`, where '*' stands for one key or
+/// index: any run of characters other than '.', '[' and ']'?
+bool glob_matches(std::string_view pattern, std::string_view path) {
+    if (pattern.empty()) return path.empty();
+    if (pattern[0] == '*') {  // one character or more
+        for (std::size_t n = 1; n <= path.size(); ++n) {
+            if (path[n - 1] == '.' || path[n - 1] == '[' || path[n - 1] == ']') return false;
+            if (glob_matches(pattern.substr(1), path.substr(n))) return true;
+        }
+        return false;
+    }
+    return !path.empty() && pattern[0] == path[0] && glob_matches(pattern.substr(1), path.substr(1));
+}
+
+/// `calibrate:` or `sensitivity:` (after the inputs are listed): key path
+/// (with '*' for any key or index) -> [lo, hi]. A key that names no number
+/// of the scenario is an error, with the nearest path.
+std::vector<ParameterRange> read_ranges(const YamlContext& ctx, const YAML::Node& root, const std::string& section,
+                                        const std::vector<InputValue>& inputs) {
+    std::vector<ParameterRange> out;
+    Diagnostics& diag = *ctx.diag;
+    const YAML::Node node = root[section];
+    if (!node.IsDefined() || node.IsNull()) return out;
+    const std::string example = section + ": {behaviour.adoption.phases.*: [0.001, 0.5], behaviour.standard_pass.staff: [0.3, 1.0]}";
+    if (!node.IsMap()) {
+        diag.error(ctx.at(node, section), "expected a mapping from key paths to [lo, hi], e.g. " + example);
+        return out;
+    }
+    std::vector<std::string> numeric;
+    for (const auto& in : inputs) {
+        double v = 0;
+        const auto [p, ec] = std::from_chars(in.value.data(), in.value.data() + in.value.size(), v);
+        if (in.needs_source && ec == std::errc() && p == in.value.data() + in.value.size()) numeric.push_back(in.path);
+    }
+    std::map<std::string, std::string> taken;  // path -> the key that took it
+    for (auto it = node.begin(); it != node.end(); ++it) {
+        const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
+        const std::string field = section + "." + key;
+        const Location where = ctx.at_mark(it->first.Mark(), field);
+        const YAML::Node& v = it->second;
+        std::optional<double> lo, hi;
+        if (v.IsSequence() && v.size() == 2) {
+            lo = detail::read_number(ctx, v[0], field + "[0]");
+            hi = detail::read_number(ctx, v[1], field + "[1]");
+        } else {
+            diag.error(ctx.at(v, field), "expected [lo, hi], two numbers, e.g. " + example);
+            continue;
+        }
+        if (!lo || !hi) continue;
+        if (!(*lo < *hi)) {
+            diag.error(ctx.at(v, field), "expected lo < hi, got [" + v[0].Scalar() + ", " + v[1].Scalar() + "]");
+            continue;
+        }
+        std::vector<std::string> hits;
+        for (const std::string& prefix : {std::string(), std::string("behaviour.")}) {
+            for (const auto& path : numeric)
+                if (glob_matches(prefix + key, path)) hits.push_back(path);
+            if (!hits.empty()) break;
+        }
+        if (hits.empty()) {
+            std::string hint = closest_match(key, numeric);
+            if (hint.empty()) hint = closest_match("behaviour." + key, numeric);
+            diag.error(where, "'" + key + "' names no number of the scenario (a key path as --set takes it, '*' for any key or index)" +
+                                  (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+            continue;
+        }
+        for (const auto& path : hits) {
+            if (auto [at, fresh] = taken.emplace(path, key); !fresh) {
+                diag.error(where, "'" + key + "' names " + path + ", which '" + at->second + "' already gives a range");
+                continue;
+            }
+            ParameterRange r;
+            r.path = path;
+            r.lo = *lo;
+            r.hi = *hi;
+            r.pattern = key;
+            r.line = where.line;
+            const auto in = std::find_if(inputs.begin(), inputs.end(), [&](const InputValue& x) { return x.path == path; });
+            std::from_chars(in->value.data(), in->value.data() + in->value.size(), r.value);
+            r.integral = in->value.find_first_of(".eE") == std::string::npos && std::floor(*lo) == *lo && std::floor(*hi) == *hi;
+            out.push_back(std::move(r));
+        }
+    }
+    // In the inputs' file order, whatever the order of the keys.
+    std::map<std::string, std::size_t> order;
+    for (std::size_t i = 0; i < inputs.size(); ++i) order.emplace(inputs[i].path, i);
+    std::stable_sort(out.begin(), out.end(), [&](const auto& a, const auto& b) { return order[a.path] < order[b.path]; });
+    return out;
+}
+
 void read_provenance(const YamlContext& ctx, const YAML::Node& root, Scenario& s) {
     Diagnostics& diag = *ctx.diag;
     const YAML::Node& croot = root;
@@ -1084,11 +1178,12 @@ void check_behaviour(Scenario& s, Loader& L, const YAML::Node& root, Diagnostics
 
 using detail::parse_yaml;
 
-void save_scenario(const fs::path& file, const std::vector<std::string>& overrides, const fs::path& target) {
+void save_scenario(const fs::path& file, const std::vector<std::string>& overrides, const fs::path& target,
+                   const std::map<std::string, Source>& sources, const std::string& header) {
     const std::string shown = file.string();
     std::string bytes = read_file(file, shown);
     const fs::path from_dir = fs::absolute(file).parent_path(), to_dir = fs::absolute(target).parent_path();
-    if (overrides.empty() && from_dir == to_dir) {
+    if (overrides.empty() && sources.empty() && header.empty() && from_dir == to_dir) {
         write_file_atomic(target, bytes);
         return;
     }
@@ -1100,7 +1195,15 @@ void save_scenario(const fs::path& file, const std::vector<std::string>& overrid
         const std::string dd = root["data_dir"] && root["data_dir"].IsScalar() ? root["data_dir"].Scalar() : ".";
         if (!fs::path(dd).is_absolute()) root["data_dir"] = (from_dir / dd).lexically_normal().lexically_relative(to_dir).generic_string();
     }
-    std::string text = "# Saved from " + shown + "\n";
+    for (const auto& [key, src] : sources) {
+        YAML::Node entry(YAML::NodeType::Map);
+        entry[std::string(to_string(src.kind))] = src.note;
+        root["sources"][key] = entry;
+    }
+    std::string text;
+    std::istringstream lines(header);
+    for (std::string line; std::getline(lines, line);) text += "# " + line + "\n";
+    text += "# Saved from " + shown + "\n";
     for (const auto& o : overrides) text += "#   --set " + o + "\n";
     YAML::Emitter out;
     out << root;
@@ -1201,8 +1304,12 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
     L.counterfactuals(top, s);
     L.labels(top, s);
     top.child("sources");  // read with the inputs, below
+    top.child("calibrate");
+    top.child("sensitivity");
     top.finish();
     read_provenance(L.ctx, root, s);
+    s.calibrate = read_ranges(L.ctx, root, "calibrate", s.inputs);
+    s.sensitivity = read_ranges(L.ctx, root, "sensitivity", s.inputs);
 
     check_behaviour(s, L, root, diag);
     if (s.coverage.cost_matrix) {

@@ -109,6 +109,20 @@ struct PersonalColumn {
     Kind kind = Kind::name;
 };
 
+/// A number of the scenario with a range to vary it in: a free parameter of
+/// `calibrate:` (its prior is uniform on [lo, hi]) or a factor of
+/// `sensitivity:`. `path` is an input's path in index form
+/// ("behaviour.adoption.phases.pilot", "behaviour.plan_days[1]"), as --set
+/// takes it.
+struct ParameterRange {
+    std::string path;
+    double lo = 0, hi = 0;
+    double value = 0;       ///< the scenario's own value
+    bool integral = false;  ///< written as a whole number, with whole bounds: varied in whole steps
+    std::string pattern;    ///< the key as written (it may hold '*'), for messages
+    int line = 0;           ///< of the key
+};
+
 /// Everything a run needs, immutable once loaded.
 struct Scenario {
     std::filesystem::path file;  ///< the YAML file
@@ -130,6 +144,12 @@ struct Scenario {
     std::map<std::string, Source> sources;
     /// Every value of the file, in file order, with its provenance.
     std::vector<InputValue> inputs;
+    /// `calibrate:` the free parameters (calibrate.hpp), each key's '*'
+    /// expanded over the inputs, in file order of the inputs.
+    std::vector<ParameterRange> calibrate;
+    /// `sensitivity:` ranges that replace the default range of a factor
+    /// (sensitivity.hpp), expanded the same way.
+    std::vector<ParameterRange> sensitivity;
     std::vector<std::string> overrides;  ///< --set lines applied, in order
     /// Every data file read (layers, cost matrix, selection plan), as shown
     /// in messages, with the FNV-1a digest of its bytes: what a run read,
@@ -171,8 +191,12 @@ ProvenanceSummary summarise_provenance(const Scenario& s);
 /// with them it is re-emitted (comments are lost; a header lists the
 /// changes). A relative data_dir is rewritten to point at the same folder
 /// from the target's folder. Throws InvalidInput if an override is bad.
+/// `sources` sets (or replaces) entries of `sources:` (key path -> source),
+/// e.g. a fitted value's `calibrated`; `header` is written as comment lines
+/// at the top.
 void save_scenario(const std::filesystem::path& file, const std::vector<std::string>& overrides,
-                   const std::filesystem::path& target);
+                   const std::filesystem::path& target, const std::map<std::string, Source>& sources = {},
+                   const std::string& header = {});
 
 /// "did you mean" helper: the closest candidate within edit distance 2 (or
 /// a third of the word), or empty.

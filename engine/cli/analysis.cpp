@@ -1,0 +1,84 @@
+// `tisheng calibrate`: fit the scenario's free parameters to observed counts.
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <filesystem>
+
+#include "commands.hpp"
+#include "tisheng/calibrate.hpp"
+#include "tisheng/io.hpp"
+#include "tisheng/run.hpp"
+
+namespace tisheng::cli {
+
+namespace fs = std::filesystem;
+
+int cmd_calibrate(const CalibrateArgs& a) {
+    LoadOptions lo;
+    lo.overrides = a.sets;
+    const Scenario s = load_scenario(a.scenario, lo);
+    if (s.calibrate.empty())
+        throw InputError({a.scenario, 0, 0, "", "calibrate"},
+                         "the scenario marks no parameter as free; add a section such as\n"
+                         "  calibrate: {behaviour.adoption.phases.*: [0.001, 0.5], behaviour.standard_pass.*: [0.3, 1.0]}");
+    const Simulator layout_of(s);
+    const ObservationSet obs = read_observations(a.observed, s, layout_of.layout());
+    const fs::path dir = a.out.empty() ? fs::path("runs") / (s.name + "-calibration") : fs::path(a.out);
+
+    CalibrationOptions o;
+    o.replications = a.replications;
+    o.threads = a.threads;
+    const std::string fingerprint = calibration_fingerprint(s, obs, o);
+    CalibrationState done;
+    if (a.resume) {
+        done = read_checkpoint(dir, fingerprint);
+        fmt::print(stderr, "calibrate: resuming after stage {} of 4 in {}\n", done.stage, dir.string());
+    }
+    static const char* stages[] = {"", "screen", "first estimate", "second estimate", "confidence region"};
+    o.on_stage = [&](const CalibrationState& st) {
+        write_checkpoint(dir, fingerprint, st);
+        fmt::print(stderr, "\ncalibrate: {} done ({} evaluations)\n", stages[st.stage], st.evaluations);
+    };
+    o.progress = ProgressBar(fmt::format("calibrate: {} free parameters, {} observations", s.calibrate.size(), obs.rows.size()), "evals");
+    const CalibrationResult r = calibrate(s, obs, o, done);
+    write_calibration(dir, s, obs, r, o, utc_now());
+
+    fmt::print("{:<40} {:>10} {:>10} {:>22}\n", "parameter", "assumed", "estimate", "90 % interval");
+    for (const auto& f : r.parameters)
+        fmt::print("{:<40} {:>10} {:>10.4g} {:>10.4g} .. {:<10.4g}{}\n", f.range.path, exact_number(f.range.value), f.estimate, f.q05, f.q95,
+                   f.weakly_identified ? "  (weakly identified)" : "");
+    fmt::print("\nP(target met): assumed values -> fitted ({} simulations over the confidence region)\n", r.predictive_runs);
+    for (std::size_t t = 0; t < s.programme.targets.size(); ++t)
+        fmt::print("  {:<28} {:>6.1f} % -> {:>6.1f} %\n", s.programme.targets[t].id, 100 * r.p_met_prior_values[t], 100 * r.p_met_posterior[t]);
+    for (const auto& line : r.identifiability) fmt::print("note: {}\n", line);
+    if (!r.misfits.empty())
+        fmt::print("note: {} of {} observations lie outside the fitted model's 1-99 % range (calibration.html lists them)\n", r.misfits.size(),
+                   obs.rows.size());
+    fmt::print("calibration: {}\nfitted scenario: {}\n", fs::absolute(dir / "calibration.html").lexically_normal().string(),
+               fs::absolute(dir / "fitted.yaml").lexically_normal().string());
+    return 0;
+}
+
+int cmd_observe(const ObserveArgs& a) {
+    LoadOptions lo;
+    lo.overrides = a.sets;
+    const Scenario s = load_scenario(a.scenario, lo);
+    std::vector<Date> dates;
+    std::string rest = a.dates;
+    while (!rest.empty()) {
+        const std::size_t comma = rest.find(',');
+        const std::string text(trim(rest.substr(0, comma)));
+        rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+        const auto d = Date::parse(text);
+        if (!d) throw UsageError("--dates: expected dates YYYY-MM-DD separated by commas, got '" + text + "'");
+        dates.push_back(*d);
+    }
+    if (dates.empty())  // every year end of the horizon
+        for (int y = s.run.start.year(); y <= s.run.end.year(); ++y)
+            if (const Date d = Date::from_ymd(y, 12, 31); d >= s.run.start && d <= s.run.end) dates.push_back(d);
+    write_file_atomic(a.out, simulated_observations(s, a.replication, dates));
+    fmt::print("{}\n", fs::absolute(a.out).lexically_normal().string());
+    return 0;
+}
+
+}  // namespace tisheng::cli
