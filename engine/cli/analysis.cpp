@@ -1,4 +1,6 @@
-// `tisheng calibrate`: fit the scenario's free parameters to observed counts.
+// `tisheng calibrate`: fit the scenario's free parameters to observed counts;
+// `tisheng observe`: a synthetic observation file; `tisheng sensitivity`:
+// rank the assumptions by their effect on each target.
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
@@ -8,6 +10,10 @@
 #include "tisheng/calibrate.hpp"
 #include "tisheng/io.hpp"
 #include "tisheng/run.hpp"
+#include "tisheng/sensitivity.hpp"
+#include "tisheng/sweep_run.hpp"
+
+#include <thread>
 
 namespace tisheng::cli {
 
@@ -78,6 +84,58 @@ int cmd_observe(const ObserveArgs& a) {
             if (const Date d = Date::from_ymd(y, 12, 31); d >= s.run.start && d <= s.run.end) dates.push_back(d);
     write_file_atomic(a.out, simulated_observations(s, a.replication, dates));
     fmt::print("{}\n", fs::absolute(a.out).lexically_normal().string());
+    return 0;
+}
+
+int cmd_sensitivity(const SensitivityArgs& a, SweepTransport* transport) {
+    const bool printer = !transport || transport->rank() == 0;
+    LoadOptions lo;
+    lo.overrides = a.sets;
+    auto base = std::make_shared<const Scenario>(load_scenario(a.scenario, lo));
+    SensitivityOptions o;
+    if (a.method == "sobol") o.method = GsaMethod::sobol;
+    else if (a.method != "morris") throw UsageError("--method: expected morris or sobol, got '" + a.method + "'");
+    o.trajectories = a.trajectories;
+    o.samples = a.samples;
+    o.replications = a.replications;
+    const SensitivityPlan plan = sensitivity_factors(*base);
+    const Sweep sw = sensitivity_sweep(base, a.sets, plan, o);
+    const fs::path out = a.out.empty() ? fs::path("runs") / (base->name + "-sensitivity") : fs::path(a.out);
+    if (printer) {
+        fmt::print(stderr, "sensitivity: {} over {} assumptions: {} points x {} replications{}\n",
+                   o.method == GsaMethod::morris ? fmt::format("Morris, r = {}", o.trajectories) : fmt::format("Sobol', n = {}", o.samples),
+                   plan.factors.size(), sw.variants(), sw.replications,
+                   transport && transport->size() > 1 ? fmt::format(" on {} processes", transport->size()) : std::string());
+        for (const auto& [path, why] : plan.left_out) fmt::print(stderr, "  left out: {}: {}\n", path, why);
+    }
+    const SweepRunner runner(sw);
+    SweepOptions so;
+    so.threads = a.threads > 0 ? a.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / mpi_local_size());
+    so.resume = a.resume;
+    so.transport = transport;
+    ProgressBar bar("sensitivity", "points");
+    bool started = false;
+    so.progress = [&](std::size_t done, std::size_t total) {
+        if (!started) bar.start_from(done), started = true;
+        bar(done, total);
+    };
+    (void)run_sweep(runner, out, so);
+    if (!printer) return 0;
+    const SweepStore store(out, runner, true);
+    const SensitivityResult r = analyse_sensitivity(runner, store.rows(), plan, o);
+    write_sensitivity(out, *base, r, utc_now());
+    for (const auto& oc : r.outcomes) {
+        if (!oc.column.starts_with("p_")) continue;
+        fmt::print("{}:\n", oc.label);
+        if (oc.ranked.empty() || oc.ranked[0].mu_star == 0) {
+            fmt::print("  the same at every point of the design: no assumption moves it over these ranges\n");
+            continue;
+        }
+        for (std::size_t i = 0; i < std::min<std::size_t>(5, oc.ranked.size()); ++i)
+            fmt::print("  {:<48} {} {:.3f}\n", r.factors[oc.ranked[i].factor].range.path, o.method == GsaMethod::morris ? "mu*" : "ST ",
+                       oc.ranked[i].mu_star);
+    }
+    fmt::print("sensitivity: {}\n", fs::absolute(out / "sensitivity.html").lexically_normal().string());
     return 0;
 }
 

@@ -63,7 +63,7 @@ int cmd_sweep(const SweepArgs& args, SweepTransport* transport);
 struct CalibrateArgs {
     std::string scenario, observed, out;
     std::vector<std::string> sets;
-    int threads = 0, replications = 40;
+    int threads = 0, replications = 100;
     bool resume = false;
 };
 int cmd_calibrate(const CalibrateArgs& args);
@@ -74,6 +74,14 @@ struct ObserveArgs {
     std::uint64_t replication = 0;
 };
 int cmd_observe(const ObserveArgs& args);
+
+struct SensitivityArgs {
+    std::string scenario, out, method = "morris";
+    std::vector<std::string> sets;
+    int threads = 0, trajectories = 20, samples = 64, replications = 100;
+    bool resume = false;
+};
+int cmd_sensitivity(const SensitivityArgs& args, SweepTransport* transport);
 
 /// Open MPI, when this process was started by mpirun or srun (and the
 /// build has TISHENG_MPI); null otherwise. Finalizes when destroyed.

@@ -451,7 +451,7 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
     calibrate->add_option("--observed", cal.observed, "CSV of observed counts: unit,date,measure,value (docs/calibration.md)")->required();
     calibrate->add_option("--out", cal.out, "output folder (default: runs/<scenario name>-calibration)");
     calibrate->add_option("--set", cal.sets, "override a value: path.to.key=value (repeatable)");
-    calibrate->add_option("--replications", cal.replications, "simulations per parameter value (default 40)")->check(CLI::Range(2, 100000));
+    calibrate->add_option("--replications", cal.replications, "simulations per parameter value (default 100)")->check(CLI::Range(2, 100000));
     calibrate->add_option("--threads", cal.threads, "worker threads (default: all cores)");
     calibrate->add_flag("--resume", cal.resume, "continue from the generations a stopped calibration left in --out");
 
@@ -463,6 +463,18 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
     observe->add_option("--replication", obs.replication, "which replication (default 0)");
     observe->add_option("--dates", obs.dates, "month ends, comma-separated (default: every year end of the horizon)");
 
+    cli::SensitivityArgs sens;
+    auto* sensitivity = app.add_subcommand("sensitivity", "Rank every assumption by its effect on each target (Morris or Sobol')");
+    sensitivity->add_option("SCENARIO", sens.scenario, "scenario YAML file")->required();
+    sensitivity->add_option("--method", sens.method, "morris (a screen, default) or sobol (variance shares; costs more)");
+    sensitivity->add_option("--out", sens.out, "results folder (default: runs/<scenario name>-sensitivity)");
+    sensitivity->add_option("--set", sens.sets, "override a value: path.to.key=value (repeatable)");
+    sensitivity->add_option("--trajectories", sens.trajectories, "Morris trajectories r (default 20)")->check(CLI::Range(2, 10000));
+    sensitivity->add_option("--samples", sens.samples, "Sobol' base samples n (default 64)")->check(CLI::Range(4, 1000000));
+    sensitivity->add_option("--replications", sens.replications, "Monte Carlo replications per point (default 100)")->check(CLI::Range(1, 1000000));
+    sensitivity->add_option("--threads", sens.threads, "worker threads (default: all cores)");
+    sensitivity->add_flag("--resume", sens.resume, "finish a sensitivity run that was stopped; finished points are kept");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -470,8 +482,9 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
     }
 
     // An empty --out ('') would quietly fall back to the default folder.
-    for (CLI::App* cmd : {run, site, synth, sweep, calibrate})
-        if (*cmd && cmd->count("--out") > 0 && (cmd == sweep ? sweep_args.out : cmd == calibrate ? cal.out : out).empty())
+    for (CLI::App* cmd : {run, site, synth, sweep, calibrate, sensitivity})
+        if (*cmd && cmd->count("--out") > 0 &&
+            (cmd == sweep ? sweep_args.out : cmd == calibrate ? cal.out : cmd == sensitivity ? sens.out : out).empty())
             throw UsageError("--out needs a folder; it was given an empty one");
 
     if (*validate) return cmd_validate(scenario, sets);
@@ -480,6 +493,7 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
     if (*sweep) return cli::cmd_sweep(sweep_args, transport);
     if (*calibrate) return cli::cmd_calibrate(cal);
     if (*observe) return cli::cmd_observe(obs);
+    if (*sensitivity) return cli::cmd_sensitivity(sens, transport);
     if (*report) return cmd_report(out, forms);
     if (*synth) {
         auto t0 = std::chrono::steady_clock::now();

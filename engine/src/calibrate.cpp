@@ -154,7 +154,11 @@ private:
     const ObservationSet& m_obs;
 };
 
-constexpr std::uint64_t predictive_block = 0xFFFFull << 32;  // replications of the predictive runs
+// Replications of each use, apart from one another and from the low
+// numbers a synthetic observation file is made from (`tisheng observe`).
+constexpr std::uint64_t estimation_block = 0x1000ull << 32;  // the moments (common random numbers)
+constexpr std::uint64_t covariance_block = 0x2000ull << 32;  // the counts' covariance and the Jacobian
+constexpr std::uint64_t predictive_block = 0xFFFFull << 32;  // the predictive runs
 
 /// A value's place in its range, 0..1, on the prior's scale (uniform or log-uniform).
 double unit_of(const ParameterRange& r, double v) {
@@ -252,7 +256,10 @@ std::vector<std::pair<std::string, std::string>> observation_measures(const Layo
     std::vector<std::pair<std::string, std::string>> out;
     const bool stations = !layout.metrics.empty() && layout.metrics[0] == "stations_built";
     for (const auto& m : stations ? station_measures() : base_measures()) out.push_back(m);
-    for (std::size_t i = 0; i < layout.first_coverage_metric; ++i) out.emplace_back(layout.metrics[i], layout.metrics[i]);
+    // The series that count sites or projects, by their own names.
+    for (const char* name : {"stations_built", "stations_open", "stations_planned", "stations_under_construction", "eligible_active",
+                             "bases_named", "demo_bases_named", "bases_in_review"})
+        if (std::find(layout.metrics.begin(), layout.metrics.end(), name) != layout.metrics.end()) out.emplace_back(name, name);
     return out;
 }
 
@@ -439,7 +446,7 @@ CalibrationResult calibrate(const Scenario& s, const ObservationSet& obs, const 
     // Q at logit coordinates z, with weights w; +inf where the scenario refuses the values.
     auto q_at = [&](const std::vector<double>& w) {
         return [&, w](const std::vector<double>& z) {
-            const auto m = ev.moments(from_z(s, z), S, threads);
+            const auto m = ev.moments(from_z(s, z), S, threads, false, estimation_block);
             ++st.evaluations;
             progress();
             return m ? ev.objective(m->mean, w) : std::numeric_limits<double>::infinity();
@@ -462,7 +469,7 @@ CalibrationResult calibrate(const Scenario& s, const ObservationSet& obs, const 
         detail::parallel_chunks(screen_n, threads, [&](std::size_t b, std::size_t e) {
             for (std::size_t i = b; i < e; ++i) {
                 for (std::size_t k = 0; k < K; ++k) st.screen_theta[i].push_back(value_at(s.calibrate[k], u[i][k]));
-                ms[i] = ev.moments(st.screen_theta[i], S, 1);
+                ms[i] = ev.moments(st.screen_theta[i], S, 1, false, estimation_block);
                 if (ms[i]) st.screen_q[i] = ev.objective(ms[i]->mean, pearson);
             }
         }, 1);
@@ -508,8 +515,9 @@ CalibrationResult calibrate(const Scenario& s, const ObservationSet& obs, const 
     }
 
     // 3. The second estimate: weights from the counts' simulated variance at the first.
+    const std::size_t big = std::max<std::size_t>(200, 4 * S);  // replications of the counts' variances and Jacobian
     if (st.stage < 3) {
-        const auto m = ev.moments(st.theta1, S, threads);
+        const auto m = ev.moments(st.theta1, big, threads, false, covariance_block);
         st.weight.assign(J, 1);
         for (std::size_t j = 0; j < J; ++j) st.weight[j] = 1 / std::max(m->var[j], 0.25);
         auto [z, q] = nelder_mead(q_at(st.weight), to_z(s, st.theta1), 0.25, max_evals);
@@ -521,20 +529,23 @@ CalibrationResult calibrate(const Scenario& s, const ObservationSet& obs, const 
     // 4. The covariance of the estimate (delta method), in logit coordinates.
     if (st.stage < 4) {
         const std::vector<double> zhat = to_z(s, st.theta);
-        const double h = 0.1;
+        // Central differences over a step wide enough to smooth the counts'
+        // jumps (each replication's count is a step function of the
+        // parameters), on many replications, both sides on the same ones.
+        const double h = 0.3;
         Eigen::MatrixXd G(static_cast<Eigen::Index>(J), static_cast<Eigen::Index>(K));
         for (std::size_t k = 0; k < K; ++k) {
             auto zp = zhat, zm = zhat;
             zp[k] += h;
             zm[k] -= h;
-            const auto mp = ev.moments(from_z(s, zp), S, threads), mm = ev.moments(from_z(s, zm), S, threads);
+            const auto mp = ev.moments(from_z(s, zp), big, threads, false, covariance_block);
+            const auto mm = ev.moments(from_z(s, zm), big, threads, false, covariance_block);
             st.evaluations += 2;
             for (std::size_t j = 0; j < J; ++j)
                 G(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(k)) = mp && mm ? (mp->mean[j] - mm->mean[j]) / (2 * h) : 0;
         }
-        // Ω: the counts' covariance at the estimate, from more replications than S.
-        const std::size_t big = std::max<std::size_t>(200, 2 * S);
-        const auto mo = ev.moments(st.theta, big, threads, true, 1'000'000);
+        // Ω: the counts' covariance at the estimate.
+        const auto mo = ev.moments(st.theta, big, threads, true, covariance_block);
         Eigen::MatrixXd omega = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(J), static_cast<Eigen::Index>(J));
         for (const auto& row : mo->values)
             for (std::size_t a = 0; a < J; ++a)

@@ -96,12 +96,14 @@ std::vector<std::string> SweepParameter::grid_values() const {
 
 std::size_t Sweep::variants() const {
     if (design == SweepDesign::lhs) return samples;
+    if (design == SweepDesign::points) return m_points.size();
     std::size_t n = 1;
     for (std::size_t s : m_grid_sizes) n *= s;
     return parameters.empty() ? 0 : n;
 }
 
 std::vector<std::string> Sweep::values(std::size_t v) const {
+    if (design == SweepDesign::points) return m_points[v];
     std::vector<std::string> out(parameters.size());
     if (design == SweepDesign::grid) {
         // The first parameter varies slowest, as nested loops in the file's order.
@@ -316,6 +318,32 @@ Sweep load_sweep(const fs::path& file, Diagnostics* warnings) {
         fp += "\n" + p.path + (p.integral ? " int" : "");
         for (const auto& v : p.values) fp += " " + v;
         if (p.is_range()) fp += " [" + p.format(*p.min) + ", " + p.format(*p.max) + "] step " + (p.step ? p.format(*p.step) : "-");
+    }
+    sw.fingerprint = fnv1a_hex(fp);
+    return sw;
+}
+
+Sweep point_sweep(std::shared_ptr<const Scenario> base, std::vector<std::string> fixed, std::string name, std::vector<SweepParameter> parameters,
+                  std::vector<std::vector<std::string>> points, int replications, std::uint64_t seed, const std::string& design) {
+    Sweep sw;
+    sw.file = base->file;
+    sw.scenario = base->file;
+    sw.name = std::move(name);
+    sw.title = base->title;
+    sw.base = std::move(base);
+    sw.fixed = std::move(fixed);
+    sw.replications = replications;
+    sw.seed = seed;
+    sw.design = SweepDesign::points;
+    sw.parameters = std::move(parameters);
+    sw.m_points = std::move(points);
+    std::string fp = "tisheng-sweep/1\nengine " + engine_version() + "\nscenario " + sw.base->hash + "\nreplications " +
+                     std::to_string(sw.replications) + "\nseed " + std::to_string(sw.seed) + "\ndesign " + design;
+    for (const auto& f : sw.fixed) fp += "\nset " + f;
+    for (const auto& p : sw.parameters) fp += "\n" + p.path;
+    for (const auto& row : sw.m_points) {
+        fp += "\n";
+        for (const auto& v : row) fp += v + " ";
     }
     sw.fingerprint = fnv1a_hex(fp);
     return sw;

@@ -45,7 +45,7 @@ std::vector<std::pair<std::string, std::string>> identity(const SweepRunner& run
             {"engine_version", engine_version()},
             {"replications", std::to_string(sw.replications)},
             {"seed", std::to_string(sw.seed)},
-            {"design", sw.design == SweepDesign::grid ? "grid" : "lhs"},
+            {"design", sw.design == SweepDesign::grid ? "grid" : sw.design == SweepDesign::lhs ? "lhs" : "points"},
             {"variants", std::to_string(sw.variants())},
             {"parameters", params},
             {"targets", targets}};

@@ -95,7 +95,7 @@ struct CalibrationState {
 };
 
 struct CalibrationOptions {
-    int replications = 40;        ///< S: simulations per parameter value
+    int replications = 100;       ///< S: simulations per parameter value (common to all values)
     int screen = 0;               ///< Latin-hypercube points of the screen; 0: 10 per parameter + 20
     int starts = 3;               ///< Nelder-Mead starts (the screen's best points)
     int max_evaluations = 0;      ///< per Nelder-Mead search; 0: 150 per parameter

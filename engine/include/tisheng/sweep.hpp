@@ -40,7 +40,9 @@ struct SweepParameter {
     [[nodiscard]] std::string format(double v) const;
 };
 
-enum class SweepDesign { grid, lhs };
+/// grid: the full cross of the values; lhs: Latin-hypercube samples over
+/// the ranges; points: given points (a sensitivity design, sensitivity.hpp).
+enum class SweepDesign { grid, lhs, points };
 
 /// A sweep file, read and checked against its base scenario.
 class Sweep {
@@ -70,6 +72,9 @@ public:
 
 private:
     friend Sweep load_sweep(const std::filesystem::path&, Diagnostics*);
+    friend Sweep point_sweep(std::shared_ptr<const Scenario>, std::vector<std::string>, std::string, std::vector<SweepParameter>,
+                             std::vector<std::vector<std::string>>, int, std::uint64_t, const std::string&);
+    std::vector<std::vector<std::string>> m_points;  ///< points: [variant][parameter], as scenario text
     std::vector<std::size_t> m_grid_sizes;    ///< grid: values per parameter
     std::vector<std::vector<std::string>> m_grid;
     std::vector<std::uint32_t> m_strata;      ///< lhs: [parameter * samples + v], a permutation per parameter
@@ -79,6 +84,15 @@ private:
 /// (the path exists; each value, or a range's ends, has the right type and
 /// range); throws InvalidInput listing every problem with file:line.
 Sweep load_sweep(const std::filesystem::path& file, Diagnostics* warnings = nullptr);
+
+/// A sweep of given points of the scenario `base` (loaded from its file,
+/// with `fixed` applied): variant v sets parameters[j] to points[v][j].
+/// `design` names the design in the fingerprint and sweep.json ("morris
+/// r=20"). The sensitivity analysis runs its designs through it, so that
+/// they have the sweep's store, resume and Open MPI.
+Sweep point_sweep(std::shared_ptr<const Scenario> base, std::vector<std::string> fixed, std::string name,
+                  std::vector<SweepParameter> parameters, std::vector<std::vector<std::string>> points, int replications,
+                  std::uint64_t seed, const std::string& design);
 
 /// The outcome columns of a variant: what planners compare across variants.
 struct SweepOutcomes {
