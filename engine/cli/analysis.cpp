@@ -19,7 +19,9 @@ namespace tisheng::cli {
 
 namespace fs = std::filesystem;
 
-int cmd_calibrate(const CalibrateArgs& a) {
+int cmd_calibrate(const CalibrateArgs& a, SweepTransport* transport) {
+    if (transport && transport->size() > 1)
+        throw UsageError("calibrate runs on the threads of one machine; run it without mpirun (tisheng sensitivity spreads over ranks)");
     LoadOptions lo;
     lo.overrides = a.sets;
     const Scenario s = load_scenario(a.scenario, lo);

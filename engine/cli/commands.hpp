@@ -66,7 +66,7 @@ struct CalibrateArgs {
     int threads = 0, replications = 100;
     bool resume = false;
 };
-int cmd_calibrate(const CalibrateArgs& args);
+int cmd_calibrate(const CalibrateArgs& args, SweepTransport* transport);
 
 struct ObserveArgs {
     std::string scenario, out, dates;

@@ -491,7 +491,7 @@ int run_main(int argc, char** argv, SweepTransport* transport) try {
     if (*run) return cmd_run(scenario, out, sets, replications, seed, threads, forms, explain, force, keep);
     if (*site) return cmd_site(scenario, out, sets, exact, time_limit, seed, threads);
     if (*sweep) return cli::cmd_sweep(sweep_args, transport);
-    if (*calibrate) return cli::cmd_calibrate(cal);
+    if (*calibrate) return cli::cmd_calibrate(cal, transport);
     if (*observe) return cli::cmd_observe(obs);
     if (*sensitivity) return cli::cmd_sensitivity(sens, transport);
     if (*report) return cmd_report(out, forms);

@@ -3,6 +3,7 @@
 // format_count; every id by its display name (Scenario::labels), the id
 // itself in small print beside it.
 #include "tisheng/report.hpp"
+#include "tisheng/sensitivity.hpp"
 
 #include <gdal_priv.h>
 #include <cpl_vsi.h>
@@ -1025,6 +1026,8 @@ void write_report(const Scenario& s, const Results& r, const fs::path& dir, cons
              ":1; 市级补助为各基地命名概率 × 中位补助之和 (city grant: the sum over bases of P(named) × median grant; expected bases named: the sum of "
              "P(named), an expectation, not a count).</p></section>\n";
     }
+
+    h += sensitivity_section_html(dir, s);
 
     h += "<h2>说明 <span class=\"en\">Notes</span></h2>\n<p>每个数字来自 " + std::to_string(r.replications) +
          " 次蒙特卡洛重复（同一情景与种子得到同一结果）。P(达标) 为达标重复次数的比例；p05–p95 为 90 % 区间。比例以百分数、数量以整数显示。"

@@ -360,4 +360,31 @@ std::optional<SensitivitySummary> find_sensitivity(const fs::path& run_dir, cons
     return std::nullopt;
 }
 
+std::string sensitivity_section_html(const fs::path& run_dir, const Scenario& s) {
+    std::string h = "<section><h2>敏感性 <span class=\"en\">Which assumptions move each target most</span></h2>\n";
+    const auto sum = find_sensitivity(run_dir, s);
+    if (!sum) {
+        h += "<p>没有敏感性分析结果 <span class=\"en\">No sensitivity run of this scenario was found (looked for " +
+             h::esc((run_dir.parent_path() / (s.name + "-sensitivity") / "sensitivity.json").string()) +
+             "). Run <code>tisheng sensitivity " + h::esc(s.file.string()) +
+             "</code> to rank every assumption by its effect on each target; this section then shows the five that matter most.</span></p></section>\n";
+        return h;
+    }
+    h += "<p class=\"note\">From the " + h::esc(sum->method == "morris" ? "Morris screen (μ*: the mean change of P(met) when the assumption moves across its range)"
+                                                                        : "Sobol' analysis (total index: the share of P(met)'s variance)") +
+         " of " + h::esc(sum->created) + " (" + h::esc(sum->file.string()) + ").";
+    if (!sum->same_scenario)
+        h += " <span class=\"miss\">It was made from another version of the scenario (" + h::esc(sum->scenario_hash) +
+             "); run it again for this one.</span>";
+    h += "</p><table><tr><th>目标 Target</th><th>影响最大的假设 The five assumptions that move it most</th></tr>";
+    for (const auto& t : sum->targets) {
+        std::string cell;
+        for (const auto& [path, v] : t.factors)
+            if (v > 0) cell += (cell.empty() ? "" : "<br>") + std::string("<code>") + h::esc(path) + "</code> " + h::num(v, 2);
+        if (cell.empty()) cell = "none: it is the same at every point of the design";
+        h += "<tr><td>" + h::esc(s.labels.name("target:" + t.target)) + "</td><td>" + cell + "</td></tr>";
+    }
+    return h + "</table></section>\n";
+}
+
 }  // namespace tisheng

@@ -101,5 +101,9 @@ struct SensitivitySummary {
 /// DIR/../<scenario name>-sensitivity/sensitivity.json (the default --out
 /// of both commands puts them side by side under runs/), then DIR itself.
 std::optional<SensitivitySummary> find_sensitivity(const std::filesystem::path& run_dir, const Scenario& s);
+/// The section of a run's report.html: per target, the five assumptions
+/// that move its P(met) most, from find_sensitivity; or where it looked and
+/// the command to run when there is none.
+std::string sensitivity_section_html(const std::filesystem::path& run_dir, const Scenario& s);
 
 }  // namespace tisheng
