@@ -334,11 +334,17 @@ void write_calibration(const fs::path& dir, const Scenario& s, const Observation
     j["seconds"] = r.seconds;
 
     std::string csv;
-    for (std::size_t k = 0; k < K; ++k) csv += (k ? "," : "") + csv_field(r.parameters[k].range.path);
-    csv += "\n";
+    for (std::size_t k = 0; k < K; ++k) {
+        if (k) csv += ',';
+        csv += csv_field(r.parameters[k].range.path);
+    }
+    csv += '\n';
     for (const auto& d : r.draws) {
-        for (std::size_t k = 0; k < K; ++k) csv += (k ? "," : "") + exact_number(d[k]);
-        csv += "\n";
+        for (std::size_t k = 0; k < K; ++k) {
+            if (k) csv += ',';
+            csv += exact_number(d[k]);
+        }
+        csv += '\n';
     }
 
     std::vector<double> medians;

@@ -364,15 +364,15 @@ std::string sensitivity_section_html(const fs::path& run_dir, const Scenario& s)
     std::string h = "<section><h2>敏感性 <span class=\"en\">Which assumptions move each target most</span></h2>\n";
     const auto sum = find_sensitivity(run_dir, s);
     if (!sum) {
-        h += "<p>没有敏感性分析结果 <span class=\"en\">No sensitivity run of this scenario was found (looked for " +
-             h::esc((run_dir.parent_path() / (s.name + "-sensitivity") / "sensitivity.json").string()) +
-             "). Run <code>tisheng sensitivity " + h::esc(s.file.string()) +
-             "</code> to rank every assumption by its effect on each target; this section then shows the five that matter most.</span></p></section>\n";
+        h += "<p>没有敏感性分析结果 <span class=\"en\">No sensitivity run of this scenario was found (looked for ../" +
+             h::esc(s.name) + "-sensitivity/sensitivity.json beside this run's folder, and in it). Run <code>tisheng sensitivity</code> " +
+             "on the scenario (its default --out, runs/" + h::esc(s.name) + "-sensitivity, is where this looks) to rank every " +
+             "assumption by its effect on each target; this section then shows the five that matter most.</span></p></section>\n";
         return h;
     }
     h += "<p class=\"note\">From the " + h::esc(sum->method == "morris" ? "Morris screen (μ*: the mean change of P(met) when the assumption moves across its range)"
                                                                         : "Sobol' analysis (total index: the share of P(met)'s variance)") +
-         " of " + h::esc(sum->created) + " (" + h::esc(sum->file.string()) + ").";
+         " of " + h::esc(sum->created) + " (" + h::esc(sum->file.lexically_relative(run_dir).generic_string()) + ").";
     if (!sum->same_scenario)
         h += " <span class=\"miss\">It was made from another version of the scenario (" + h::esc(sum->scenario_hash) +
              "); run it again for this one.</span>";
