@@ -100,7 +100,7 @@ struct CalibrationOptions {
     int starts = 3;               ///< Nelder-Mead starts (the screen's best points)
     int max_evaluations = 0;      ///< per Nelder-Mead search; 0: 150 per parameter
     int draws = 200;              ///< from the confidence region, for the predictive
-    int predictive_replications = 5;  ///< per draw, for the fit bands and P(met)
+    int predictive_replications = 10; ///< per draw, for the fit bands and P(met)
     int threads = 0;              ///< 0: all cores
     /// After each stage (screen, first estimate, second, covariance): the
     /// state so far, to write a checkpoint to resume from.
