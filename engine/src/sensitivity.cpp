@@ -78,6 +78,17 @@ std::string outcome_label(const Scenario& s, const std::string& column) {
     return column + " at the end (median)";
 }
 
+/// What a sensitivity run's relevance to a run depends on: the scenario
+/// file's bytes and the --set edits other than the run settings (seed,
+/// replications), which do not change the model.
+std::string file_digest(const Scenario& s) { return "fnv1a64:" + fnv1a_hex(read_file(s.file)); }
+std::vector<std::string> model_overrides(const Scenario& s) {
+    std::vector<std::string> out;
+    for (const auto& o : s.overrides)
+        if (!o.starts_with("run.")) out.push_back(o);
+    return out;
+}
+
 /// The outcomes the page shows: the targets, P(all met), public spend, the
 /// headline coverage and counts (every outcome is in sensitivity.json).
 bool shown(const std::string& column) { return !column.starts_with("spent_") && !column.starts_with("short_"); }
@@ -253,6 +264,8 @@ void write_sensitivity(const fs::path& dir, const Scenario& s, const Sensitivity
     j["scenario"] = s.name;
     j["scenario_file"] = s.file.string();
     j["scenario_hash"] = "fnv1a64:" + s.hash;
+    j["scenario_file_digest"] = file_digest(s);
+    j["model_overrides"] = model_overrides(s);
     j["created"] = created;
     j["engine_version"] = engine_version();
     j["method"] = method_name(r.method);
@@ -339,7 +352,8 @@ std::optional<SensitivitySummary> find_sensitivity(const fs::path& run_dir, cons
             sum.created = j.value("created", "");
             sum.method = j.value("method", "");
             sum.scenario_hash = j.value("scenario_hash", "");
-            sum.same_scenario = sum.scenario_hash == "fnv1a64:" + s.hash;
+            sum.same_scenario = j.value("scenario_file_digest", "") == file_digest(s) &&
+                                j.value("model_overrides", std::vector<std::string>{}) == model_overrides(s);
             const std::string key = sum.method == "morris" ? "mu_star" : "total";
             for (const auto& t : s.programme.targets) {
                 SensitivitySummary::Top top;

@@ -90,7 +90,9 @@ void write_sensitivity(const std::filesystem::path& dir, const Scenario& s, cons
 struct SensitivitySummary {
     std::filesystem::path file;
     std::string created, method, scenario_hash;
-    bool same_scenario = false;  ///< made from the scenario (hash) of the run
+    /// Made from the same scenario file (its bytes) with the same --set
+    /// edits, apart from the run settings (seed, replications).
+    bool same_scenario = false;
     struct Top {
         std::string target;  ///< id
         std::vector<std::pair<std::string, double>> factors;  ///< (path, mu* or total index)
