@@ -257,3 +257,40 @@ TEST(Calibrate, SameResultWhateverTheThreads_andAResumedRunEndsAsAnUninterrupted
 
 }  // namespace
 }  // namespace tisheng
+
+namespace tisheng {
+namespace {
+
+namespace fs = std::filesystem;
+using test::TempDir;
+
+// The command end to end: a calibration on 2 Open MPI ranks ends with the
+// same numbers (calibration.json but its date and duration, the draws, the
+// fitted scenario) as on one process.
+TEST(CalibrateCli, TwoRanksGiveTheSameCalibrationAsOneProcess) {
+#ifndef TISHENG_MPIEXEC
+    GTEST_SKIP() << "built without Open MPI (TISHENG_MPI)";
+#else
+    if (!fs::exists(TISHENG_MPIEXEC)) GTEST_SKIP() << TISHENG_MPIEXEC << " is not installed";
+    TempDir dir;
+    const std::string args = "calibrate scenarios/quanzhou-baseline.yaml --observed datasets/observed/quanzhou-returns-synthetic.csv "
+                             "--replications 20 --threads 1 --out '";
+    auto one = test::run_cli(args + (dir / "one").string() + "'");
+    ASSERT_EQ(one.exit_code, 0) << one.output;
+    auto two = test::run_cli_mpi(2, args + (dir / "two").string() + "'");
+    ASSERT_EQ(two.exit_code, 0) << two.output;
+    auto without_time = [](std::string text) {
+        for (const char* key : {"\"created\"", "\"seconds\""}) {
+            const std::size_t at = text.find(key);
+            if (at != std::string::npos) text.erase(at, text.find('\n', at) - at);
+        }
+        return text;
+    };
+    EXPECT_EQ(without_time(test::slurp(dir / "two" / "calibration.json")), without_time(test::slurp(dir / "one" / "calibration.json")));
+    EXPECT_EQ(test::slurp(dir / "two" / "draws.csv"), test::slurp(dir / "one" / "draws.csv"));
+    EXPECT_NE(test::slurp(dir / "one" / "fitted.yaml").find("calibrated"), std::string::npos);
+#endif
+}
+
+}  // namespace
+}  // namespace tisheng

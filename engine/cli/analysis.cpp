@@ -20,8 +20,7 @@ namespace tisheng::cli {
 namespace fs = std::filesystem;
 
 int cmd_calibrate(const CalibrateArgs& a, SweepTransport* transport) {
-    if (transport && transport->size() > 1)
-        throw UsageError("calibrate runs on the threads of one machine; run it without mpirun (tisheng sensitivity spreads over ranks)");
+    const bool printer = !transport || transport->rank() == 0;
     LoadOptions lo;
     lo.overrides = a.sets;
     const Scenario s = load_scenario(a.scenario, lo);
@@ -37,18 +36,27 @@ int cmd_calibrate(const CalibrateArgs& a, SweepTransport* transport) {
     o.replications = a.replications;
     o.threads = a.threads;
     const std::string fingerprint = calibration_fingerprint(s, obs, o);
+    // Every rank reads the checkpoint (so all resume alike) and takes every
+    // step; rank 0 writes and prints.
+    o.ranks = mpi_ranks();
+    if (o.threads <= 0 && o.ranks) o.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / mpi_local_size());
     CalibrationState done;
     if (a.resume) {
         done = read_checkpoint(dir, fingerprint);
-        fmt::print(stderr, "calibrate: resuming after stage {} of 4 in {}\n", done.stage, dir.string());
+        if (printer) fmt::print(stderr, "calibrate: resuming after stage {} of 4 in {}\n", done.stage, dir.string());
     }
     static const char* stages[] = {"", "screen", "first estimate", "second estimate", "confidence region"};
-    o.on_stage = [&](const CalibrationState& st) {
-        write_checkpoint(dir, fingerprint, st);
-        fmt::print(stderr, "\ncalibrate: {} done ({} evaluations)\n", stages[st.stage], st.evaluations);
-    };
-    o.progress = ProgressBar(fmt::format("calibrate: {} free parameters, {} observations", s.calibrate.size(), obs.rows.size()), "evals");
+    if (printer) {
+        o.on_stage = [&](const CalibrationState& st) {
+            write_checkpoint(dir, fingerprint, st);
+            fmt::print(stderr, "\ncalibrate: {} done ({} evaluations)\n", stages[st.stage], st.evaluations);
+        };
+        o.progress = ProgressBar(fmt::format("calibrate: {} free parameters, {} observations{}", s.calibrate.size(), obs.rows.size(),
+                                             o.ranks ? fmt::format(" on {} processes", o.ranks->size()) : std::string()),
+                                 "evals");
+    }
     const CalibrationResult r = calibrate(s, obs, o, done);
+    if (!printer) return 0;
     write_calibration(dir, s, obs, r, o, utc_now());
 
     fmt::print("{:<40} {:>10} {:>10} {:>22}\n", "parameter", "assumed", "estimate", "90 % interval");

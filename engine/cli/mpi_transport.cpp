@@ -1,5 +1,7 @@
 // Open MPI for `mpirun -np K tisheng sweep ...`: rank 0 keeps the store, the
-// other ranks send it their variants' results as arrays of doubles.
+// other ranks send it their variants' results as arrays of doubles. `run`
+// gathers the ranks' replications on rank 0; `calibrate` shares each step's
+// replications with every rank.
 #include <mpi.h>
 
 #include <cstdlib>
@@ -57,6 +59,23 @@ public:
         return out;
     }
 
+    std::vector<std::vector<std::uint8_t>> all_gather(std::vector<std::uint8_t> mine) override {
+        if (mine.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) throw Error("a rank's share is over 2 GB: run on more ranks");
+        int n = static_cast<int>(mine.size());
+        std::vector<int> sizes(static_cast<std::size_t>(m_size)), at;
+        MPI_Allgather(&n, 1, MPI_INT, sizes.data(), 1, MPI_INT, MPI_COMM_WORLD);
+        long long total = 0;
+        for (int k : sizes) {
+            at.push_back(static_cast<int>(total));
+            total += k;
+        }
+        if (total > std::numeric_limits<int>::max()) throw Error("the ranks' shares are over 2 GB together: run on fewer ranks");
+        std::vector<std::uint8_t> all(static_cast<std::size_t>(total));
+        MPI_Allgatherv(mine.data(), n, MPI_UNSIGNED_CHAR, all.data(), sizes.data(), at.data(), MPI_UNSIGNED_CHAR, MPI_COMM_WORLD);
+        std::vector<std::vector<std::uint8_t>> out;
+        for (std::size_t r = 0; r < sizes.size(); ++r) out.emplace_back(all.begin() + at[r], all.begin() + at[r] + sizes[r]);
+        return out;
+    }
     bool all_ok(bool ok) {
         int mine = ok ? 1 : 0, every = 0;
         MPI_Allreduce(&mine, &every, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);

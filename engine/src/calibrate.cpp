@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <memory>
 #include <charconv>
+#include <cstring>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -59,6 +60,41 @@ double sample_quantile(std::vector<double>& v, double q) {
     const auto lo = static_cast<std::size_t>(std::floor(h));
     const std::size_t hi = std::min(lo + 1, v.size() - 1);
     return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+/// Items 0 .. n-1, item i made by make(i) on rank i % size (on `threads`
+/// threads there), then shared so that every rank holds all of them, in
+/// order. MPI is called from the calling thread only.
+std::vector<std::vector<double>> spread(RankGroup* ranks, std::size_t n, int threads,
+                                        const std::function<std::vector<double>(std::size_t)>& make) {
+    const std::size_t size = ranks ? static_cast<std::size_t>(ranks->size()) : 1, rank = ranks ? static_cast<std::size_t>(ranks->rank()) : 0;
+    std::vector<std::size_t> mine;
+    for (std::size_t i = rank; i < n; i += size) mine.push_back(i);
+    std::vector<std::vector<double>> out(n);
+    detail::parallel_chunks(mine.size(), threads, [&](std::size_t b, std::size_t e) {
+        for (std::size_t k = b; k < e; ++k) out[mine[k]] = make(mine[k]);
+    }, 1);
+    if (size == 1) return out;
+    std::vector<double> buf;  // [index, length, values...] per item: doubles carry every bit
+    for (std::size_t i : mine) {
+        buf.push_back(static_cast<double>(i));
+        buf.push_back(static_cast<double>(out[i].size()));
+        buf.insert(buf.end(), out[i].begin(), out[i].end());
+    }
+    std::vector<std::uint8_t> bytes(buf.size() * sizeof(double));
+    std::memcpy(bytes.data(), buf.data(), bytes.size());
+    const auto all = ranks->all_gather(std::move(bytes));
+    for (std::size_t r = 0; r < all.size(); ++r) {
+        if (r == rank) continue;
+        std::vector<double> got(all[r].size() / sizeof(double));
+        std::memcpy(got.data(), all[r].data(), got.size() * sizeof(double));
+        for (std::size_t at = 0; at + 1 < got.size();) {
+            const auto i = static_cast<std::size_t>(got[at]), len = static_cast<std::size_t>(got[at + 1]);
+            out[i].assign(got.begin() + static_cast<std::ptrdiff_t>(at + 2), got.begin() + static_cast<std::ptrdiff_t>(at + 2 + len));
+            at += 2 + len;
+        }
+    }
+    return out;
 }
 
 /// Simulates variants of the base scenario at parameter values: a scenario
@@ -114,13 +150,11 @@ public:
         std::vector<std::vector<double>> values;  ///< [replication][observation], when asked for
     };
     [[nodiscard]] std::optional<Moments> moments(const std::vector<double>& theta, std::size_t S, int threads, bool keep = false,
-                                                 std::uint64_t first = 0) const {
-        const auto v = variant(theta);
+                                                 std::uint64_t first = 0, RankGroup* ranks = nullptr) const {
+        const auto v = variant(theta);  // every rank refuses alike
         if (!v) return std::nullopt;
-        std::vector<std::vector<double>> vals(S);
-        detail::parallel_chunks(S, threads, [&](std::size_t b, std::size_t e) {
-            for (std::size_t r = b; r < e; ++r) vals[r] = outcome(*v->sim, first + r).values;
-        }, 1);
+        std::vector<std::vector<double>> vals =
+            spread(ranks, S, threads, [&](std::size_t r) { return outcome(*v->sim, first + r).values; });
         const std::size_t J = m_obs.rows.size();
         Moments m;
         m.mean.assign(J, 0);
@@ -446,7 +480,7 @@ CalibrationResult calibrate(const Scenario& s, const ObservationSet& obs, const 
     // Q at logit coordinates z, with weights w; +inf where the scenario refuses the values.
     auto q_at = [&](const std::vector<double>& w) {
         return [&, w](const std::vector<double>& z) {
-            const auto m = ev.moments(from_z(s, z), S, threads, false, estimation_block);
+            const auto m = ev.moments(from_z(s, z), S, threads, false, estimation_block, opt.ranks);
             ++st.evaluations;
             progress();
             return m ? ev.objective(m->mean, w) : std::numeric_limits<double>::infinity();
@@ -465,28 +499,34 @@ CalibrationResult calibrate(const Scenario& s, const ObservationSet& obs, const 
         }
         st.screen_theta.assign(screen_n, {});
         st.screen_q.assign(screen_n, std::numeric_limits<double>::infinity());
-        std::vector<std::optional<Evaluator::Moments>> ms(screen_n);
-        detail::parallel_chunks(screen_n, threads, [&](std::size_t b, std::size_t e) {
-            for (std::size_t i = b; i < e; ++i) {
-                for (std::size_t k = 0; k < K; ++k) st.screen_theta[i].push_back(value_at(s.calibrate[k], u[i][k]));
-                ms[i] = ev.moments(st.screen_theta[i], S, 1, false, estimation_block);
-                if (ms[i]) st.screen_q[i] = ev.objective(ms[i]->mean, pearson);
+        for (std::size_t i = 0; i < screen_n; ++i)
+            for (std::size_t k = 0; k < K; ++k) st.screen_theta[i].push_back(value_at(s.calibrate[k], u[i][k]));
+        // Each point: its Q, then each count's lowest and highest simulated
+        // value; nothing where the scenario refuses the values.
+        const auto points = spread(opt.ranks, screen_n, threads, [&](std::size_t i) {
+            std::vector<double> out;
+            if (const auto m = ev.moments(st.screen_theta[i], S, 1, false, estimation_block)) {
+                out.push_back(ev.objective(m->mean, pearson));
+                out.insert(out.end(), m->lo.begin(), m->lo.end());
+                out.insert(out.end(), m->hi.begin(), m->hi.end());
             }
-        }, 1);
+            return out;
+        });
+        std::size_t valid = 0;
+        for (std::size_t i = 0; i < screen_n; ++i)
+            if (!points[i].empty()) st.screen_q[i] = points[i][0], ++valid;
         st.evaluations += screen_n;
         progress();
         // Can the model produce what was observed at all?
         Diagnostics diag;
-        std::size_t valid = 0;
-        for (const auto& m : ms) valid += m.has_value();
         if (valid == 0)
             throw InputError({s.file.string(), 0, 0, "", "calibrate"},
                              "the scenario's checks refuse every point of the calibrate: ranges tried (e.g. a day range whose first "
                              "value exceeds its second); narrow the ranges");
         for (std::size_t j = 0; j < J; ++j) {
             double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-            for (const auto& m : ms)
-                if (m) lo = std::min(lo, m->lo[j]), hi = std::max(hi, m->hi[j]);
+            for (const auto& p : points)
+                if (!p.empty()) lo = std::min(lo, p[1 + j]), hi = std::max(hi, p[1 + J + j]);
             const Observation& ob = obs.rows[j];
             const double v = ob.value;
             if (v > 2 * hi + 10 || v < lo / 2 - 10)
@@ -517,7 +557,7 @@ CalibrationResult calibrate(const Scenario& s, const ObservationSet& obs, const 
     // 3. The second estimate: weights from the counts' simulated variance at the first.
     const std::size_t big = std::max<std::size_t>(200, 4 * S);  // replications of the counts' variances and Jacobian
     if (st.stage < 3) {
-        const auto m = ev.moments(st.theta1, big, threads, false, covariance_block);
+        const auto m = ev.moments(st.theta1, big, threads, false, covariance_block, opt.ranks);
         st.weight.assign(J, 1);
         for (std::size_t j = 0; j < J; ++j) st.weight[j] = 1 / std::max(m->var[j], 0.25);
         auto [z, q] = nelder_mead(q_at(st.weight), to_z(s, st.theta1), 0.25, max_evals);
@@ -538,14 +578,14 @@ CalibrationResult calibrate(const Scenario& s, const ObservationSet& obs, const 
             auto zp = zhat, zm = zhat;
             zp[k] += h;
             zm[k] -= h;
-            const auto mp = ev.moments(from_z(s, zp), big, threads, false, covariance_block);
-            const auto mm = ev.moments(from_z(s, zm), big, threads, false, covariance_block);
+            const auto mp = ev.moments(from_z(s, zp), big, threads, false, covariance_block, opt.ranks);
+            const auto mm = ev.moments(from_z(s, zm), big, threads, false, covariance_block, opt.ranks);
             st.evaluations += 2;
             for (std::size_t j = 0; j < J; ++j)
                 G(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(k)) = mp && mm ? (mp->mean[j] - mm->mean[j]) / (2 * h) : 0;
         }
         // Ω: the counts' covariance at the estimate.
-        const auto mo = ev.moments(st.theta, big, threads, true, covariance_block);
+        const auto mo = ev.moments(st.theta, big, threads, true, covariance_block, opt.ranks);
         Eigen::MatrixXd omega = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(J), static_cast<Eigen::Index>(J));
         for (const auto& row : mo->values)
             for (std::size_t a = 0; a < J; ++a)
@@ -635,14 +675,27 @@ CalibrationResult calibrate(const Scenario& s, const ObservationSet& obs, const 
         }
     }
     const std::size_t T = s.programme.targets.size();
+    // Per draw: the R runs at the scenario's own values, then the R runs at
+    // the draw's (none where the scenario refuses it), each [values, met].
+    const auto packed = spread(opt.ranks, N, threads, [&](std::size_t n) {
+        std::vector<double> out;
+        auto put = [&](const Evaluator::Outcome& o) {
+            out.insert(out.end(), o.values.begin(), o.values.end());
+            out.insert(out.end(), o.met.begin(), o.met.end());
+        };
+        for (std::size_t r = 0; r < R; ++r) put(ev.outcome(ev.base(), n * R + r));
+        if (const auto v = ev.variant(res.draws[n]))
+            for (std::size_t r = 0; r < R; ++r) put(ev.outcome(*v->sim, predictive_block + n * R + r));
+        return out;
+    });
     std::vector<std::vector<Evaluator::Outcome>> post_runs(N), prior_runs(N);
-    detail::parallel_chunks(N, threads, [&](std::size_t b, std::size_t e) {
-        for (std::size_t n = b; n < e; ++n) {
-            if (const auto v = ev.variant(res.draws[n]))
-                for (std::size_t r = 0; r < R; ++r) post_runs[n].push_back(ev.outcome(*v->sim, predictive_block + n * R + r));
-            for (std::size_t r = 0; r < R; ++r) prior_runs[n].push_back(ev.outcome(ev.base(), n * R + r));
+    for (std::size_t n = 0; n < N; ++n)
+        for (std::size_t at = 0, r = 0; at < packed[n].size(); at += J + T, ++r) {
+            Evaluator::Outcome o;
+            o.values.assign(packed[n].begin() + static_cast<std::ptrdiff_t>(at), packed[n].begin() + static_cast<std::ptrdiff_t>(at + J));
+            for (std::size_t t = 0; t < T; ++t) o.met.push_back(static_cast<std::uint8_t>(packed[n][at + J + t]));
+            (r < R ? prior_runs : post_runs)[n].push_back(std::move(o));
         }
-    }, 1);
     res.p_met_posterior.assign(T, 0);
     res.p_met_prior_values.assign(T, 0);
     std::vector<std::vector<double>> values(J);

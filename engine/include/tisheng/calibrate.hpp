@@ -19,8 +19,9 @@
 //   covariance simulated at the estimate: the observed returns are one draw
 //   of the model. Intervals are taken in logit coordinates and mapped back,
 //   so they stay inside the ranges.
-// - Determinism: each step's replications are fixed, and threads only split
-//   a sum in a fixed order, so the fit does not depend on the thread count.
+// - Determinism: each step's replications are fixed, and threads (and Open
+//   MPI ranks) only split the simulations, whose results are summed in
+//   replication order: the fit does not depend on the thread or rank count.
 #pragma once
 
 #include <cstdint>
@@ -102,6 +103,10 @@ struct CalibrationOptions {
     int draws = 200;              ///< from the confidence region, for the predictive
     int predictive_replications = 10; ///< per draw, for the fit bands and P(met)
     int threads = 0;              ///< 0: all cores
+    /// The processes the work is split over (Open MPI), or null: each rank
+    /// takes every step, the simulations of each divided among them, and
+    /// ends with the same numbers as one process.
+    RankGroup* ranks = nullptr;
     /// After each stage (screen, first estimate, second, covariance): the
     /// state so far, to write a checkpoint to resume from.
     std::function<void(const CalibrationState&)> on_stage;

@@ -311,6 +311,9 @@ public:
     [[nodiscard]] virtual int size() const = 0;
     /// Every rank's bytes, by rank, on rank 0 (empty elsewhere).
     virtual std::vector<std::vector<std::uint8_t>> gather(std::vector<std::uint8_t> mine) = 0;
+    /// Every rank's bytes, by rank, on every rank (a calibration's ranks
+    /// then take the same steps).
+    virtual std::vector<std::vector<std::uint8_t>> all_gather(std::vector<std::uint8_t> mine) = 0;
 };
 
 struct MonteCarloOptions {
