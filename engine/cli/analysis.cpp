@@ -39,7 +39,7 @@ int cmd_calibrate(const CalibrateArgs& a, SweepTransport* transport) {
     // Every rank reads the checkpoint (so all resume alike) and takes every
     // step; rank 0 writes and prints.
     o.ranks = mpi_ranks();
-    if (o.threads <= 0 && o.ranks) o.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / mpi_local_size());
+    if (o.ranks) o.threads = shared_threads(a.threads);
     CalibrationState done;
     if (a.resume) {
         done = read_checkpoint(dir, fingerprint);
@@ -119,16 +119,7 @@ int cmd_sensitivity(const SensitivityArgs& a, SweepTransport* transport) {
         for (const auto& [path, why] : plan.left_out) fmt::print(stderr, "  left out: {}: {}\n", path, why);
     }
     const SweepRunner runner(sw);
-    SweepOptions so;
-    so.threads = a.threads > 0 ? a.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / mpi_local_size());
-    so.resume = a.resume;
-    so.transport = transport;
-    ProgressBar bar("sensitivity", "points");
-    bool started = false;
-    so.progress = [&](std::size_t done, std::size_t total) {
-        if (!started) bar.start_from(done), started = true;
-        bar(done, total);
-    };
+    const SweepOptions so = sweep_options(a.threads, a.resume, transport, "sensitivity", "points");
     (void)run_sweep(runner, out, so);
     if (!printer) return 0;
     const SweepStore store(out, runner, true);

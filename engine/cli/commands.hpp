@@ -60,6 +60,13 @@ struct SweepArgs {
 };
 int cmd_sweep(const SweepArgs& args, SweepTransport* transport);
 
+/// Threads of this process: `threads`, or by default the machine's cores
+/// shared among the ranks on it.
+int shared_threads(int threads);
+/// How the command line runs a sweep (or a sensitivity design): those
+/// threads, --resume, the ranks, a progress bar of `what` on rank 0.
+SweepOptions sweep_options(int threads, bool resume, SweepTransport* transport, const std::string& what, const std::string& unit);
+
 struct CalibrateArgs {
     std::string scenario, observed, out;
     std::vector<std::string> sets;

@@ -95,6 +95,24 @@ int run_find_min(const SweepRunner& runner, const SweepArgs& a, const fs::path& 
 
 }  // namespace
 
+int shared_threads(int threads) {
+    return threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / mpi_local_size());
+}
+
+SweepOptions sweep_options(int threads, bool resume, SweepTransport* transport, const std::string& what, const std::string& unit) {
+    SweepOptions o;
+    o.threads = shared_threads(threads);
+    o.resume = resume;
+    o.transport = transport;
+    auto bar = std::make_shared<ProgressBar>(what, unit);
+    auto started = std::make_shared<bool>(false);
+    o.progress = [bar, started](std::size_t done, std::size_t total) {
+        if (!*started) bar->start_from(done), *started = true;  // a resumed run's rate counts only this run's work
+        (*bar)(done, total);
+    };
+    return o;
+}
+
 int cmd_sweep(const SweepArgs& a, SweepTransport* transport) {
     if (a.threads < 0) throw UsageError("--threads must be 0 (all cores) or more, got " + std::to_string(a.threads));
     const bool printer = !transport || transport->rank() == 0;
@@ -114,20 +132,7 @@ int cmd_sweep(const SweepArgs& a, SweepTransport* transport) {
         fmt::print(stderr, "tisheng: sweep '{}': {} variants x {} replications{}\n", sw.name, sw.variants(), sw.replications,
                    transport && transport->size() > 1 ? fmt::format(" on {} processes", transport->size()) : std::string());
     const auto t0 = std::chrono::steady_clock::now();
-    SweepOptions o;
-    // By default the ranks on one machine share its cores.
-    o.threads = a.threads > 0 ? a.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / mpi_local_size());
-    o.resume = a.resume;
-    o.transport = transport;
-    ProgressBar bar("variants", "variants");
-    bool started = false;
-    o.progress = [&](std::size_t done, std::size_t total) {
-        if (!started) {
-            bar.start_from(done);
-            started = true;
-        }
-        bar(done, total);
-    };
+    const SweepOptions o = sweep_options(a.threads, a.resume, transport, "variants", "variants");
     const SweepSummary s = run_sweep(runner, out, o);
     if (!printer) return 0;
     write_sweep_report(out);
