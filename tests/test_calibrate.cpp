@@ -94,7 +94,7 @@ void expect_recovered(const Recovery& r, double p_met_tolerance) {
         EXPECT_GE(f.q95, r.truth[k].second) << f.range.path << ": estimate " << f.estimate << ", 90 % interval " << f.q05 << " .. " << f.q95;
     }
     for (std::size_t t = 0; t < r.truth_p_met.size(); ++t)
-        EXPECT_NEAR(r.fit.p_met_posterior[t], r.truth_p_met[t], p_met_tolerance) << "target " << t;
+        EXPECT_NEAR(r.fit.p_met_fitted[t], r.truth_p_met[t], p_met_tolerance) << "target " << t;
 }
 
 // The stated tolerance of the predictive P(met) against the truth's, 0.2:
@@ -122,7 +122,7 @@ TEST(CalibrateRecovery, JiangmenTrueValuesLieInTheirIntervals_andPredictivePMetI
     // Informative data: the pilot's hazard is pinned well inside its range.
     EXPECT_LT(r.fit.parameters[0].q95 - r.fit.parameters[0].q05, 0.1 * (0.5 - 0.002));
     // The assumed values (pilot 0.04) build far more by 2023 than the truth.
-    EXPECT_GT(r.fit.p_met_prior_values[0], r.fit.p_met_posterior[0] + 0.1);
+    EXPECT_GT(r.fit.p_met_assumed[0], r.fit.p_met_fitted[0] + 0.1);
 }
 
 TEST(CalibrateRecovery, QuanzhouTrueValuesLieInTheirIntervals_andPredictivePMetIsNearTheTruths) {
@@ -222,7 +222,7 @@ TEST(Calibrate, SameResultWhateverTheThreads_andAResumedRunEndsAsAnUninterrupted
     const CalibrationResult two = calibrate(s, obs, o);
     EXPECT_EQ(one.state.theta, two.state.theta);
     EXPECT_EQ(one.state.cov_z, two.state.cov_z);
-    EXPECT_EQ(one.p_met_posterior, two.p_met_posterior);
+    EXPECT_EQ(one.p_met_fitted, two.p_met_fitted);
 
     // Killed after the first estimate: the checkpoint holds two stages.
     const std::string fp = calibration_fingerprint(s, obs, o);
@@ -238,7 +238,7 @@ TEST(Calibrate, SameResultWhateverTheThreads_andAResumedRunEndsAsAnUninterrupted
     const CalibrationResult resumed = calibrate(s, obs, o, saved);
     EXPECT_EQ(resumed.state.theta, two.state.theta);
     EXPECT_EQ(resumed.state.cov_z, two.state.cov_z);
-    EXPECT_EQ(resumed.p_met_posterior, two.p_met_posterior);
+    EXPECT_EQ(resumed.p_met_fitted, two.p_met_fitted);
 
     // The fitted scenario: the estimates, marked calibrated, and it loads.
     write_calibration(dir / "out", s, obs, two, o, "2026-12-06T00:00:00Z");

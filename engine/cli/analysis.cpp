@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "commands.hpp"
 #include "tisheng/calibrate.hpp"
@@ -12,8 +13,6 @@
 #include "tisheng/run.hpp"
 #include "tisheng/sensitivity.hpp"
 #include "tisheng/sweep_run.hpp"
-
-#include <thread>
 
 namespace tisheng::cli {
 
@@ -65,7 +64,7 @@ int cmd_calibrate(const CalibrateArgs& a, SweepTransport* transport) {
                    f.weakly_identified ? "  (weakly identified)" : "");
     fmt::print("\nP(target met): assumed values -> fitted ({} simulations over the confidence region)\n", r.predictive_runs);
     for (std::size_t t = 0; t < s.programme.targets.size(); ++t)
-        fmt::print("  {:<28} {:>6.1f} % -> {:>6.1f} %\n", s.programme.targets[t].id, 100 * r.p_met_prior_values[t], 100 * r.p_met_posterior[t]);
+        fmt::print("  {:<28} {:>6.1f} % -> {:>6.1f} %\n", s.programme.targets[t].id, 100 * r.p_met_assumed[t], 100 * r.p_met_fitted[t]);
     for (const auto& line : r.identifiability) fmt::print("note: {}\n", line);
     if (!r.misfits.empty())
         fmt::print("note: {} of {} observations lie outside the fitted model's 1-99 % range (calibration.html lists them)\n", r.misfits.size(),

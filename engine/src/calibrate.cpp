@@ -1,4 +1,4 @@
-// ABC-SMC calibration of the scenario's free parameters (calibrate.hpp).
+// Calibration of the scenario's free parameters by the simulated method of moments (calibrate.hpp).
 #include "tisheng/calibrate.hpp"
 
 #include <Eigen/Dense>
@@ -696,23 +696,23 @@ CalibrationResult calibrate(const Scenario& s, const ObservationSet& obs, const 
             for (std::size_t t = 0; t < T; ++t) o.met.push_back(static_cast<std::uint8_t>(packed[n][at + J + t]));
             (r < R ? prior_runs : post_runs)[n].push_back(std::move(o));
         }
-    res.p_met_posterior.assign(T, 0);
-    res.p_met_prior_values.assign(T, 0);
+    res.p_met_fitted.assign(T, 0);
+    res.p_met_assumed.assign(T, 0);
     std::vector<std::vector<double>> values(J);
     std::size_t runs = 0;
     for (std::size_t n = 0; n < N; ++n) {
         for (const auto& o : post_runs[n]) {
             ++runs;
-            for (std::size_t t = 0; t < T; ++t) res.p_met_posterior[t] += o.met[t];
+            for (std::size_t t = 0; t < T; ++t) res.p_met_fitted[t] += o.met[t];
             for (std::size_t j = 0; j < J; ++j) values[j].push_back(o.values[j]);
         }
         for (const auto& o : prior_runs[n])
-            for (std::size_t t = 0; t < T; ++t) res.p_met_prior_values[t] += o.met[t];
+            for (std::size_t t = 0; t < T; ++t) res.p_met_assumed[t] += o.met[t];
     }
     res.predictive_runs = static_cast<int>(runs);
     for (std::size_t t = 0; t < T; ++t) {
-        res.p_met_posterior[t] /= static_cast<double>(std::max<std::size_t>(1, runs));
-        res.p_met_prior_values[t] /= static_cast<double>(N * R);
+        res.p_met_fitted[t] /= static_cast<double>(std::max<std::size_t>(1, runs));
+        res.p_met_assumed[t] /= static_cast<double>(N * R);
     }
     for (std::size_t j = 0; j < J; ++j) {
         auto& v = values[j];

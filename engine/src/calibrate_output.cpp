@@ -1,4 +1,4 @@
-// What a calibration writes: calibration.json, posterior.csv, fitted.yaml,
+// What a calibration writes: calibration.json, draws.csv, fitted.yaml,
 // calibration.html, and the checkpoint it resumes from (calibrate.hpp).
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -154,7 +154,7 @@ std::string page(const Scenario& s, const ObservationSet& obs, const Calibration
            "(the same number of replications).</p>\n<table><tr><th>目标 Target</th><th>假设值 Assumed values</th><th>校准后 Fitted</th></tr>";
     for (std::size_t t = 0; t < s.programme.targets.size(); ++t)
         out += "<tr><td>" + h::esc(target_name(s, t, "zh")) + " <span class=\"en\">" + h::esc(target_name(s, t, "en")) + "</span></td><td class=\"n\">" +
-               h::percent(r.p_met_prior_values[t]) + "</td><td class=\"n\"><b>" + h::percent(r.p_met_posterior[t]) + "</b></td></tr>";
+               h::percent(r.p_met_assumed[t]) + "</td><td class=\"n\"><b>" + h::percent(r.p_met_fitted[t]) + "</b></td></tr>";
     out += "</table></section>\n";
 
     out += "<section><h2>参数 <span class=\"en\">Parameters: range, assumed value, estimate</span></h2>\n"
@@ -174,7 +174,7 @@ std::string page(const Scenario& s, const ObservationSet& obs, const Calibration
 
     out += "<section><h2>可识别性 <span class=\"en\">Identifiability</span></h2>\n";
     if (r.identifiability.empty())
-        out += "<p>Every free parameter is informed by the observations, and no two are confounded (every posterior correlation is below 0.7 "
+        out += "<p>Every free parameter is informed by the observations, and no two are confounded (every correlation of the estimates is below 0.7 "
                "in size).</p>";
     else {
         out += "<ul>";
@@ -315,8 +315,8 @@ void write_calibration(const fs::path& dir, const Scenario& s, const Observation
     j["targets"] = json::array();
     for (std::size_t t = 0; t < s.programme.targets.size(); ++t)
         j["targets"].push_back({{"id", s.programme.targets[t].id},
-                                {"p_met_assumed", r.p_met_prior_values[t]},
-                                {"p_met_fitted", r.p_met_posterior[t]}});
+                                {"p_met_assumed", r.p_met_assumed[t]},
+                                {"p_met_fitted", r.p_met_fitted[t]}});
     j["predictive_runs"] = r.predictive_runs;
     j["fit"] = json::array();
     for (std::size_t k = 0; k < obs.rows.size(); ++k) {

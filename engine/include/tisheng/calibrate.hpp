@@ -142,7 +142,7 @@ struct CalibrationResult {
     std::vector<std::size_t> misfits;
     /// Per target: P(met) under the scenario's own values and under the
     /// fitted model (draws x predictive_replications simulations).
-    std::vector<double> p_met_prior_values, p_met_posterior;
+    std::vector<double> p_met_assumed, p_met_fitted;
     int predictive_runs = 0;
     double seconds = 0;
 };
