@@ -151,10 +151,19 @@ std::string page(const Scenario& s, const ObservationSet& obs, const Calibration
     out += "<section><h2>达标概率 <span class=\"en\">P(target met), fitted</span></h2>\n"
            "<p class=\"note\">The number to quote is the fitted one: the share of simulations that meet the target when the free parameters "
            "are drawn from their confidence region (" + std::to_string(r.predictive_runs) + " simulations), against the scenario's own assumed values "
-           "(the same number of replications).</p>\n<table><tr><th>目标 Target</th><th>假设值 Assumed values</th><th>校准后 Fitted</th></tr>";
-    for (std::size_t t = 0; t < s.programme.targets.size(); ++t)
-        out += "<tr><td>" + h::esc(target_name(s, t, "zh")) + " <span class=\"en\">" + h::esc(target_name(s, t, "en")) + "</span></td><td class=\"n\">" +
-               h::percent(r.p_met_assumed[t]) + "</td><td class=\"n\"><b>" + h::percent(r.p_met_fitted[t]) + "</b></td></tr>";
+           "(the same number of replications). For a target whose date the returns already cover, the returns themselves say whether "
+           "it was met; its fitted P(met) is the fitted behaviour's, for comparing scenarios, not a forecast.</p>\n"
+           "<table><tr><th>目标 Target</th><th>假设值 Assumed values</th><th>校准后 Fitted</th></tr>";
+    Date last;
+    for (const auto& ob : obs.rows) last = std::max(last, ob.date);
+    for (std::size_t t = 0; t < s.programme.targets.size(); ++t) {
+        const Target& target = s.programme.targets[t];
+        const bool covered = !target.recurring() && target.deadline <= last;
+        out += "<tr><td>" + h::esc(target_name(s, t, "zh")) + " <span class=\"en\">" + h::esc(target_name(s, t, "en")) + "</span>" +
+               (covered ? "<br><span class=\"note\">已有报表 the returns cover " + target.deadline.iso() + "</span>" : "") +
+               "</td><td class=\"n\">" + h::percent(r.p_met_assumed[t]) + "</td><td class=\"n\"><b>" + h::percent(r.p_met_fitted[t]) +
+               "</b></td></tr>";
+    }
     out += "</table></section>\n";
 
     out += "<section><h2>参数 <span class=\"en\">Parameters: range, assumed value, estimate</span></h2>\n"
