@@ -243,6 +243,9 @@ TEST(Calibrate, SameResultWhateverTheThreads_andAResumedRunEndsAsAnUninterrupted
     // The fitted scenario: the estimates, marked calibrated, and it loads.
     write_calibration(dir / "out", s, obs, two, o, "2026-12-06T00:00:00Z");
     const Scenario fitted = load_scenario(dir / "out" / "fitted.yaml");
+    // Re-emitted, a quoted "350500" stays text: no number without a source appears.
+    EXPECT_EQ(summarise_provenance(fitted).without, summarise_provenance(s).without);
+    EXPECT_EQ(summarise_provenance(fitted).by_kind.at(SourceKind::calibrated), s.calibrate.size());
     for (std::size_t k = 0; k < s.calibrate.size(); ++k) {
         const auto in = std::find_if(fitted.inputs.begin(), fitted.inputs.end(), [&](const InputValue& x) { return x.path == s.calibrate[k].path; });
         ASSERT_NE(in, fitted.inputs.end());

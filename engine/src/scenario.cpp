@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <functional>
 #include <future>
 #include <set>
 #include <sstream>
@@ -236,7 +237,7 @@ Resolved resolve_path(const YAML::Node& root, const std::string& text) {
 /// A plain (unquoted) scalar that reads as a number, a date or a day of
 /// the year (MM-DD): a value whose provenance is required.
 bool reads_as_quantity(const YAML::Node& n) {
-    if (!n.IsScalar() || n.Tag() == "!") return false;
+    if (!n.IsScalar() || n.Tag() == "!" || n.Tag() == "tag:yaml.org,2002:str") return false;  // quoted, or tagged !!str
     const std::string& s = n.Scalar();
     if (s.empty()) return false;
     double v = 0;
@@ -1195,6 +1196,18 @@ void save_scenario(const fs::path& file, const std::vector<std::string>& overrid
         const std::string dd = root["data_dir"] && root["data_dir"].IsScalar() ? root["data_dir"].Scalar() : ".";
         if (!fs::path(dd).is_absolute()) root["data_dir"] = (from_dir / dd).lexically_normal().lexically_relative(to_dir).generic_string();
     }
+    // The emitter forgets quotes: a quoted "440700" would come back a
+    // number (one that then needs a source). Such scalars, quoted and
+    // reading as a number or a date, keep an explicit string tag.
+    std::function<void(YAML::Node)> keep_strings = [&](YAML::Node n) {
+        if (n.IsMap())
+            for (auto it = n.begin(); it != n.end(); ++it) keep_strings(it->second);
+        else if (n.IsSequence())
+            for (std::size_t i = 0; i < n.size(); ++i) keep_strings(n[i]);
+        else if (n.IsScalar() && n.Tag() == "!" && reads_as_quantity(YAML::Node(n.Scalar())))
+            n.SetTag("tag:yaml.org,2002:str");
+    };
+    keep_strings(root);
     for (const auto& [key, src] : sources) {
         YAML::Node entry(YAML::NodeType::Map);
         entry[std::string(to_string(src.kind))] = src.note;
@@ -1207,7 +1220,10 @@ void save_scenario(const fs::path& file, const std::vector<std::string>& overrid
     for (const auto& o : overrides) text += "#   --set " + o + "\n";
     YAML::Emitter out;
     out << root;
-    text += out.c_str();
+    std::string body = out.c_str();
+    const std::string verbatim = "!<tag:yaml.org,2002:str> ";  // as the emitter writes the tag; "!!str " is the same, shorter
+    for (std::size_t at = body.find(verbatim); at != std::string::npos; at = body.find(verbatim, at)) body.replace(at, verbatim.size(), "!!str ");
+    text += body;
     text += "\n";
     write_file_atomic(target, text);
 }
