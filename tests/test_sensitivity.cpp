@@ -75,13 +75,17 @@ TEST(Sensitivity, MorrisRanksAKnownDecisiveFactorFirstAndGivesAnIrrelevantOneZer
         text.replace(text.find("{assumption:", at), 12, "{synthetic:");
     }
     text += "  behaviour.adoption.phases.pilot: {assumption: \"the decisive one\"}\n"
-            "  behaviour.adoption.phases.full_rollout: {assumption: \"cannot matter before 2025\"}\n";
+            "  behaviour.adoption.phases.full_rollout: {assumption: \"cannot matter before 2025\"}\n"
+            "sensitivity:\n  behaviour.adoption.phases.pilot: [0.01, 0.08]\n";
     text.replace(text.find("data_dir: ../datasets/jiangmen"), 30, "data_dir: " + (test::source_dir() / "datasets/jiangmen").string());
     test::write(dir / "two.yaml", text);
 
     auto base = std::make_shared<const Scenario>(load_scenario(dir / "two.yaml"));
     const SensitivityPlan plan = sensitivity_factors(*base);
     ASSERT_EQ(plan.factors.size(), 2u);
+    EXPECT_TRUE(plan.factors[0].from_scenario);  // the pilot's range as given
+    EXPECT_DOUBLE_EQ(plan.factors[0].range.lo, 0.01);
+    EXPECT_DOUBLE_EQ(plan.factors[1].range.hi, 0.375);  // full_rollout's default: 150 % of 0.25
     SensitivityOptions o;
     o.trajectories = 6;
     o.replications = 40;

@@ -100,16 +100,17 @@ SensitivityPlan sensitivity_factors(const Scenario& s) {
     std::map<std::string, const ParameterRange*> given;
     for (const auto& r : s.sensitivity) given[r.path] = &r;
     for (const auto& in : s.inputs) {
-        if (!in.source || (in.source->kind != SourceKind::assumption && in.source->kind != SourceKind::calibrated)) continue;
-        if (!in.needs_source || is_setting(in.path)) continue;
+        const auto it = given.find(in.path);  // a range given under sensitivity: varies any number, whatever its source
+        const bool assumed = in.source && (in.source->kind == SourceKind::assumption || in.source->kind == SourceKind::calibrated);
+        if (it == given.end() && (!assumed || !in.needs_source || is_setting(in.path))) continue;
         const auto v = number(in.value);
         if (!v) continue;  // a date, or text
         SensitivityFactor f;
-        f.kind = in.source->kind;
+        f.kind = in.source ? in.source->kind : SourceKind::assumption;
         f.range.path = in.path;
         f.range.value = *v;
         f.range.integral = in.value.find_first_of(".eE") == std::string::npos;
-        if (auto it = given.find(in.path); it != given.end()) {
+        if (it != given.end()) {
             f.range = *it->second;
             f.from_scenario = true;
             plan.factors.push_back(f);
@@ -192,7 +193,8 @@ Sweep sensitivity_sweep(std::shared_ptr<const Scenario> base, const std::vector<
         }
     }
     const std::string design = o.method == GsaMethod::morris ? "morris r=" + std::to_string(o.trajectories) : "sobol n=" + std::to_string(o.samples);
-    return point_sweep(std::move(base), sets, base->name + "-sensitivity", std::move(params), std::move(points), o.replications, seed, design);
+    std::string name = base->name + "-sensitivity";  // before `base` is moved from
+    return point_sweep(std::move(base), sets, std::move(name), std::move(params), std::move(points), o.replications, seed, design);
 }
 
 SensitivityResult analyse_sensitivity(const SweepRunner& runner, const std::vector<SweepStore::Row>& rows, const SensitivityPlan& plan,

@@ -29,7 +29,8 @@ struct SensitivityFactor {
 /// The factors of a scenario, and the assumptions left out with the reason.
 /// Every number whose provenance is `assumption` or `calibrated` is a
 /// factor, except the settings of the analysis itself (run:, coverage:,
-/// siting:, counterfactuals:). Its range is the scenario's `sensitivity:`
+/// siting:, counterfactuals:); a number given a range under `sensitivity:`
+/// is a factor whatever its source. Its range is the scenario's `sensitivity:`
 /// range, or by default half to one and a half times its value, cut at 1
 /// for a value below 1 that the scenario refuses above 1 (a probability or
 /// share), whole numbers rounded. An end the scenario's checks refuse (a
