@@ -121,3 +121,33 @@ TEST(Sensitivity, MorrisRanksAKnownDecisiveFactorFirstAndGivesAnIrrelevantOneZer
 
 }  // namespace
 }  // namespace tisheng
+
+namespace tisheng {
+namespace {
+
+// The command end to end on the sweep machinery: 2 Open MPI ranks rank the
+// assumptions exactly as one process does.
+TEST(SensitivityCli, TwoRanksRankAsOneProcess) {
+#ifndef TISHENG_MPIEXEC
+    GTEST_SKIP() << "built without Open MPI (TISHENG_MPI)";
+#else
+    if (!std::filesystem::exists(TISHENG_MPIEXEC)) GTEST_SKIP() << TISHENG_MPIEXEC << " is not installed";
+    test::TempDir dir;
+    const std::string args = "sensitivity scenarios/quanzhou-baseline.yaml --trajectories 3 --replications 10 --threads 1 --out '";
+    auto one = test::run_cli(args + (dir / "one").string() + "'");
+    ASSERT_EQ(one.exit_code, 0) << one.output;
+    auto two = test::run_cli_mpi(2, args + (dir / "two").string() + "'");
+    ASSERT_EQ(two.exit_code, 0) << two.output;
+    auto without_date = [](std::string text) {
+        const std::size_t at = text.find("\"created\"");
+        if (at != std::string::npos) text.erase(at, text.find('\n', at) - at);
+        return text;
+    };
+    const std::string a = without_date(test::slurp(dir / "one" / "sensitivity.json"));
+    EXPECT_NE(a.find("\"mu_star\""), std::string::npos);
+    EXPECT_EQ(without_date(test::slurp(dir / "two" / "sensitivity.json")), a);
+#endif
+}
+
+}  // namespace
+}  // namespace tisheng
