@@ -194,20 +194,18 @@ constexpr std::uint64_t estimation_block = 0x1000ull << 32;  // the moments (com
 constexpr std::uint64_t covariance_block = 0x2000ull << 32;  // the counts' covariance and the Jacobian
 constexpr std::uint64_t predictive_block = 0xFFFFull << 32;  // the predictive runs
 
-/// A value's place in its range, 0..1, on the prior's scale (uniform or log-uniform).
-double unit_of(const ParameterRange& r, double v) {
-    if (log_uniform(r)) return (std::log(v) - std::log(r.lo)) / (std::log(r.hi) - std::log(r.lo));
-    return (v - r.lo) / (r.hi - r.lo);
+/// The value at place u (0..1) of a range, on its prior's scale, before rounding.
+double scaled(const ParameterRange& r, double u) {
+    return log_uniform(r) ? std::exp(std::log(r.lo) + u * (std::log(r.hi) - std::log(r.lo))) : r.lo + u * (r.hi - r.lo);
 }
 double value_at(const ParameterRange& r, double u) {
-    double v = log_uniform(r) ? std::exp(std::log(r.lo) + u * (std::log(r.hi) - std::log(r.lo))) : r.lo + u * (r.hi - r.lo);
-    v = std::clamp(v, r.lo, r.hi);
+    const double v = std::clamp(scaled(r, u), r.lo, r.hi);
     return r.integral ? std::clamp(std::round(v), r.lo, r.hi) : v;
 }
 
 std::vector<double> to_z(const Scenario& s, const std::vector<double>& theta) {
     std::vector<double> z(theta.size());
-    for (std::size_t i = 0; i < theta.size(); ++i) z[i] = logit(unit_of(s.calibrate[i], theta[i]));
+    for (std::size_t i = 0; i < theta.size(); ++i) z[i] = logit(range_position(s.calibrate[i], theta[i]));
     return z;
 }
 
@@ -220,8 +218,7 @@ std::vector<double> from_z(const Scenario& s, const std::vector<double>& z) {
 /// dθ/dz at z (logit coordinates of the range's scale).
 double dtheta_dz(const ParameterRange& r, double z) {
     const double u = sigmoid(z), du = u * (1 - u);
-    if (log_uniform(r)) return value_at(ParameterRange{r.path, r.lo, r.hi, 0, false, {}, 0}, u) * (std::log(r.hi) - std::log(r.lo)) * du;
-    return (r.hi - r.lo) * du;
+    return log_uniform(r) ? scaled(r, u) * (std::log(r.hi) - std::log(r.lo)) * du : (r.hi - r.lo) * du;
 }
 
 /// Nelder-Mead (Lagarias et al. 1998 coefficients) from `start`, initial
@@ -285,6 +282,11 @@ std::pair<std::vector<double>, double> nelder_mead(const std::function<double(co
 }  // namespace
 
 bool log_uniform(const ParameterRange& r) { return r.lo > 0 && r.hi >= 10 * r.lo; }
+
+double range_position(const ParameterRange& r, double v) {
+    if (log_uniform(r)) return (std::log(v) - std::log(r.lo)) / (std::log(r.hi) - std::log(r.lo));
+    return (v - r.lo) / (r.hi - r.lo);
+}
 
 std::vector<std::pair<std::string, std::string>> observation_measures(const Layout& layout) {
     std::vector<std::pair<std::string, std::string>> out;
@@ -716,11 +718,7 @@ CalibrationResult calibrate(const Scenario& s, const ObservationSet& obs, const 
     }
     for (std::size_t j = 0; j < J; ++j) {
         auto& v = values[j];
-        Quantiles q;
-        q.p05 = sample_quantile(v, 0.05);
-        q.p50 = sample_quantile(v, 0.5);
-        q.p95 = sample_quantile(v, 0.95);
-        res.fit.push_back(q);
+        res.fit.push_back(quantiles(v));
         const double seen = obs.rows[j].value;
         if (seen < sample_quantile(v, 0.01) || seen > sample_quantile(v, 0.99)) res.misfits.push_back(j);
     }

@@ -54,12 +54,7 @@ std::string target_name(const Scenario& s, std::size_t t, const char* lang) {
 /// A small chart: per date of one (measure, unit), the simulated 5–95 % band
 /// (bar), its median (tick) and the observed count (dot).
 std::string fit_chart(const std::vector<std::size_t>& rows, const ObservationSet& obs, const CalibrationResult& r, const std::string& title) {
-    h::Frame f;
-    f.w = 176;
-    f.h = 120;
-    f.left = 34;
-    f.top = 24;
-    f.bottom = 22;
+    h::Frame f{.w = 176, .h = 120, .left = 34, .top = 24, .bottom = 22};
     double hi = 1;
     for (std::size_t j : rows) hi = std::max({hi, r.fit[j].p95, obs.rows[j].value});
     const auto ticks = h::ticks(0, hi, 3);
@@ -86,45 +81,34 @@ std::string fit_chart(const std::vector<std::size_t>& rows, const ObservationSet
     return svg + "</svg>";
 }
 
-/// One parameter over its range: a histogram of the draws from the
-/// confidence region, the 90 % interval shaded, the scenario's own value
-/// (dashed) and the estimate (solid).
+/// One parameter over its range, on the range's own scale (log for a
+/// log-uniform one): a histogram of the draws from the confidence region,
+/// the 90 % interval shaded, the scenario's own value (dashed) and the
+/// estimate (solid).
 std::string estimate_chart(const ParameterFit& f, const std::vector<std::vector<double>>& draws, std::size_t k) {
     constexpr int bins = 20;
     std::vector<double> mass(bins, 0);
-    const double lo = f.range.lo, hi = f.range.hi;
-    for (const auto& d : draws) {
-        const int b = std::clamp(static_cast<int>((d[k] - lo) / (hi - lo) * bins), 0, bins - 1);
-        mass[static_cast<std::size_t>(b)] += 1;
-    }
-    h::Frame fr;
-    fr.w = 220;
-    fr.h = 90;
-    fr.left = 8;
-    fr.right = 8;
-    fr.top = 6;
-    fr.bottom = 18;
-    fr.x0 = lo;
-    fr.x1 = hi;
-    fr.y0 = 0;
+    const ParameterRange& r = f.range;
+    for (const auto& d : draws) mass[static_cast<std::size_t>(std::clamp(static_cast<int>(range_position(r, d[k]) * bins), 0, bins - 1))] += 1;
+    h::Frame fr{.w = 220, .h = 90, .left = 8, .right = 8, .top = 6, .bottom = 18};
     fr.y1 = std::max(1e-9, *std::max_element(mass.begin(), mass.end()));
+    auto x = [&](double v) { return fr.x(range_position(r, v)); };  // frame x: 0..1 across the range
     std::string svg = fr.open({});
-    svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"#eef0f5\"/>", fr.x(f.q05), fr.top,
-                       std::max(1.0, fr.x(f.q95) - fr.x(f.q05)), fr.h - fr.top - fr.bottom);
+    svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"#eef0f5\"/>", x(f.q05), fr.top,
+                       std::max(1.0, x(f.q95) - x(f.q05)), fr.h - fr.top - fr.bottom);
     for (int b = 0; b < bins; ++b) {
-        const double x0 = lo + (hi - lo) * b / bins, x1 = lo + (hi - lo) * (b + 1) / bins;
-        svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"#3b528b\"/>", fr.x(x0) + 0.5,
-                           fr.y(mass[static_cast<std::size_t>(b)]), std::max(0.5, fr.x(x1) - fr.x(x0) - 1),
-                           fr.y(0) - fr.y(mass[static_cast<std::size_t>(b)]));
+        const double m = mass[static_cast<std::size_t>(b)], x0 = fr.x(double(b) / bins), x1 = fr.x(double(b + 1) / bins);
+        svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"#3b528b\"/>", x0 + 0.5, fr.y(m),
+                           std::max(0.5, x1 - x0 - 1), fr.y(0) - fr.y(m));
     }
-    svg += fmt::format("<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\" stroke=\"#1a7f37\" stroke-width=\"2\"/>", fr.x(f.estimate),
+    svg += fmt::format("<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\" stroke=\"#1a7f37\" stroke-width=\"2\"/>", x(f.estimate),
                        fr.top, fr.y(0));
-    if (f.range.value >= lo && f.range.value <= hi)
+    if (r.value >= r.lo && r.value <= r.hi)
         svg += fmt::format("<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\" stroke=\"#b3261e\" stroke-width=\"1.5\" stroke-dasharray=\"3,2\"/>",
-                           fr.x(f.range.value), fr.top, fr.y(0));
-    svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"8.5\" fill=\"#555\">{}</text>", fr.left, fr.h - 5, h::esc(exact_number(lo)));
+                           x(r.value), fr.top, fr.y(0));
+    svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"8.5\" fill=\"#555\">{}</text>", fr.left, fr.h - 5, h::esc(exact_number(r.lo)));
     svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"8.5\" text-anchor=\"end\" fill=\"#555\">{}</text>", fr.w - fr.right, fr.h - 5,
-                       h::esc(exact_number(hi)));
+                       h::esc(exact_number(r.hi) + (log_uniform(r) ? " (log scale)" : "")));
     return svg + "</svg>";
 }
 

@@ -52,7 +52,8 @@ std::string refusal(const Scenario& s, const std::string& path, double v) {
     }
 }
 
-double value_at(const ParameterRange& r, double u) {
+/// The value at place u (0..1) of a factor's range (linear), whole numbers rounded.
+double linear_value(const ParameterRange& r, double u) {
     const double v = r.lo + u * (r.hi - r.lo);
     return r.integral ? std::round(v) : v;
 }
@@ -174,7 +175,7 @@ Sweep sensitivity_sweep(std::shared_ptr<const Scenario> base, const std::vector<
     Diagnostics diag;
     for (const auto& u : unit_points(plan, o, seed)) {
         std::vector<std::string> row;
-        for (std::size_t k = 0; k < u.size(); ++k) row.push_back(format_value(plan.factors[k].range, value_at(plan.factors[k].range, u[k])));
+        for (std::size_t k = 0; k < u.size(); ++k) row.push_back(format_value(plan.factors[k].range, linear_value(plan.factors[k].range, u[k])));
         points.push_back(std::move(row));
     }
     // Every point must make a valid scenario (the ends were tried one at a

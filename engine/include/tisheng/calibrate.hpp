@@ -39,6 +39,9 @@ namespace tisheng {
 /// (uniform in log) when lo > 0 and hi >= 10 lo: a rate whose range spans a
 /// decade or more is as likely to be 0.005 as 0.05 as 0.5.
 bool log_uniform(const ParameterRange& r);
+/// Where `v` lies in its range, 0 at lo and 1 at hi, on that scale (log
+/// for a log-uniform range).
+double range_position(const ParameterRange& r, double v);
 
 /// One observed count: a unit (or the whole region) at a month end.
 struct Observation {
