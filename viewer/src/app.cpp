@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/layout.hpp"
+#include "core/point_class.hpp"
 #include "labels.hpp"
 
 namespace tisheng::viewer {
@@ -203,6 +204,22 @@ void App::apply_startup_options() {
     const auto& checks = run->results.layout.checks;
     if (std::none_of(checks.begin(), checks.end(), [](const Check& c) { return c.unit >= 0; }) && view.fill == FillMetric::p_target)
         view.fill = FillMetric::built;
+    // The target shown first is the one least likely met (the first on
+    // ties): the answer a planner needs first, not a target met everywhere.
+    const auto& targets = run->scenario->programme.targets;
+    double lowest = 2;
+    for (std::size_t t = 0; t < targets.size(); ++t) {
+        const bool per_unit = std::any_of(checks.begin(), checks.end(), [&](const Check& c) { return c.target == t && c.unit >= 0; });
+        if (const double p = p_targets_met(run->results, {t}); per_unit && p < lowest) {
+            lowest = p;
+            view.target = static_cast<int>(t);
+        }
+    }
+    if (!options.target.empty()) {
+        auto it = std::find_if(targets.begin(), targets.end(), [&](const Target& t) { return t.id == options.target; });
+        if (it != targets.end()) view.target = static_cast<int>(it - targets.begin());
+        else message("--target " + options.target + ": no such target");
+    }
     if (!options.fill.empty()) {
         const std::string& f = options.fill;
         view.fill = f == "built" ? FillMetric::built : f == "coverage" ? FillMetric::coverage
@@ -257,6 +274,44 @@ std::string App::status_name(std::uint8_t status) const {
     // BaseStatus, as outcome_name calls them (rejected = an eligible candidate's review failed).
     static const char* names[] = {"candidate", "in review", "review failed", "not selected", "awaiting funds", "named", "dropped", "ineligible"};
     return tr(names[std::min<std::size_t>(status, 7)]);
+}
+
+std::string App::payer_name(const std::string& id) const {
+    const Scenario& sc = *data->scenario;
+    const char* lang = chinese() ? "zh" : "en";
+    if (auto colon = id.find(':'); colon != std::string::npos)
+        if (auto u = sc.region.find(id.substr(colon + 1)))
+            return sc.labels.name("payer:" + id.substr(0, colon), lang) + " " + unit_name(*u);
+    return sc.labels.name("payer:" + id, lang);
+}
+
+int App::class_count() const { return data && data->stations ? view::project_classes : view::base_classes; }
+
+std::string App::class_name(std::uint8_t c) const {
+    if (!data->stations) return status_name(c);
+    static const char* names[] = {"not started", "no station", "ended (past planned end)"};
+    return c < 3 ? tr(names[c]) : status_name(static_cast<std::uint8_t>(c - 2));
+}
+
+view::Rgba App::class_colour(std::uint8_t c) const {
+    return data->stations ? view::project_class_colour(static_cast<view::ProjectClass>(c)) : view::base_class_colour(c);
+}
+
+std::vector<App::KeyEntry> App::point_key() const {
+    std::vector<KeyEntry> key;
+    if (!data || !view.show_sites || view.mode == StateMode::probability) return key;
+    if (view.point_colour == PointColour::industry) {
+        std::vector<std::uint32_t> n(data->industries.size(), 0);
+        for (std::size_t i = 0; i < data->points.size(); ++i)
+            if (derived.point_class.size() == data->points.size() && derived.point_class[i] != no_class && data->industry[i] >= 0)
+                ++n[static_cast<std::size_t>(data->industry[i])];
+        for (std::size_t i = 0; i < n.size(); ++i)
+            if (n[i] > 0) key.push_back({data->industries[i], view::categorical(i), n[i]});
+        return key;
+    }
+    for (std::size_t c = 0; c < derived.class_count.size(); ++c)
+        if (derived.class_count[c] > 0) key.push_back({class_name(static_cast<std::uint8_t>(c)), class_colour(static_cast<std::uint8_t>(c)), derived.class_count[c]});
+    return key;
 }
 
 std::string App::series_metric_name() const { return data && data->stations ? "stations_built" : "bases_named"; }
@@ -380,6 +435,7 @@ void App::derive() {
     derived.status.assign(n_points, 0);
     derived.point_colour.assign(n_points, {});
     derived.point_size.assign(n_points, 0);
+    derived.point_class.assign(n_points, no_class);
     derived.open_sites.clear();
     const view::Legend p_legend = view::make_legend(view::Measure::probability, "", {});
     const auto built = static_cast<std::uint8_t>(data->stations ? static_cast<int>(StationStatus::built) : static_cast<int>(BaseStatus::named));
@@ -393,14 +449,18 @@ void App::derive() {
             derived.status[i] = st;
             const bool open = probability ? derived.probability[idx] >= 0.5f : st == built;
             if (open) derived.open_sites.push_back(static_cast<std::uint32_t>(data->site_of(i)));
+            if (data->stations) {
+                const Project& p = data->scenario->sites.projects[idx];
+                derived.point_class[i] = static_cast<std::uint8_t>(view::project_class(st, date, p.start, p.planned_end));
+            } else {
+                derived.point_class[i] = st;
+            }
             if (view.point_colour == PointColour::industry && data->industry[i] >= 0)
                 colour = view::categorical(static_cast<std::size_t>(data->industry[i]));
             else if (probability)
                 colour = p_legend.colour(derived.probability[idx]);
-            else if (st == 0)
-                colour = {150, 150, 150, 200};
             else
-                colour = view::categorical(st - 1u);
+                colour = class_colour(derived.point_class[i]);
             // Sized by workers (or trainees): area grows with the number.
             size = 4.0f + 1.6f * std::sqrt(std::max(0.0f, data->workers[i]) / 10.0f);
             size = std::min(size, 22.0f);
@@ -416,6 +476,7 @@ void App::derive() {
         derived.point_size[i] = size;
     }
     std::sort(derived.open_sites.begin(), derived.open_sites.end());
+    derived.class_count = view::count_classes(derived.point_class, class_count());
 
     // Accessibility per unit for the sites open at the date (only when
     // shown: on national-scale data it takes seconds).

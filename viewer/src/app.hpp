@@ -54,6 +54,9 @@ struct ViewState {
     bool tab_request = false;  ///< select `tab` on the next frame
 };
 
+/// A point that is no site (a candidate station, a demand point).
+inline constexpr std::uint8_t no_class = 255;
+
 /// Drawn from the data, the run and the view; rebuilt when its key changes.
 struct Derived {
     std::string key;
@@ -61,6 +64,8 @@ struct Derived {
     view::Legend legend;
     std::vector<view::Rgba> unit_colour;
     std::vector<std::uint8_t> status;  ///< per point (StationStatus / BaseStatus value)
+    std::vector<std::uint8_t> point_class;   ///< per point: its class at the date (core/point_class.hpp), or no_class
+    std::vector<std::uint32_t> class_count;  ///< points per class, for the key
     std::vector<float> probability;    ///< per point, probability mode
     std::vector<view::Rgba> point_colour;
     std::vector<float> point_size;
@@ -109,6 +114,7 @@ struct Options {
     std::vector<std::string> whatif;     ///< --whatif: a second run to compare with
     std::string date;                    ///< --date
     std::string fill;                    ///< --fill
+    std::string target;                  ///< --target: the target whose P(met) fills the units (its id)
     std::string mode;                    ///< --mode
     std::string tab;                     ///< --tab: the side panel shown first (siting: also runs the siting model)
     std::string unit;                    ///< --unit: the unit selected first (its id); a screenshot then waits for "why missed"
@@ -191,6 +197,22 @@ public:
     [[nodiscard]] Date month_date(int m) const;
     [[nodiscard]] std::string unit_name(std::size_t u) const;
     [[nodiscard]] std::string status_name(std::uint8_t status) const;
+    /// The point classes of the programme (core/point_class.hpp): how many,
+    /// their names and colours, as the map draws them and the keys list them.
+    [[nodiscard]] int class_count() const;
+    [[nodiscard]] std::string class_name(std::uint8_t c) const;
+    [[nodiscard]] view::Rgba class_colour(std::uint8_t c) const;
+    struct KeyEntry {
+        std::string name;
+        view::Rgba colour;
+        std::uint32_t count = 0;  ///< points of the class drawn at the date
+    };
+    /// The key of the points as drawn: each class drawn at the date (status
+    /// colours), or each industry, with its count; empty in probability mode.
+    [[nodiscard]] std::vector<KeyEntry> point_key() const;
+    /// A payer's display name in the UI's language; a unit's own payer
+    /// ("county:350526") by the unit's name.
+    [[nodiscard]] std::string payer_name(const std::string& id) const;
     [[nodiscard]] std::string series_metric_name() const;  ///< stations_built or bases_named
     /// p05/p50/p95 of a series metric in a row (unit or 'all') at a month.
     [[nodiscard]] Quantiles series(const Run& r, std::size_t metric, std::size_t row, std::size_t month) const;
@@ -220,6 +242,7 @@ void draw_inspector_panel(App& app);
 void draw_tooltip(App& app);
 void draw_charts_panel(App& app);
 void draw_whatif_panel(App& app);
+void draw_comparison_table(App& app);  ///< in the What-if panel, when there is an A and a B
 void draw_siting_panel(App& app);
 void draw_messages_panel(App& app);
 void draw_time_bar(App& app, const view::Rect& area, double dt);

@@ -51,6 +51,10 @@ constexpr Label labels[] = {
     {"Run siting", "运行选址"}, {"Chosen sites in order", "选中站点（按顺序）"}, {"Covered", "覆盖"},
     {"Toggle a site to see coverage change at once.", "勾选或取消站点，即时查看覆盖变化。"},
     {"No problems.", "没有问题。"}, {"Loading", "加载中"}, {"Simulating", "模拟中"},
+    {"Targets: P(met) in A and B", "各目标达标概率：A 与 B"}, {"Only rows that change or that B misses", "仅显示有变化或 B 未达标的行"},
+    {"What would fix it in B", "B 如何达标"}, {"per unit", "按区县"}, {"City total", "全市合计"},
+    {"no lever fixes it", "无单项可解决"}, {"Spent per payer (median, CNY)", "各出资方支出（中位数，元）"}, {"Payer", "出资方"},
+    {"not started", "未开工"}, {"ended (past planned end)", "已完工（过计划完工日）"},
     {"P(all met)", "全部达标概率"}, {"goal", "目标"}, {"replications", "次重复"},
 };
 

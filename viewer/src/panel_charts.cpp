@@ -139,13 +139,7 @@ void draw_charts_panel(App& app) {
         for (const auto& p : payers) {
             ImGui::TableNextRow();
             ImGui::TableNextColumn();
-            // A county's own payer ("county:350526") by the county's name.
-            const Scenario& sc = *app.data->scenario;
-            const char* lang = chinese() ? "zh" : "en";
-            std::string who = sc.labels.name("payer:" + p.id, lang);
-            if (auto colon = p.id.find(':'); colon != std::string::npos)
-                if (auto u = sc.region.find(p.id.substr(colon + 1)))
-                    who = sc.labels.name("payer:" + p.id.substr(0, colon), lang) + " " + sc.region.unit(*u).name;
+            const std::string who = app.payer_name(p.id);
             ImGui::TextUnformatted(who.c_str());
             for (int y = 0; y < L.years; ++y) {
                 ImGui::TableNextColumn();

@@ -82,26 +82,17 @@ void draw_layers_panel(App& app) {
     ImGui::SameLine();
     ImGui::RadioButton(trid("Industry").c_str(), &pc, 1);
     v.point_colour = static_cast<PointColour>(pc);
-    // The key: status colours (or industries) as the map draws them.
-    if (v.point_colour == PointColour::status && v.mode != StateMode::probability) {
-        const int statuses = app.data->stations ? 6 : 7;
-        for (int st = 1; st <= statuses; ++st) {
-            const view::Rgba c = view::categorical(static_cast<std::size_t>(st - 1));
-            ImGui::ColorButton(("##st" + std::to_string(st)).c_str(), ImVec4(c.r / 255.f, c.g / 255.f, c.b / 255.f, 1), 0, ImVec2(12, 12));
-            ImGui::SameLine();
-            ImGui::TextUnformatted(app.status_name(static_cast<std::uint8_t>(st)).c_str());
-            if (st % 3 != 0) ImGui::SameLine(static_cast<float>(130 * (st % 3)));
-        }
-    } else if (v.point_colour == PointColour::industry) {
-        for (std::size_t i = 0; i < app.data->industries.size() && i < 12; ++i) {
-            const view::Rgba c = view::categorical(i);
-            ImGui::ColorButton(("##in" + std::to_string(i)).c_str(), ImVec4(c.r / 255.f, c.g / 255.f, c.b / 255.f, 1), 0, ImVec2(12, 12));
-            ImGui::SameLine();
-            ImGui::TextUnformatted(app.data->industries[i].c_str());
-        }
-    } else {
-        ImGui::TextDisabled("%s", tr("P(built by)"));
+    // The key: every class drawn at the date (or industry), with its count,
+    // as the map's own key lists them.
+    const auto key = app.point_key();
+    for (std::size_t e = 0; e < key.size(); ++e) {
+        const view::Rgba c = key[e].colour;
+        ImGui::ColorButton(("##key" + std::to_string(e)).c_str(), ImVec4(c.r / 255.f, c.g / 255.f, c.b / 255.f, 1), 0, ImVec2(12, 12));
+        ImGui::SameLine();
+        ImGui::Text("%s %u", key[e].name.c_str(), key[e].count);
+        if (e % 2 == 0 && e + 1 < key.size()) ImGui::SameLine(190);
     }
+    if (v.mode == StateMode::probability) ImGui::TextDisabled("%s", tr("P(built by)"));
 
     section(tr("Layers"));
     ImGui::Checkbox(trid("Unit fills").c_str(), &v.show_fill);

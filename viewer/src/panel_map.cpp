@@ -37,6 +37,29 @@ void draw_legend(App& app, ImDrawList* dl, const view::Rect& area) {
     }
 }
 
+// The points' key, above the fill legend: each class drawn, with its count
+// at the date (the Layers panel lists the same entries). Returns its height.
+float draw_point_key(App& app, ImDrawList* dl, float x, float bottom) {
+    const auto key = app.point_key();
+    if (key.empty()) return 0;
+    const float line = ImGui::GetTextLineHeight() + 2;
+    float w = 0;
+    std::vector<std::string> text;
+    for (const auto& e : key) {
+        text.push_back(fmt::format("{}  {}", e.name, e.count));
+        w = std::max(w, ImGui::CalcTextSize(text.back().c_str()).x);
+    }
+    const float h = line * static_cast<float>(key.size()) + 8, y = bottom - h;
+    dl->AddRectFilled({x, y}, {x + w + 34, bottom}, IM_COL32(255, 255, 255, 225), 4);
+    for (std::size_t e = 0; e < key.size(); ++e) {
+        const float cy = y + 4 + line * (static_cast<float>(e) + 0.5f);
+        dl->AddCircleFilled({x + 14, cy}, 5.5f, col(key[e].colour));
+        dl->AddCircle({x + 14, cy}, 5.5f, IM_COL32(30, 30, 30, 255), 0, 1.2f);
+        dl->AddText({x + 26, cy - line / 2 + 1}, IM_COL32(20, 20, 20, 255), text[e].c_str());
+    }
+    return h;
+}
+
 // Says so when the points are drawn as cells.
 void draw_aggregation_note(App& app, ImDrawList* dl, const view::Rect& area) {
     if (!app.points_aggregated()) return;
@@ -150,6 +173,7 @@ void draw_map_overlay(App& app, const view::Rect& area) {
         if (p >= 0) dl->AddCircle(iv(cam.to_screen(app.data->points[static_cast<std::size_t>(p)])), 11, IM_COL32(0, 0, 0, 255), 0, 2);
     if (app.run) {
         draw_legend(app, dl, area);
+        draw_point_key(app, dl, static_cast<float>(area.x) + 12, static_cast<float>(area.y + area.h) - 58 - 12 - 6);
         if (v.compare && app.previous)
             dl->AddText({static_cast<float>(area.x) + 12, static_cast<float>(area.y) + 8}, IM_COL32(20, 20, 20, 255),
                         fmt::format("B - A   ({})", fmt::join(app.run->overrides, ", ")).c_str());

@@ -1,7 +1,8 @@
 // [WHAT-IF] Edit the main parameters (budgets per payer, grant tiers,
 // adoption by phase, replications, seed) and re-run in the background with
 // a progress bar and Cancel. The run shown becomes A, the new one B; the
-// Layers panel colours by B - A.
+// map shows A | B side by side (or B - A), and the table below compares
+// every target (panel_compare.cpp).
 #include <fmt/format.h>
 #include <imgui.h>
 
@@ -41,7 +42,7 @@ void draw_whatif_panel(App& app) {
         ImGui::SameLine();
         ImGui::BeginDisabled(unlimited);
         ImGui::SetNextItemWidth(150);
-        ImGui::InputDouble(w.payer_ids[i].c_str(), &w.payer_cny[i], 100000, 1000000, "%.0f");
+        ImGui::InputDouble(fmt::format("{}###{}", app.payer_name(w.payer_ids[i]), w.payer_ids[i]).c_str(), &w.payer_cny[i], 100000, 1000000, "%.0f");
         if (w.payer_cny[i] < 0) w.payer_cny[i] = 0;
         ImGui::EndDisabled();
         ImGui::PopID();
@@ -77,44 +78,7 @@ void draw_whatif_panel(App& app) {
     if (ImGui::Button(trid("Reset").c_str())) w = app.whatif_base;
     for (const auto& s : sets) ImGui::BulletText("--set %s", s.c_str());
 
-    // A vs B: the headline of each run side by side.
-    if (app.previous) {
-        section("A / B");
-        const Results& A = app.previous->results;
-        const Results& B = app.run->results;
-        if (ImGui::BeginTable("ab", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH)) {
-            ImGui::TableSetupColumn("");
-            ImGui::TableSetupColumn("A");
-            ImGui::TableSetupColumn("B");
-            ImGui::TableSetupColumn("B - A");
-            ImGui::TableHeadersRow();
-            auto line = [](const std::string& what, double a, double b, bool percent) {
-                ImGui::TableNextRow();
-                ImGui::TableNextColumn();
-                ImGui::TextUnformatted(what.c_str());
-                const double k = percent ? 100 : 1;
-                const char* f = percent ? "%.0f%%" : "%.0f";
-                ImGui::TableNextColumn();
-                ImGui::Text(f, a * k);
-                ImGui::TableNextColumn();
-                ImGui::Text(f, b * k);
-                ImGui::TableNextColumn();
-                ImGui::Text(percent ? "%+.0f pp" : "%+.0f", (b - a) * k);
-            };
-            const Layout& L = B.layout;
-            const auto& targets = app.data->scenario->programme.targets;
-            const Scenario& sc = *app.data->scenario;
-            const char* lang = chinese() ? "zh" : "en";
-            for (std::size_t c = 0; c < L.checks.size() && c < A.checks.size(); ++c)
-                if (L.checks[c].unit < 0)
-                    line(sc.labels.name("target:" + targets[L.checks[c].target].id, lang) +
-                             (targets[L.checks[c].target].recurring() ? " " + L.checks[c].date.iso() : "") + " P",
-                         A.checks[c].p_met, B.checks[c].p_met, true);
-            for (std::size_t p = 0; p < B.payers.size() && p < A.payers.size(); ++p)
-                line(sc.labels.name("payer:" + B.payers[p].id, lang) + " spent p50", A.payers[p].spent.p50, B.payers[p].spent.p50, false);
-            ImGui::EndTable();
-        }
-    }
+    if (app.previous) draw_comparison_table(app);
 }
 
 }  // namespace tisheng::viewer
