@@ -768,7 +768,11 @@ TEST(ViewCoreLabels, DrawnLabelsNeverOverlap_andOnlyAClashHidesOne) {
     for (int i = 0; i < 2800; ++i) boxes.push_back({x(rng), y(rng), w(rng), 16});
     std::vector<std::size_t> priority(boxes.size());
     for (std::size_t i = 0; i < priority.size(); ++i) priority[i] = (i * 7919) % boxes.size();  // a permutation
-    const std::vector<std::size_t> drawn = tv::place_labels(boxes, priority, view);
+    std::vector<std::size_t> drawn;
+    for (const tv::PlacedLabel& l : tv::place_labels(boxes, priority, view)) {
+        EXPECT_FALSE(l.leader) << "without max_shift, no label moves";
+        drawn.push_back(l.index);
+    }
     auto overlap = [](const tv::Rect& a, const tv::Rect& b) { return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h; };
     auto inside = [&](const tv::Rect& r) { return r.x >= view.x && r.y >= view.y && r.x + r.w <= view.x + view.w && r.y + r.h <= view.y + view.h; };
     std::vector<std::size_t> rank(boxes.size());
@@ -787,4 +791,36 @@ TEST(ViewCoreLabels, DrawnLabelsNeverOverlap_andOnlyAClashHidesOne) {
         for (std::size_t j : drawn) hidden_by_a_higher_one = hidden_by_a_higher_one || (rank[j] < rank[i] && overlap(boxes[i], boxes[j]));
         EXPECT_TRUE(hidden_by_a_higher_one) << "label " << i << " was left out without a clash";
     }
+}
+
+// Labels that clash at their anchors (Quanzhou's dense south-east: five
+// small districts around one point) move to free spots nearby, each with a
+// leader back to its anchor, and still never overlap nor leave the view;
+// one that finds no free spot within max_shift is left out.
+TEST(ViewCoreLabels, ClashingLabelsMoveWithALeader_withinMaxShift) {
+    const tv::Rect view{0, 0, 400, 300};
+    std::vector<tv::Rect> boxes;
+    for (int i = 0; i < 5; ++i) boxes.push_back({200 - 25 + i * 3.0, 150 - 8 + i * 2.0, 50, 16});
+    const std::vector<std::size_t> priority{0, 1, 2, 3, 4};
+    const auto placed = tv::place_labels(boxes, priority, view, 60);
+    ASSERT_EQ(placed.size(), 5u) << "five labels fit within 60 px of one point";
+    EXPECT_EQ(placed[0].index, 0u);
+    EXPECT_FALSE(placed[0].leader) << "the first label keeps its anchor";
+    EXPECT_EQ(placed[0].box.x, boxes[0].x);
+    auto overlap = [](const tv::Rect& a, const tv::Rect& b) { return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h; };
+    for (std::size_t a = 0; a < placed.size(); ++a) {
+        const tv::Rect& r = placed[a].box;
+        const tv::Rect& anchor = boxes[placed[a].index];
+        EXPECT_EQ(placed[a].leader, r.x != anchor.x || r.y != anchor.y);
+        EXPECT_LE(std::hypot(r.x - anchor.x, r.y - anchor.y), 60.0);
+        EXPECT_TRUE(r.x >= 0 && r.y >= 0 && r.x + r.w <= 400 && r.y + r.h <= 300);
+        for (std::size_t b = a + 1; b < placed.size(); ++b) EXPECT_FALSE(overlap(r, placed[b].box)) << a << " " << b;
+    }
+    // Twenty at one point cannot all fit within 30 px: some are left out.
+    std::vector<tv::Rect> crowd(20, tv::Rect{175, 142, 50, 16});
+    std::vector<std::size_t> order(20);
+    for (std::size_t i = 0; i < 20; ++i) order[i] = i;
+    const auto few = tv::place_labels(crowd, order, view, 30);
+    EXPECT_GT(few.size(), 1u);
+    EXPECT_LT(few.size(), 20u);
 }

@@ -69,8 +69,8 @@ void App::show_run(Run done) {
     run = std::make_shared<const Run>(std::move(done));
     start_explaining();
     if (run->from.empty())
-        message(fmt::format("run {}: {} replications in {:.2f} s{}", run_label(), run->results.replications, run->seconds,
-                            run->overrides.empty() ? "" : " with " + fmt::format("{}", fmt::join(run->overrides, ", "))));
+        message(fmt::format(fmt::runtime(tr("run {}: {} replications in {:.2f} s{}")), run_label(), run->results.replications, run->seconds,
+                            run->overrides.empty() ? "" : std::string(tr(" with ")) + fmt::format("{}", fmt::join(run->overrides, ", "))));
     if (!whatif.loaded) {
         load_whatif_defaults();
         apply_startup_options();
@@ -149,7 +149,7 @@ void App::poll_tasks() {
             if (loaded->stored) show_run(std::move(*loaded->stored));
             else start_run({});
         } else {
-            message(fmt::format("{}: could not be opened", scenario_file.string()));
+            message(fmt::format(fmt::runtime(tr("{}: could not be opened")), scenario_file.string()));
             message(error);
             m_failed = true;
             view.tab = Tab::messages;
@@ -161,19 +161,19 @@ void App::poll_tasks() {
         if (done) {
             show_run(std::move(*done));
         } else if (error != "cancelled") {
-            message("the run failed:");
+            message(tr("the run failed:"));
             message(error);
             m_pending_whatif.clear();
             view.tab = Tab::messages;
             view.tab_request = true;
         } else {
-            message("what-if run cancelled; the previous run is kept");
+            message(tr("what-if run cancelled; the previous run is kept"));
         }
     }
     std::optional<Explained> why;
     if (explaining.poll(why, error)) {
         if (why) explained = std::move(*why);
-        else if (error != "cancelled") message("explaining the misses failed: " + error);
+        else if (error != "cancelled") message(tr("explaining the misses failed: ") + error);
     }
     std::optional<SitingResult> sited;
     if (sitings.poll(sited, error)) {
@@ -187,7 +187,7 @@ void App::poll_tasks() {
             for (const auto& ch : siting.plan->solution.chosen) siting.toggle(ch.candidate);
             siting.objective_share = siting.tracker->share(0);
         } else {
-            message("siting failed: " + error);
+            message(tr("siting failed: ") + error);
             view.tab = Tab::messages;
             view.tab_request = true;
         }
@@ -218,7 +218,7 @@ void App::apply_startup_options() {
     if (!options.target.empty()) {
         auto it = std::find_if(targets.begin(), targets.end(), [&](const Target& t) { return t.id == options.target; });
         if (it != targets.end()) view.target = static_cast<int>(it - targets.begin());
-        else message("--target " + options.target + ": no such target");
+        else message("--target " + options.target + tr(": no such target"));
     }
     if (!options.fill.empty()) {
         const std::string& f = options.fill;
@@ -240,7 +240,7 @@ void App::apply_startup_options() {
             view.tab = Tab::inspector;
             view.tab_request = true;
         } else {
-            message("--unit " + options.unit + ": no such unit");
+            message("--unit " + options.unit + tr(": no such unit"));
         }
     }
 }
@@ -249,7 +249,7 @@ void App::set_month_from_date(const std::string& iso) {
     if (!run) return;
     const auto d = Date::parse(iso);
     if (!d) {
-        message("--date " + iso + ": expected YYYY-MM-DD");
+        message("--date " + iso + tr(": expected YYYY-MM-DD"));
         return;
     }
     const auto& months = run->results.layout.months;
@@ -266,23 +266,18 @@ std::string App::unit_name(std::size_t u) const {
     return chinese() ? unit.name : unit.name_en.empty() ? unit.name : unit.name_en + " " + unit.name;
 }
 
-std::string App::status_name(std::uint8_t status) const {
-    if (data->stations) {
-        static const char* names[] = {"no station", "planned", "under construction", "failed standard", "built", "closed", "abandoned"};
-        return tr(names[std::min<std::size_t>(status, 6)]);
-    }
-    // BaseStatus, as outcome_name calls them (rejected = an eligible candidate's review failed).
-    static const char* names[] = {"candidate", "in review", "review failed", "not selected", "awaiting funds", "named", "dropped", "ineligible"};
-    return tr(names[std::min<std::size_t>(status, 7)]);
+std::string App::unit_label(std::size_t u) const {
+    const Unit& unit = data->scenario->region.unit(static_cast<UnitIndex>(u));
+    return chinese() || unit.name_en.empty() ? unit.name : unit.name_en;
 }
 
-std::string App::payer_name(const std::string& id) const {
-    const Scenario& sc = *data->scenario;
+// The engine's dictionary (Labels: status:*, outcome:*), as the report and
+// the forms name them.
+std::string App::status_name(std::uint8_t status) const {
     const char* lang = chinese() ? "zh" : "en";
-    if (auto colon = id.find(':'); colon != std::string::npos)
-        if (auto u = sc.region.find(id.substr(colon + 1)))
-            return sc.labels.name("payer:" + id.substr(0, colon), lang) + " " + unit_name(*u);
-    return sc.labels.name("payer:" + id, lang);
+    if (data->stations)
+        return data->scenario->labels.name("status:" + std::string(to_string(static_cast<StationStatus>(std::min<std::uint8_t>(status, 6)))), lang);
+    return data->scenario->labels.name("outcome:" + std::string(outcome_name(static_cast<BaseStatus>(std::min<std::uint8_t>(status, 7)))), lang);
 }
 
 int App::class_count() const { return data && data->stations ? view::project_classes : view::base_classes; }
@@ -312,6 +307,15 @@ std::vector<App::KeyEntry> App::point_key() const {
     for (std::size_t c = 0; c < derived.class_count.size(); ++c)
         if (derived.class_count[c] > 0) key.push_back({class_name(static_cast<std::uint8_t>(c)), class_colour(static_cast<std::uint8_t>(c)), derived.class_count[c]});
     return key;
+}
+
+std::string App::payer_name(const std::string& id) const {
+    const Scenario& sc = *data->scenario;
+    const char* lang = chinese() ? "zh" : "en";
+    if (auto colon = id.find(':'); colon != std::string::npos)
+        if (auto u = sc.region.find(id.substr(colon + 1)))
+            return sc.labels.name("payer:" + id.substr(0, colon), lang) + " " + unit_name(*u);
+    return sc.labels.name("payer:" + id, lang);
 }
 
 std::string App::series_metric_name() const { return data && data->stations ? "stations_built" : "bases_named"; }

@@ -196,6 +196,9 @@ public:
     [[nodiscard]] std::size_t month_count() const;
     [[nodiscard]] Date month_date(int m) const;
     [[nodiscard]] std::string unit_name(std::size_t u) const;
+    /// A unit's name on the map: Chinese, or English alone in English mode
+    /// (the Chinese where it has no English name).
+    [[nodiscard]] std::string unit_label(std::size_t u) const;
     [[nodiscard]] std::string status_name(std::uint8_t status) const;
     /// The point classes of the programme (core/point_class.hpp): how many,
     /// their names and colours, as the map draws them and the keys list them.

@@ -55,6 +55,13 @@ constexpr Label labels[] = {
     {"What would fix it in B", "B 如何达标"}, {"per unit", "按区县"}, {"City total", "全市合计"},
     {"no lever fixes it", "无单项可解决"}, {"Spent per payer (median, CNY)", "各出资方支出（中位数，元）"}, {"Payer", "出资方"},
     {"not started", "未开工"}, {"ended (past planned end)", "已完工（过计划完工日）"},
+    {"run {}: {} replications in {:.2f} s{}", "运行 {}：{} 次重复，用时 {:.2f} 秒{}"}, {" with ", "，修改 "},
+    {"{}: could not be opened", "{}：无法打开"}, {"the run failed:", "运行失败："},
+    {"what-if run cancelled; the previous run is kept", "推演已取消，保留上次运行"},
+    {"explaining the misses failed: ", "未达标原因分析失败："}, {"siting failed: ", "选址失败："},
+    {": no such unit", "：无此区县"}, {": expected YYYY-MM-DD", "：应为 YYYY-MM-DD"}, {": no such target", "：无此目标"},
+    {"saved ", "已保存 "}, {"could not save ", "无法保存 "}, {"exported the map to ", "地图已导出至 "}, {"could not export the map: ", "无法导出地图："},
+    {"demonstration", "示范"}, {"short p50", "缺口中位数"}, {"max cover", "最大覆盖"}, {"p-median", "p-中位"}, {"sites", "个站点"},
     {"P(all met)", "全部达标概率"}, {"goal", "目标"}, {"replications", "次重复"},
 };
 

@@ -22,6 +22,7 @@
 #include "app.hpp"
 #include "core/layout.hpp"
 #include "fonts.hpp"
+#include "labels.hpp"
 #include "tisheng/io.hpp"
 
 using namespace tisheng;
@@ -197,9 +198,9 @@ int main(int argc, char** argv) {
                 const view::Rect m = view::screen_layout(fb_w, fb_h).map;
                 try {
                     write_png(app.export_png, static_cast<int>(m.x), static_cast<int>(m.y), static_cast<int>(m.w), static_cast<int>(m.h), fb_h);
-                    app.message("exported the map to " + app.export_png);
+                    app.message(tr("exported the map to ") + app.export_png);
                 } catch (const std::exception& e) {
-                    app.message("could not export the map: " + std::string(e.what()));
+                    app.message(tr("could not export the map: ") + std::string(e.what()));
                 }
                 app.export_png.clear();
             }

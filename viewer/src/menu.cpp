@@ -38,9 +38,9 @@ void act(App& app) {
                 std::vector<std::string> sets = app.load_overrides;
                 for (auto& s : app.whatif_overrides()) sets.push_back(s);
                 save_scenario(app.scenario_file, sets, path);
-                app.message("saved " + path);
+                app.message(tr("saved ") + path);
             } catch (const std::exception& e) {
-                app.message("could not save " + path + ":");
+                app.message(tr("could not save ") + path + ":");
                 for (auto& m : messages_of(e)) app.message(m);
                 app.view.tab = Tab::messages;
                 app.view.tab_request = true;

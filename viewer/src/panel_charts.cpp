@@ -24,7 +24,8 @@ struct Step {
     double required;
 };
 
-void band_chart(const char* title, const Series& s, const std::vector<Step>& steps, int current, float height) {
+/// `months`: the month end of each value, for the date axis.
+void band_chart(const char* title, const Series& s, const std::vector<Step>& steps, const std::vector<Date>& months, int current, float height) {
     ImGui::TextUnformatted(title);
     const ImVec2 p0 = ImGui::GetCursorScreenPos();
     const float w = ImGui::GetContentRegionAvail().x, h = height;
@@ -39,7 +40,7 @@ void band_chart(const char* title, const Series& s, const std::vector<Step>& ste
     for (const Step& st : steps) hi = std::max(hi, st.required);
     const auto ticks = view::nice_ticks(0, hi * 1.05, 4);
     hi = std::max(hi * 1.05, ticks.empty() ? hi : ticks.back());
-    const float left = 40, bottom = 14;
+    const float left = 40, bottom = ImGui::GetTextLineHeight() + 2;
     auto X = [&](double m) { return p0.x + left + static_cast<float>(m / static_cast<double>(n - 1)) * (w - left - 6); };
     auto Y = [&](double v) { return p0.y + h - bottom - static_cast<float>(v / hi) * (h - bottom - 4); };
     dl->PushClipRect(p0, {p0.x + w, p0.y + h}, true);
@@ -69,6 +70,18 @@ void band_chart(const char* title, const Series& s, const std::vector<Step>& ste
     for (const Step& st : steps) {  // a target: required from its deadline on
         dl->AddLine({X(double(st.month)), Y(st.required)}, {X(double(n - 1)), Y(st.required)}, IM_COL32(213, 94, 0, 255), 2);
         dl->AddCircleFilled({X(double(st.month)), Y(st.required)}, 3, IM_COL32(213, 94, 0, 255));
+    }
+    // The date axis: a tick at each January, labelled with its year where there is room.
+    float last_label = -1e9f;
+    for (std::size_t m = 0; m < n && m < months.size(); ++m) {
+        if (months[m].month() != 1 && m != 0) continue;
+        const float x = X(double(m));
+        dl->AddLine({x, Y(0)}, {x, Y(0) + 3}, IM_COL32(90, 90, 90, 255));
+        const std::string year = months[m].month() == 1 ? std::to_string(months[m].year()) : months[m].iso().substr(0, 7);
+        const float tw = ImGui::CalcTextSize(year.c_str()).x;
+        if (x - tw / 2 < last_label + 6 || x + tw / 2 > p0.x + w) continue;
+        dl->AddText({std::max(x - tw / 2, p0.x + left - 6), Y(0) + 1}, IM_COL32(90, 90, 90, 255), year.c_str());
+        last_label = x + tw / 2;
     }
     dl->AddLine({X(current), p0.y}, {X(current), p0.y + h - bottom}, IM_COL32(0, 0, 0, 120));
     dl->AddRect(p0, {p0.x + w, p0.y + h}, IM_COL32(180, 180, 180, 255));
@@ -118,23 +131,25 @@ void draw_charts_panel(App& app) {
     if (auto m = app.metric_index(name)) {
         const std::string title = fmt::format("{} · {}", tr(app.data->stations ? "Built over time" : "Bases named"), where);
         band_chart(title.c_str(), series_of(app, *m, row), steps_of(app, per_unit ? static_cast<std::int32_t>(unit) : -1, name),
-                   app.view.month, 150);
+                   L.months, app.view.month, 150);
     }
     if (!app.data->stations)
         if (auto m = app.metric_index("demo_bases_named")) {
-            const std::string title = fmt::format("{} · demonstration", tr("Named bases against the goal"));
-            band_chart(title.c_str(), series_of(app, *m, L.all_row()), steps_of(app, -1, "demo_bases_named"), app.view.month, 110);
+            const std::string title = fmt::format("{} · {}", tr("Named bases against the goal"), tr("demonstration"));
+            band_chart(title.c_str(), series_of(app, *m, L.all_row()), steps_of(app, -1, "demo_bases_named"), L.months, app.view.month, 110);
         }
 
     // Money: median spend per payer and year against the allocation.
     ImGui::Spacing();
     ImGui::TextUnformatted(tr("Budget spent per payer and year"));
     const auto& payers = app.run->results.payers;
-    if (ImGui::BeginTable("budget", 2 + L.years, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY,
+    if (ImGui::BeginTable("budget", 2 + L.years,
+                          ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY | ImGuiTableFlags_ScrollX | ImGuiTableFlags_SizingFixedFit,
                           ImVec2(0, 230))) {
-        ImGui::TableSetupColumn("payer");
-        for (int y = 0; y < L.years; ++y) ImGui::TableSetupColumn(std::to_string(L.first_year + y).c_str());
-        ImGui::TableSetupColumn("short p50");
+        ImGui::TableSetupScrollFreeze(1, 1);
+        ImGui::TableSetupColumn(tr("Payer"));
+        for (int y = 0; y < L.years; ++y) ImGui::TableSetupColumn(std::to_string(L.first_year + y).c_str(), ImGuiTableColumnFlags_WidthFixed, 70);
+        ImGui::TableSetupColumn(tr("short p50"));
         ImGui::TableHeadersRow();
         for (const auto& p : payers) {
             ImGui::TableNextRow();

@@ -146,25 +146,36 @@ void draw_map_overlay(App& app, const view::Rect& area) {
             if (cam.metres_per_pixel < 200) dl->AddText({s.x + 9, s.y - 16}, IM_COL32(120, 50, 0, 255), std::to_string(order).c_str());
         }
     }
-    // Unit names, with a light halo for legibility: the larger units first,
-    // and a name that would overlap one already placed is left out (the
-    // tooltip names the unit under the mouse).
+    // Unit names in the UI's language, with a light halo for legibility:
+    // the larger units first; a name that would overlap one already placed
+    // moves nearby with a leader line, or is left out (the tooltip names
+    // the unit under the mouse).
     if (v.show_names) {
         const auto& units = app.data->scenario->region.units();
         std::vector<view::Rect> boxes;
+        std::vector<std::string> names;
         for (std::size_t u = 0; u < app.data->labels.size(); ++u) {
             const ImVec2 s = iv(cam.to_screen(app.data->labels[u]));
-            const ImVec2 size = ImGui::CalcTextSize(units[u].name.c_str());
+            names.push_back(app.unit_label(u));
+            const ImVec2 size = ImGui::CalcTextSize(names.back().c_str());
             boxes.push_back({s.x - size.x / 2 - 3, s.y - size.y / 2 - 1, size.x + 6, size.y + 2});
         }
         std::vector<std::size_t> by_size(boxes.size());
         for (std::size_t u = 0; u < by_size.size(); ++u) by_size[u] = u;
         std::stable_sort(by_size.begin(), by_size.end(), [&](std::size_t a, std::size_t b) { return units[a].area_km2 > units[b].area_km2; });
-        for (const std::size_t u : view::place_labels(boxes, by_size, area)) {
-            const view::Rect& r = boxes[u];
+        for (const view::PlacedLabel& l : view::place_labels(boxes, by_size, area, 70)) {
+            const view::Rect& r = l.box;
+            if (l.leader) {  // from the anchor to the nearest point of the moved label
+                const view::Rect& at = boxes[l.index];
+                const ImVec2 a{static_cast<float>(at.x + at.w / 2), static_cast<float>(at.y + at.h / 2)};
+                const ImVec2 b{std::clamp(a.x, static_cast<float>(r.x), static_cast<float>(r.x + r.w)),
+                               std::clamp(a.y, static_cast<float>(r.y), static_cast<float>(r.y + r.h))};
+                dl->AddLine(a, b, IM_COL32(40, 40, 50, 220), 1.2f);
+                dl->AddCircleFilled(a, 2.5f, IM_COL32(40, 40, 50, 220));
+            }
             dl->AddRectFilled({static_cast<float>(r.x), static_cast<float>(r.y)}, {static_cast<float>(r.x + r.w), static_cast<float>(r.y + r.h)},
-                              IM_COL32(255, 255, 255, 170), 3);
-            dl->AddText({static_cast<float>(r.x + 3), static_cast<float>(r.y + 1)}, IM_COL32(15, 15, 25, 255), units[u].name.c_str());
+                              IM_COL32(255, 255, 255, l.leader ? 215 : 170), 3);
+            dl->AddText({static_cast<float>(r.x + 3), static_cast<float>(r.y + 1)}, IM_COL32(15, 15, 25, 255), names[l.index].c_str());
         }
     }
     if (v.hovered_unit >= 0) outline_unit(app, dl, static_cast<std::size_t>(v.hovered_unit), IM_COL32(255, 255, 255, 200), 2);

@@ -22,8 +22,9 @@ void draw_siting_panel(App& app) {
     const SitingModel& m = *sv.model;
     const Plan& plan = *sv.plan;
     const double radius = app.data->scenario->siting.radius;
-    ImGui::Text("%s: %s, %zu sites, %.1f s", plan.solution.solver.c_str(), app.data->scenario->siting.objective == siting::Objective::max_cover ? "max cover" : "p-median",
-                plan.solution.chosen.size(), plan.solution.seconds);
+    ImGui::Text("%s: %s, %zu %s, %.1f s", plan.solution.solver.c_str(),
+                tr(app.data->scenario->siting.objective == siting::Objective::max_cover ? "max cover" : "p-median"), plan.solution.chosen.size(),
+                tr("sites"), plan.solution.seconds);
     // Coverage now, against the plan's.
     const double share = sv.tracker->share(0);
     ImGui::Text("%s %.0f m: %.1f%%  (%s %.1f%%, %+.1f pp)", tr("Covered"), radius, 100 * share, tr("Siting"), 100 * sv.objective_share,
@@ -55,7 +56,8 @@ void draw_siting_panel(App& app) {
         if (!app.data->stations) return sites.bases[site].name;
         return site < sites.projects.size() ? sites.projects[site].name : sites.stations[site - sites.projects.size()].name;
     };
-    ImGui::BeginChild("candidates", ImVec2(0, 0), true);
+    // Names are long: the list scrolls sideways rather than cut them.
+    ImGui::BeginChild("candidates", ImVec2(0, 0), true, ImGuiWindowFlags_HorizontalScrollbar);
     ImGuiListClipper clip;
     clip.Begin(static_cast<int>(rows.size()));
     while (clip.Step())

@@ -59,7 +59,10 @@ void draw_whatif_panel(App& app) {
         section(tr("Adoption by phase (monthly)"));
         for (std::size_t i = 0; i < w.phase_p.size(); ++i) {
             float p = static_cast<float>(w.phase_p[i]);
-            if (ImGui::SliderFloat(w.phase_names[i].c_str(), &p, 0.0f, 1.0f, "%.3f")) w.phase_p[i] = p;
+            std::string name = w.phase_names[i];
+            for (const Phase& ph : app.run->scenario->programme.phases)
+                if (ph.name == name && chinese() && !ph.name_zh.empty()) name = ph.name_zh;
+            if (ImGui::SliderFloat(fmt::format("{}###{}", name, w.phase_names[i]).c_str(), &p, 0.0f, 1.0f, "%.3f")) w.phase_p[i] = p;
         }
     }
     section(tr("Replications"));
