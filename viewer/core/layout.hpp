@@ -17,4 +17,13 @@ inline constexpr double timebar_height = 86;
 
 ScreenLayout screen_layout(double width, double height);
 
+/// The map split for A | B: two equal halves side by side (A left, B
+/// right) with a gutter between; equal sizes keep one camera (centre and
+/// zoom) showing the same ground in both.
+struct SplitMap {
+    Rect a, b;
+};
+inline constexpr double split_gutter = 4;
+SplitMap split_map(const Rect& map);
+
 }  // namespace tisheng::view

@@ -147,6 +147,8 @@ Dataset prepare_dataset(std::shared_ptr<const Scenario> scenario, Progress& prog
     // Display names of targets, levers, outcomes (built-in and the scenario's).
     for (const auto& t : s.programme.targets) d.glyphs += s.labels.name("target:" + t.id);
     for (const auto& l : levers(s)) d.glyphs += lever_label(s, l, "zh");
+    for (const auto& key : Labels::builtin_keys()) d.glyphs += s.labels.name(key);
+    for (const Phase& p : s.programme.phases) d.glyphs += p.name_zh;
     d.glyphs += "＋不限";
 
     d.bounds = {std::numeric_limits<double>::max(), std::numeric_limits<double>::max(), -std::numeric_limits<double>::max(),

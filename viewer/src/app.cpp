@@ -79,7 +79,8 @@ void App::show_run(Run done) {
     derived.trajectory_key.clear();
     if (!m_pending_whatif.empty()) {
         const auto sets = std::exchange(m_pending_whatif, {});
-        view.compare = true;
+        if (options.compare == "difference") view.compare = Compare::difference;
+        else if (options.compare == "off") view.compare = Compare::off;
         start_run(sets);
     }
 }
@@ -142,6 +143,7 @@ void App::poll_tasks() {
             previous.reset();
             siting = {};
             derived = {};
+            side_a = {};
             whatif.loaded = false;
             view.fit_pending = true;
             view.selected_point = view.selected_unit = -1;
@@ -292,20 +294,20 @@ view::Rgba App::class_colour(std::uint8_t c) const {
     return data->stations ? view::project_class_colour(static_cast<view::ProjectClass>(c)) : view::base_class_colour(c);
 }
 
-std::vector<App::KeyEntry> App::point_key() const {
+std::vector<App::KeyEntry> App::point_key(const Derived& d) const {
     std::vector<KeyEntry> key;
     if (!data || !view.show_sites || view.mode == StateMode::probability) return key;
     if (view.point_colour == PointColour::industry) {
         std::vector<std::uint32_t> n(data->industries.size(), 0);
         for (std::size_t i = 0; i < data->points.size(); ++i)
-            if (derived.point_class.size() == data->points.size() && derived.point_class[i] != no_class && data->industry[i] >= 0)
+            if (d.point_class.size() == data->points.size() && d.point_class[i] != no_class && data->industry[i] >= 0)
                 ++n[static_cast<std::size_t>(data->industry[i])];
         for (std::size_t i = 0; i < n.size(); ++i)
             if (n[i] > 0) key.push_back({data->industries[i], view::categorical(i), n[i]});
         return key;
     }
-    for (std::size_t c = 0; c < derived.class_count.size(); ++c)
-        if (derived.class_count[c] > 0) key.push_back({class_name(static_cast<std::uint8_t>(c)), class_colour(static_cast<std::uint8_t>(c)), derived.class_count[c]});
+    for (std::size_t c = 0; c < d.class_count.size(); ++c)
+        if (d.class_count[c] > 0) key.push_back({class_name(static_cast<std::uint8_t>(c)), class_colour(static_cast<std::uint8_t>(c)), d.class_count[c]});
     return key;
 }
 
@@ -373,7 +375,7 @@ void App::load_whatif_defaults() {
 
 // [DERIVE] What the map shows at the chosen date, recomputed when the run,
 // the date, the mode or the fill changes (not every frame).
-std::vector<double> App::unit_values(const Run& r, const Trajectory* t) const {
+std::vector<double> App::unit_values(const Run& r, const Trajectory* t, const std::vector<double>& access) const {
     const std::size_t units = data->units.size();
     std::vector<double> v(units, nan);
     const Layout& L = r.results.layout;
@@ -403,44 +405,41 @@ std::vector<double> App::unit_values(const Run& r, const Trajectory* t) const {
         case FillMetric::coverage:
             if (!L.radii.empty()) from_series(L.first_coverage_metric + static_cast<std::size_t>(std::clamp(view.radius, 0, static_cast<int>(L.radii.size()) - 1)));
             break;
-        case FillMetric::accessibility: v = derived.unit_access; break;
+        case FillMetric::accessibility:
+            if (!access.empty()) v = access;
+            break;
     }
     return v;
 }
 
-void App::derive() {
-    if (!data || !run) return;
-    const Results& R = run->results;
+// The replication shown of a run (median, chosen, or for a stored run the
+// kept one nearest), replayed once per run and index.
+void App::replay_shown(const Run& r, Derived& d) {
+    const Results& R = r.results;
+    const int rep = view.mode == StateMode::replication ? std::clamp(view.replication, 0, R.replications - 1) : R.median_replication;
+    const std::string tkey = fmt::format("{}|{}", static_cast<const void*>(&r), rep);
+    if (d.trajectory_key == tkey) return;
+    Replay shown = r.replication(rep);  // a stored run: the kept replication nearest `rep`
+    d.trajectory = std::move(shown.trajectory);
+    d.replication = shown.replication;
+    const Sites& s = data->scenario->sites;
+    d.history = StatusHistory(data->stations ? s.projects.size() : s.bases.size(), shown.log);
+    d.trajectory_key = tkey;
+}
+
+// The points of a run at the date: status (or P(built by the date)),
+// class, colour, size, and the coverage-model sites open.
+void App::derive_points(const Run& r, Derived& d) const {
+    const Results& R = r.results;
     const std::size_t n_points = data->points.size();
     const Date date = month_date(view.month);
-    const int rep = view.mode == StateMode::replication ? std::clamp(view.replication, 0, R.replications - 1) : R.median_replication;
-
-    // The replication shown: its trajectory and status history.
-    const std::string tkey = fmt::format("{}|{}", static_cast<const void*>(run.get()), rep);
-    if (derived.trajectory_key != tkey) {
-        Replay shown = run->replication(rep);  // a stored run: the kept replication nearest `rep`
-        derived.trajectory = std::move(shown.trajectory);
-        derived.replication = shown.replication;
-        const Sites& s = data->scenario->sites;
-        derived.history = StatusHistory(data->stations ? s.projects.size() : s.bases.size(), shown.log);
-        derived.trajectory_key = tkey;
-    }
-
-    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", tkey, view.month, static_cast<int>(view.mode),
-                                        static_cast<int>(view.fill), view.target, view.radius, static_cast<int>(view.point_colour),
-                                        view.compare && previous ? static_cast<const void*>(previous.get()) : nullptr,
-                                        view.show_sites, view.show_candidates, view.show_demand);
-    if (key == derived.key) return;
-    derived.key = key;
-
-    // Points: status at the date (or P(built by the date)), colour, size.
     const bool probability = view.mode == StateMode::probability;
-    if (probability) derived.probability = share_by_month(R, static_cast<std::size_t>(std::max(view.month, 0)));
-    derived.status.assign(n_points, 0);
-    derived.point_colour.assign(n_points, {});
-    derived.point_size.assign(n_points, 0);
-    derived.point_class.assign(n_points, no_class);
-    derived.open_sites.clear();
+    if (probability) d.probability = share_by_month(R, static_cast<std::size_t>(std::max(view.month, 0)));
+    d.status.assign(n_points, 0);
+    d.point_colour.assign(n_points, {});
+    d.point_size.assign(n_points, 0);
+    d.point_class.assign(n_points, no_class);
+    d.open_sites.clear();
     const view::Legend p_legend = view::make_legend(view::Measure::probability, "", {});
     const auto built = static_cast<std::uint8_t>(data->stations ? static_cast<int>(StationStatus::built) : static_cast<int>(BaseStatus::named));
     for (std::size_t i = 0; i < n_points; ++i) {
@@ -449,22 +448,22 @@ void App::derive() {
         float size = 5.0f;
         view::Rgba colour{120, 120, 120, 255};
         if (k == PointKind::project || k == PointKind::base) {
-            const std::uint8_t st = derived.history.at(idx, date);
-            derived.status[i] = st;
-            const bool open = probability ? derived.probability[idx] >= 0.5f : st == built;
-            if (open) derived.open_sites.push_back(static_cast<std::uint32_t>(data->site_of(i)));
+            const std::uint8_t st = d.history.at(idx, date);
+            d.status[i] = st;
+            const bool open = probability ? d.probability[idx] >= 0.5f : st == built;
+            if (open) d.open_sites.push_back(static_cast<std::uint32_t>(data->site_of(i)));
             if (data->stations) {
                 const Project& p = data->scenario->sites.projects[idx];
-                derived.point_class[i] = static_cast<std::uint8_t>(view::project_class(st, date, p.start, p.planned_end));
+                d.point_class[i] = static_cast<std::uint8_t>(view::project_class(st, date, p.start, p.planned_end));
             } else {
-                derived.point_class[i] = st;
+                d.point_class[i] = st;
             }
             if (view.point_colour == PointColour::industry && data->industry[i] >= 0)
                 colour = view::categorical(static_cast<std::size_t>(data->industry[i]));
             else if (probability)
-                colour = p_legend.colour(derived.probability[idx]);
+                colour = p_legend.colour(d.probability[idx]);
             else
-                colour = class_colour(derived.point_class[i]);
+                colour = class_colour(d.point_class[i]);
             // Sized by workers (or trainees): area grows with the number.
             size = 4.0f + 1.6f * std::sqrt(std::max(0.0f, data->workers[i]) / 10.0f);
             size = std::min(size, 22.0f);
@@ -476,48 +475,80 @@ void App::derive() {
             colour = view::Rgba{70, 70, 90, static_cast<std::uint8_t>(view.show_demand ? 110 : 0)};
             size = 2.5f + std::min(4.0f, std::sqrt(std::max(0.0f, data->workers[i])) / 20.0f);
         }
-        derived.point_colour[i] = colour;
-        derived.point_size[i] = size;
+        d.point_colour[i] = colour;
+        d.point_size[i] = size;
     }
-    std::sort(derived.open_sites.begin(), derived.open_sites.end());
-    derived.class_count = view::count_classes(derived.point_class, class_count());
+    std::sort(d.open_sites.begin(), d.open_sites.end());
+    d.class_count = view::count_classes(d.point_class, class_count());
 
     // Accessibility per unit for the sites open at the date (only when
     // shown: on national-scale data it takes seconds).
-    derived.unit_access.assign(data->units.size(), nan);
+    d.unit_access.assign(data->units.size(), nan);
     if (view.fill == FillMetric::accessibility) {
         const Scenario& s = *data->scenario;
-        const OpenSitesCoverage c = data->coverage->assess(derived.open_sites, s.coverage.decay, s.coverage.catchment);
+        const OpenSitesCoverage c = data->coverage->assess(d.open_sites, s.coverage.decay, s.coverage.catchment);
         std::vector<double> sum(data->units.size(), 0), w(data->units.size(), 0);
         for (std::size_t i = 0; i < c.access.size(); ++i) {
             sum[data->coverage->demand_unit[i]] += data->coverage->workers[i] * c.access[i];
             w[data->coverage->demand_unit[i]] += data->coverage->workers[i];
         }
         for (std::size_t u = 0; u < sum.size(); ++u)
-            if (w[u] > 0) derived.unit_access[u] = sum[u] / w[u] * 1000.0;  // per 1,000 workers
+            if (w[u] > 0) d.unit_access[u] = sum[u] / w[u] * 1000.0;  // per 1,000 workers
     }
+}
 
-    // Unit fills: the value, or B - A against the previous run.
-    derived.unit_value = unit_values(*run, view.mode == StateMode::replication ? &derived.trajectory : nullptr);
+void App::derive() {
+    if (!data || !run) return;
+    const bool split = comparing() && view.compare == Compare::split;
+    const bool difference = comparing() && view.compare == Compare::difference;
+    replay_shown(*run, derived);
+    if (split) replay_shown(*previous, side_a);
+
+    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", derived.trajectory_key, split ? side_a.trajectory_key : "",
+                                        view.month, static_cast<int>(view.mode), static_cast<int>(view.fill), view.target, view.radius,
+                                        static_cast<int>(view.point_colour), static_cast<int>(comparing() ? view.compare : Compare::off),
+                                        view.show_sites, view.show_candidates, view.show_demand);
+    if (key == derived.key) return;
+    derived.key = key;
+
+    derive_points(*run, derived);
+    if (split) derive_points(*previous, side_a);
+
+    // Unit fills: the value, B - A against the previous run, or A | B on
+    // one scale (so that a colour means the same number on both sides).
+    derived.unit_value = unit_values(*run, view.mode == StateMode::replication ? &derived.trajectory : nullptr, derived.unit_access);
     static const char* titles[] = {"P(target met)", "Stations built", "Coverage share", "Accessibility"};
     std::string title = tr(view.fill == FillMetric::built && !data->stations ? "Bases named" : titles[static_cast<int>(view.fill)]);
     const view::Measure measure = view.fill == FillMetric::p_target ? view::Measure::probability
                                 : view.fill == FillMetric::built      ? view::Measure::count
                                 : view.fill == FillMetric::coverage   ? view::Measure::share
                                                                       : view::Measure::accessibility;
-    if (view.compare && previous && view.fill != FillMetric::accessibility) {
-        const std::vector<double> a = unit_values(*previous, nullptr);
+    if (difference && view.fill != FillMetric::accessibility) {
+        const std::vector<double> a = unit_values(*previous, nullptr, {});
         for (std::size_t u = 0; u < a.size(); ++u) derived.unit_value[u] -= a[u];
         derived.legend = view::make_legend(view::Measure::difference, title + " " + tr("Difference B - A"), derived.unit_value,
                                            measure == view::Measure::probability || measure == view::Measure::share);
+    } else if (split) {
+        side_a.unit_value = unit_values(*previous, view.mode == StateMode::replication ? &side_a.trajectory : nullptr, side_a.unit_access);
+        std::vector<double> both = derived.unit_value;
+        both.insert(both.end(), side_a.unit_value.begin(), side_a.unit_value.end());
+        derived.legend = view::make_legend(measure, title, both);
+        side_a.legend = derived.legend;
     } else {
         derived.legend = view::make_legend(measure, title, derived.unit_value);
     }
-    derived.unit_colour.resize(derived.unit_value.size());
-    for (std::size_t u = 0; u < derived.unit_value.size(); ++u) derived.unit_colour[u] = derived.legend.colour(derived.unit_value[u]);
+    for (Derived* d : {&derived, &side_a}) {
+        if (d == &side_a && !split) break;
+        d->unit_colour.resize(d->unit_value.size());
+        for (std::size_t u = 0; u < d->unit_value.size(); ++u) d->unit_colour[u] = d->legend.colour(d->unit_value[u]);
+    }
     if (renderer_ready) {
         renderer.set_unit_colours(derived.unit_colour);
         renderer.set_point_style(derived.point_colour, derived.point_size);
+        if (split) {
+            renderer.set_unit_colours(side_a.unit_colour, 1);
+            renderer.set_point_style(side_a.point_colour, side_a.point_size, 1);
+        }
     }
 }
 
@@ -560,7 +591,12 @@ void App::frame(double width, double height, double dt) {
     derive_surface();
 
     const view::ScreenLayout layout = view::screen_layout(width, height);
-    view.camera.viewport = layout.map;
+    map_area = layout.map;
+    view.camera.viewport = split() ? view::split_map(layout.map).b : layout.map;
+    if (split() != m_was_split) {  // the map's width changed: show the region whole again
+        m_was_split = split();
+        view.fit_pending = true;
+    }
     if (data && view.fit_pending) {
         view.camera.fit(data->bounds);
         view.fit_pending = false;
@@ -635,15 +671,20 @@ void App::render_map(int framebuffer_height) {
     // Too many points in view to read one by one: aggregated into cells,
     // recomputed when the view or the points' colours change.
     const view::Camera& cam = view.camera;
+    const bool split_view = split();
     const std::string key = fmt::format("{}|{:.3f}|{:.3f}|{:.6g}|{}x{}", derived.key, cam.center.x, cam.center.y, cam.metres_per_pixel,
                                         cam.viewport.w, cam.viewport.h);
     if (key != m_bins_key) {
         m_bins_key = key;
         m_aggregated = view::points_in_view(cam, data->points, derived.point_colour) > view::max_points_drawn;
-        if (m_aggregated) renderer.set_bins(view::aggregate(cam, data->points, derived.point_colour));
+        if (m_aggregated) {
+            renderer.set_bins(view::aggregate(cam, data->points, derived.point_colour));
+            if (split_view) renderer.set_bins(view::aggregate(camera_a(), data->points, side_a.point_colour), 1);
+        }
     }
     layers.aggregated = m_aggregated;
-    renderer.draw(view.camera, layers, framebuffer_height);
+    renderer.draw(cam, layers, framebuffer_height);
+    if (split_view) renderer.draw(camera_a(), layers, framebuffer_height, 1);
 }
 
 }  // namespace tisheng::viewer

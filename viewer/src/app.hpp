@@ -30,6 +30,9 @@ enum class FillMetric { p_target, built, coverage, accessibility };
 enum class StateMode { median, replication, probability };
 enum class PointColour { status, industry };
 enum class Tab { layers, inspector, charts, whatif, siting, messages };
+/// With a run A to compare with: A | B side by side (linked camera and
+/// date), or one map of B - A.
+enum class Compare { off, split, difference };
 
 /// View settings only: what is shown and how; never data.
 struct ViewState {
@@ -48,7 +51,7 @@ struct ViewState {
          show_demand = true, show_surface = false;
     int surface = 0;  ///< 0 distance to the nearest open site, 1 accessibility
     float surface_opacity = 0.55f;
-    bool compare = false;  ///< colour by B - A when a previous run exists
+    Compare compare = Compare::split;  ///< when a previous run (A) exists
     std::int64_t hovered_point = -1, hovered_unit = -1, selected_point = -1, selected_unit = -1;
     Tab tab = Tab::layers;
     bool tab_request = false;  ///< select `tab` on the next frame
@@ -112,6 +115,7 @@ struct Options {
     std::filesystem::path input;
     std::vector<std::string> overrides;  ///< --set
     std::vector<std::string> whatif;     ///< --whatif: a second run to compare with
+    std::string compare;                 ///< --compare: split (default) | difference | off
     std::string date;                    ///< --date
     std::string fill;                    ///< --fill
     std::string target;                  ///< --target: the target whose P(met) fills the units (its id)
@@ -162,7 +166,16 @@ public:
     std::shared_ptr<const Run> run, previous;  ///< B (current) and A
     /// "A" for the first run, "B" once there is a previous run to compare with.
     [[nodiscard]] const char* run_label() const { return previous ? "B" : "A"; }
-    Derived derived;
+    Derived derived;  ///< B, the run shown
+    Derived side_a;   ///< A, in the split view (its points, fills and legend)
+    /// True when there is an A and the view compares (split or difference).
+    [[nodiscard]] bool comparing() const { return previous && view.compare != Compare::off; }
+    /// True when the map shows A | B side by side.
+    [[nodiscard]] bool split() const { return comparing() && view.compare == Compare::split; }
+    /// The map's area of the window; in the split view, view.camera draws B
+    /// in its right half and camera_a() A in its left, at the same centre and zoom.
+    view::Rect map_area;
+    [[nodiscard]] view::Camera camera_a() const;
     WhatIf whatif, whatif_base;  ///< the what-if panel's values, and the scenario's own
     /// The edits of the what-if panel that differ from the scenario, as --set lines.
     [[nodiscard]] std::vector<std::string> whatif_overrides() const;
@@ -212,7 +225,7 @@ public:
     };
     /// The key of the points as drawn: each class drawn at the date (status
     /// colours), or each industry, with its count; empty in probability mode.
-    [[nodiscard]] std::vector<KeyEntry> point_key() const;
+    [[nodiscard]] std::vector<KeyEntry> point_key(const Derived& d) const;
     /// A payer's display name in the UI's language; a unit's own payer
     /// ("county:350526") by the unit's name.
     [[nodiscard]] std::string payer_name(const std::string& id) const;
@@ -227,11 +240,14 @@ private:
     void derive_surface();
     void load_whatif_defaults();
     void apply_startup_options();
-    std::vector<double> unit_values(const Run& r, const Trajectory* t) const;
+    std::vector<double> unit_values(const Run& r, const Trajectory* t, const std::vector<double>& access) const;
+    void replay_shown(const Run& r, Derived& d);
+    void derive_points(const Run& r, Derived& d) const;
     std::string m_glyphs;
     bool m_failed = false;
     std::string m_bins_key;    ///< what the points' aggregation was made for
     bool m_aggregated = false;  ///< points drawn as cells (many in view)
+    bool m_was_split = false;   ///< the layout the camera was fitted to
     std::vector<std::string> m_pending_whatif;
 };
 
@@ -242,7 +258,8 @@ void section(const char* title);
 void draw_menu(App& app);
 void draw_layers_panel(App& app);
 void draw_inspector_panel(App& app);
-void draw_tooltip(App& app);
+/// What is under the mouse, from one side's state (`side`: "A" or "B" in the split view).
+void draw_tooltip(App& app, const Derived& d, const char* side);
 void draw_charts_panel(App& app);
 void draw_whatif_panel(App& app);
 void draw_comparison_table(App& app);  ///< in the What-if panel, when there is an A and a B

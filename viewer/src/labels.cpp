@@ -62,6 +62,7 @@ constexpr Label labels[] = {
     {": no such unit", "：无此区县"}, {": expected YYYY-MM-DD", "：应为 YYYY-MM-DD"}, {": no such target", "：无此目标"},
     {"saved ", "已保存 "}, {"could not save ", "无法保存 "}, {"exported the map to ", "地图已导出至 "}, {"could not export the map: ", "无法导出地图："},
     {"demonstration", "示范"}, {"short p50", "缺口中位数"}, {"max cover", "最大覆盖"}, {"p-median", "p-中位"}, {"sites", "个站点"},
+    {"A | B side by side", "A | B 并排"}, {"B only", "仅 B"}, {"as the scenario", "按情景原值"},
     {"P(all met)", "全部达标概率"}, {"goal", "目标"}, {"replications", "次重复"},
 };
 

@@ -82,8 +82,10 @@ int main(int argc, char** argv) {
     cli.add_option("--date", options.date, "the date shown (YYYY-MM-DD; default: the end of the horizon)");
     cli.add_option("--size", size, "window size WxH (default 1600x1000)");
     cli.add_option("--set", options.overrides, "override a scenario value: path.to.key=value (repeatable)");
-    cli.add_option("--whatif", options.whatif, "after the first run, a what-if run with this override (repeatable); the map shows B - A");
+    cli.add_option("--whatif", options.whatif, "after the first run, a what-if run with this override (repeatable); the map shows A | B (see --compare)");
     cli.add_option("--fill", options.fill, "unit fill: p_target | built | coverage | access")->check(CLI::IsMember({"p_target", "built", "coverage", "access"}));
+    cli.add_option("--compare", options.compare, "with --whatif: split (A | B side by side, the default) | difference (B - A) | off")
+        ->check(CLI::IsMember({"split", "difference", "off"}));
     cli.add_option("--target", options.target, "the target whose P(met) fills the units, by id (default: the one least likely met)");
     cli.add_option("--mode", options.mode, "state shown: median | replication | probability")->check(CLI::IsMember({"median", "replication", "probability"}));
     cli.add_option("--tab", options.tab, "side panel shown: layers | inspector | charts | whatif | siting (runs the siting model) | messages")

@@ -102,7 +102,9 @@ void upload(GLuint buffer, const void* data, std::size_t bytes, GLenum usage) {
 MapRenderer::~MapRenderer() { release(); }
 
 void MapRenderer::release() {
-    for (Buffer* b : {&m_fill, &m_border, &m_point, &m_bins, &m_quad}) {
+    // Slot 1 shares slot 0's positions: its own buffers only.
+    for (Buffer* b : {&m_fill_a, &m_point_a}) b->pos = 0;
+    for (Buffer* b : {&m_fill, &m_border, &m_point, &m_bins, &m_quad, &m_fill_a, &m_point_a, &m_bins_a}) {
         if (b->vao) glDeleteVertexArrays(1, &b->vao);
         for (unsigned* id : {&b->pos, &b->col, &b->size})
             if (*id) glDeleteBuffers(1, id);
@@ -127,10 +129,12 @@ void MapRenderer::set_geometry(const Dataset& d) {
         out.push_back(static_cast<float>(p.x - d.origin.x));
         out.push_back(static_cast<float>(p.y - d.origin.y));
     };
-    auto make = [](Buffer& b, bool colour, bool size) {
+    // `positions`: another buffer's, shared (slot 1), or 0 for a new one.
+    auto make = [](Buffer& b, bool colour, bool size, unsigned positions = 0) {
         glGenVertexArrays(1, &b.vao);
         glBindVertexArray(b.vao);
-        glGenBuffers(1, &b.pos);
+        if (positions) b.pos = positions;
+        else glGenBuffers(1, &b.pos);
         glBindBuffer(GL_ARRAY_BUFFER, b.pos);
         glEnableVertexAttribArray(0);
         glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, 0, nullptr);
@@ -158,7 +162,9 @@ void MapRenderer::set_geometry(const Dataset& d) {
     make(m_fill, true, false);
     upload(m_fill.pos, xy.data(), xy.size() * sizeof(float), GL_STATIC_DRAW);
     m_fill.count = static_cast<int>(m_fill_unit.size());
-    set_unit_colours(std::vector<view::Rgba>(d.units.size(), view::Rgba{200, 200, 200, 255}));
+    make(m_fill_a, true, false, m_fill.pos);
+    m_fill_a.count = m_fill.count;
+    for (int slot : {0, 1}) set_unit_colours(std::vector<view::Rgba>(d.units.size(), view::Rgba{200, 200, 200, 255}), slot);
 
     // Borders: every ring edge as a line segment, dark grey.
     xy.clear();
@@ -184,9 +190,13 @@ void MapRenderer::set_geometry(const Dataset& d) {
     make(m_point, true, true);
     upload(m_point.pos, xy.data(), xy.size() * sizeof(float), GL_STATIC_DRAW);
     m_point.count = static_cast<int>(d.points.size());
-    set_point_style(std::vector<view::Rgba>(d.points.size(), view::Rgba{90, 90, 90, 255}), std::vector<float>(d.points.size(), 4.0f));
+    make(m_point_a, true, true, m_point.pos);
+    m_point_a.count = m_point.count;
+    for (int slot : {0, 1})
+        set_point_style(std::vector<view::Rgba>(d.points.size(), view::Rgba{90, 90, 90, 255}), std::vector<float>(d.points.size(), 4.0f), slot);
 
     make(m_bins, true, true);  // filled by set_bins when many points are in view
+    make(m_bins_a, true, true);
     make(m_quad, false, false);
     glGenBuffers(1, &m_quad.col);  // uv
     glBindBuffer(GL_ARRAY_BUFFER, m_quad.col);
@@ -196,31 +206,34 @@ void MapRenderer::set_geometry(const Dataset& d) {
     m_has_surface = false;
 }
 
-void MapRenderer::set_unit_colours(const std::vector<view::Rgba>& per_unit) {
-    if (!m_fill.col) return;
+void MapRenderer::set_unit_colours(const std::vector<view::Rgba>& per_unit, int slot) {
+    const Buffer& b = slot ? m_fill_a : m_fill;
+    if (!b.col) return;
     std::vector<view::Rgba> col(m_fill_unit.size());
     for (std::size_t i = 0; i < col.size(); ++i) col[i] = per_unit.at(m_fill_unit[i]);
-    upload(m_fill.col, col.data(), col.size() * sizeof(view::Rgba), GL_DYNAMIC_DRAW);
+    upload(b.col, col.data(), col.size() * sizeof(view::Rgba), GL_DYNAMIC_DRAW);
 }
 
-void MapRenderer::set_point_style(const std::vector<view::Rgba>& colour, const std::vector<float>& size_px) {
-    if (!m_point.col) return;
-    upload(m_point.col, colour.data(), colour.size() * sizeof(view::Rgba), GL_DYNAMIC_DRAW);
-    upload(m_point.size, size_px.data(), size_px.size() * sizeof(float), GL_DYNAMIC_DRAW);
+void MapRenderer::set_point_style(const std::vector<view::Rgba>& colour, const std::vector<float>& size_px, int slot) {
+    const Buffer& b = slot ? m_point_a : m_point;
+    if (!b.col) return;
+    upload(b.col, colour.data(), colour.size() * sizeof(view::Rgba), GL_DYNAMIC_DRAW);
+    upload(b.size, size_px.data(), size_px.size() * sizeof(float), GL_DYNAMIC_DRAW);
 }
 
-void MapRenderer::set_bins(const view::Bins& bins) {
-    if (!m_bins.vao) return;
+void MapRenderer::set_bins(const view::Bins& bins, int slot) {
+    Buffer& b = slot ? m_bins_a : m_bins;
+    if (!b.vao) return;
     std::vector<float> xy;
     xy.reserve(bins.centre.size() * 2);
     for (const view::Vec2& p : bins.centre) {
         xy.push_back(static_cast<float>(p.x - m_origin_x));
         xy.push_back(static_cast<float>(p.y - m_origin_y));
     }
-    upload(m_bins.pos, xy.data(), xy.size() * sizeof(float), GL_DYNAMIC_DRAW);
-    upload(m_bins.col, bins.colour.data(), bins.colour.size() * sizeof(view::Rgba), GL_DYNAMIC_DRAW);
-    upload(m_bins.size, bins.size_px.data(), bins.size_px.size() * sizeof(float), GL_DYNAMIC_DRAW);
-    m_bins.count = static_cast<int>(bins.centre.size());
+    upload(b.pos, xy.data(), xy.size() * sizeof(float), GL_DYNAMIC_DRAW);
+    upload(b.col, bins.colour.data(), bins.colour.size() * sizeof(view::Rgba), GL_DYNAMIC_DRAW);
+    upload(b.size, bins.size_px.data(), bins.size_px.size() * sizeof(float), GL_DYNAMIC_DRAW);
+    b.count = static_cast<int>(bins.centre.size());
 }
 
 void MapRenderer::set_surface(const coverage::Grid& grid, const std::vector<view::Rgba>& rgba) {
@@ -246,8 +259,9 @@ void MapRenderer::set_surface(const coverage::Grid& grid, const std::vector<view
     m_has_surface = true;
 }
 
-void MapRenderer::draw(const view::Camera& camera, const MapLayers& layers, int fb_height) const {
-    if (!m_fill.vao) return;
+void MapRenderer::draw(const view::Camera& camera, const MapLayers& layers, int fb_height, int slot) const {
+    const Buffer& fills = slot ? m_fill_a : m_fill;
+    if (!fills.vao) return;
     const view::Rect& vp = camera.viewport;
     const auto x = static_cast<GLint>(vp.x), y = static_cast<GLint>(fb_height - (vp.y + vp.h));
     const auto w = static_cast<GLsizei>(vp.w), h = static_cast<GLsizei>(vp.h);
@@ -267,8 +281,8 @@ void MapRenderer::draw(const view::Camera& camera, const MapLayers& layers, int 
     glUniformMatrix4fv(glGetUniformLocation(m_solid, "M"), 1, GL_FALSE, M.data());
     glUniform1f(glGetUniformLocation(m_solid, "alpha"), 1.0f);
     if (layers.fill) {
-        glBindVertexArray(m_fill.vao);
-        glDrawArrays(GL_TRIANGLES, 0, m_fill.count);
+        glBindVertexArray(fills.vao);
+        glDrawArrays(GL_TRIANGLES, 0, fills.count);
     }
     if (layers.surface && m_has_surface) {
         glUseProgram(m_texture_prog);
@@ -285,7 +299,7 @@ void MapRenderer::draw(const view::Camera& camera, const MapLayers& layers, int 
         glBindVertexArray(m_border.vao);
         glDrawArrays(GL_LINES, 0, m_border.count);
     }
-    const Buffer& points = layers.aggregated ? m_bins : m_point;
+    const Buffer& points = layers.aggregated ? (slot ? m_bins_a : m_bins) : (slot ? m_point_a : m_point);
     if (layers.points && points.count > 0) {
         glUseProgram(m_points);
         glUniformMatrix4fv(glGetUniformLocation(m_points, "M"), 1, GL_FALSE, M.data());

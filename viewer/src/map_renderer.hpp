@@ -37,14 +37,16 @@ public:
     bool init(std::string& error);
     /// Uploads the fills, borders and point positions of a dataset.
     void set_geometry(const Dataset& d);
-    void set_unit_colours(const std::vector<view::Rgba>& per_unit);
-    void set_point_style(const std::vector<view::Rgba>& colour, const std::vector<float>& size_px);
+    /// Colours and sizes of slot 0 (the run shown, B) or 1 (A, in the
+    /// split view): the geometry is shared, each slot has its own styles.
+    void set_unit_colours(const std::vector<view::Rgba>& per_unit, int slot = 0);
+    void set_point_style(const std::vector<view::Rgba>& colour, const std::vector<float>& size_px, int slot = 0);
     void set_surface(const coverage::Grid& grid, const std::vector<view::Rgba>& rgba);
     /// The points aggregated into cells (core/aggregate.hpp), drawn instead
     /// of every point when MapLayers::aggregated.
-    void set_bins(const view::Bins& bins);
-    /// Draws into the camera's viewport of a framebuffer `fb_height` tall.
-    void draw(const view::Camera& camera, const MapLayers& layers, int fb_height) const;
+    void set_bins(const view::Bins& bins, int slot = 0);
+    /// Draws a slot into the camera's viewport of a framebuffer `fb_height` tall.
+    void draw(const view::Camera& camera, const MapLayers& layers, int fb_height, int slot = 0) const;
 
 private:
     struct Buffer {
@@ -54,6 +56,7 @@ private:
     void release();
     unsigned m_solid = 0, m_points = 0, m_texture_prog = 0;
     Buffer m_fill, m_border, m_point, m_bins, m_quad;
+    Buffer m_fill_a, m_point_a, m_bins_a;  ///< slot 1: m_fill's and m_point's positions, its own colours and sizes
     std::vector<std::uint32_t> m_fill_unit;  ///< per fill vertex: its unit
     unsigned m_texture = 0;
     double m_x0 = 0, m_y0 = 0, m_x1 = 0, m_y1 = 0;  ///< surface bounds, world

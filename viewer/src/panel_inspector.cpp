@@ -20,15 +20,15 @@ void row(const char* label, const std::string& value) {
 }
 
 /// The facts about a point, at the date shown.
-void point_facts(App& app, std::size_t i, bool full) {
+void point_facts(App& app, const Derived& dv, std::size_t i, bool full) {
     const Dataset& d = *app.data;
     const Sites& s = d.scenario->sites;
     const std::uint32_t idx = d.index[i];
     const Date date = app.month_date(app.view.month);
     auto status = [&] {
-        std::string st = app.status_name(app.derived.status.empty() ? 0 : app.derived.status[i]);
-        if (app.view.mode == StateMode::probability && !app.derived.probability.empty())
-            st += fmt::format("  (P {:.0f}%)", 100.0 * app.derived.probability[idx]);
+        std::string st = dv.point_class.size() > i ? app.class_name(dv.point_class[i]) : "";
+        if (app.view.mode == StateMode::probability && !dv.probability.empty())
+            st += fmt::format("  (P {:.0f}%)", 100.0 * dv.probability[idx]);
         return st + "  @ " + date.iso();
     };
     switch (d.kind[i]) {
@@ -77,13 +77,13 @@ void point_facts(App& app, std::size_t i, bool full) {
     }
 }
 
-void unit_facts(App& app, std::size_t u, bool full) {
+void unit_facts(App& app, const Derived& dv, const Run& run, std::size_t u, bool full) {
     ImGui::TextUnformatted(app.unit_name(u).c_str());
-    const double value = u < app.derived.unit_value.size() ? app.derived.unit_value[u] : std::nan("");
-    ImGui::TextDisabled("%s", app.derived.legend.title.c_str());
+    const double value = u < dv.unit_value.size() ? dv.unit_value[u] : std::nan("");
+    ImGui::TextDisabled("%s", dv.legend.title.c_str());
     ImGui::SameLine();
-    ImGui::TextUnformatted(app.derived.legend.format(value).c_str());
-    const Results& R = app.run->results;
+    ImGui::TextUnformatted(dv.legend.format(value).c_str());
+    const Results& R = run.results;
     const Layout& L = R.layout;
     const auto& targets = app.data->scenario->programme.targets;
     const Scenario& s = *app.data->scenario;
@@ -98,7 +98,7 @@ void unit_facts(App& app, std::size_t u, bool full) {
         ImGui::TextWrapped("%s %s: %s %s (%s %s, p50 %s)", s.labels.name("target:" + t.id, (chinese() ? "zh" : "en")).c_str(),
                            L.checks[c].date.iso().c_str(), tr("P(target met)"), format_share(cr.p_met).c_str(), tr("Target"),
                            shown(L.checks[c].required).c_str(), shown(cr.value.p50).c_str());
-        const Counterfactuals* cf = app.fixes();
+        const Counterfactuals* cf = &run == app.run.get() ? app.fixes() : nullptr;
         const Fix* f = cf ? cf->find(c) : nullptr;
         if (!full || !f || f->rerun == 0) continue;
         ImGui::Indent();
@@ -118,18 +118,20 @@ void unit_facts(App& app, std::size_t u, bool full) {
 
 }  // namespace
 
-void draw_tooltip(App& app) {
+void draw_tooltip(App& app, const Derived& d, const char* side) {
     if (!app.run) return;
+    const Run& run = &d == &app.side_a && app.previous ? *app.previous : *app.run;
     ImGui::BeginTooltip();
-    if (app.view.hovered_point >= 0) point_facts(app, static_cast<std::size_t>(app.view.hovered_point), false);
-    else unit_facts(app, static_cast<std::size_t>(app.view.hovered_unit), false);
+    if (side) ImGui::TextDisabled("%s", side);
+    if (app.view.hovered_point >= 0) point_facts(app, d, static_cast<std::size_t>(app.view.hovered_point), false);
+    else unit_facts(app, d, run, static_cast<std::size_t>(app.view.hovered_unit), false);
     ImGui::EndTooltip();
 }
 
 void draw_inspector_panel(App& app) {
     if (!app.run) return;
-    if (app.view.selected_point >= 0) point_facts(app, static_cast<std::size_t>(app.view.selected_point), true);
-    else if (app.view.selected_unit >= 0) unit_facts(app, static_cast<std::size_t>(app.view.selected_unit), true);
+    if (app.view.selected_point >= 0) point_facts(app, app.derived, static_cast<std::size_t>(app.view.selected_point), true);
+    else if (app.view.selected_unit >= 0) unit_facts(app, app.derived, *app.run, static_cast<std::size_t>(app.view.selected_unit), true);
     else ImGui::TextWrapped("%s", tr("Nothing selected: click a unit or a site on the map."));
 }
 

@@ -48,7 +48,16 @@ void draw_layers_panel(App& app) {
         const std::string r = fmt::format("{:g} {}", L.radii[static_cast<std::size_t>(v.radius)], L.radius_unit);
         ImGui::SliderInt(trid("Radius").c_str(), &v.radius, 0, static_cast<int>(L.radii.size()) - 1, r.c_str());
     }
-    if (app.previous) ImGui::Checkbox(trid("Compare with previous run").c_str(), &v.compare);
+    if (app.previous) {
+        section(tr("Compare with previous run"));
+        int c = static_cast<int>(v.compare);
+        ImGui::RadioButton(trid("A | B side by side").c_str(), &c, static_cast<int>(Compare::split));
+        ImGui::SameLine();
+        ImGui::RadioButton(trid("Difference B - A").c_str(), &c, static_cast<int>(Compare::difference));
+        ImGui::SameLine();
+        ImGui::RadioButton(trid("B only").c_str(), &c, static_cast<int>(Compare::off));
+        v.compare = static_cast<Compare>(c);
+    }
 
     section(tr("State shown"));
     int mode = static_cast<int>(v.mode);
@@ -84,7 +93,7 @@ void draw_layers_panel(App& app) {
     v.point_colour = static_cast<PointColour>(pc);
     // The key: every class drawn at the date (or industry), with its count,
     // as the map's own key lists them.
-    const auto key = app.point_key();
+    const auto key = app.point_key(app.derived);
     for (std::size_t e = 0; e < key.size(); ++e) {
         const view::Rgba c = key[e].colour;
         ImGui::ColorButton(("##key" + std::to_string(e)).c_str(), ImVec4(c.r / 255.f, c.g / 255.f, c.b / 255.f, 1), 0, ImVec2(12, 12));

@@ -9,6 +9,7 @@
 
 #include "app.hpp"
 #include "core/label_place.hpp"
+#include "core/layout.hpp"
 #include "labels.hpp"
 
 namespace tisheng::viewer {
@@ -17,8 +18,7 @@ namespace {
 ImVec2 iv(view::Vec2 p) { return {static_cast<float>(p.x), static_cast<float>(p.y)}; }
 ImU32 col(view::Rgba c) { return IM_COL32(c.r, c.g, c.b, c.a); }
 
-void draw_legend(App& app, ImDrawList* dl, const view::Rect& area) {
-    const view::Legend& L = app.derived.legend;
+void draw_legend(const view::Legend& L, ImDrawList* dl, const view::Rect& area) {
     const float w = 260, h = 58, x = static_cast<float>(area.x) + 12, y = static_cast<float>(area.y + area.h) - h - 12;
     dl->AddRectFilled({x, y}, {x + w, y + h}, IM_COL32(255, 255, 255, 225), 4);
     dl->AddText({x + 8, y + 4}, IM_COL32(20, 20, 20, 255), L.title.c_str());
@@ -39,8 +39,7 @@ void draw_legend(App& app, ImDrawList* dl, const view::Rect& area) {
 
 // The points' key, above the fill legend: each class drawn, with its count
 // at the date (the Layers panel lists the same entries). Returns its height.
-float draw_point_key(App& app, ImDrawList* dl, float x, float bottom) {
-    const auto key = app.point_key();
+float draw_point_key(const std::vector<App::KeyEntry>& key, ImDrawList* dl, float x, float bottom) {
     if (key.empty()) return 0;
     const float line = ImGui::GetTextLineHeight() + 2;
     float w = 0;
@@ -70,8 +69,8 @@ void draw_aggregation_note(App& app, ImDrawList* dl, const view::Rect& area) {
     dl->AddText({x, y}, IM_COL32(30, 30, 30, 255), note.c_str());
 }
 
-void draw_scale_bar(App& app, ImDrawList* dl, const view::Rect& area) {
-    const view::ScaleBar bar = view::scale_bar(app.view.camera.metres_per_pixel, 160);
+void draw_scale_bar(const view::Camera& cam, ImDrawList* dl, const view::Rect& area) {
+    const view::ScaleBar bar = view::scale_bar(cam.metres_per_pixel, 160);
     const float x1 = static_cast<float>(area.x + area.w) - 16, y = static_cast<float>(area.y + area.h) - 20;
     const float x0 = x1 - static_cast<float>(bar.pixels);
     dl->AddRectFilled({x0 - 6, y - 20}, {x1 + 6, y + 8}, IM_COL32(255, 255, 255, 210), 3);
@@ -81,8 +80,7 @@ void draw_scale_bar(App& app, ImDrawList* dl, const view::Rect& area) {
     dl->AddText({(x0 + x1) / 2 - ImGui::CalcTextSize(bar.label.c_str()).x / 2, y - 19}, IM_COL32(20, 20, 20, 255), bar.label.c_str());
 }
 
-void outline_unit(App& app, ImDrawList* dl, std::size_t u, ImU32 colour, float thickness) {
-    const view::Camera& cam = app.view.camera;
+void outline_unit(App& app, const view::Camera& cam, ImDrawList* dl, std::size_t u, ImU32 colour, float thickness) {
     for (const auto& poly : app.data->units[u]) {
         std::vector<ImVec2> pts;
         pts.reserve(poly.outer.size());
@@ -91,46 +89,13 @@ void outline_unit(App& app, ImDrawList* dl, std::size_t u, ImU32 colour, float t
     }
 }
 
-}  // namespace
 
-void draw_map_overlay(App& app, const view::Rect& area) {
-    if (!app.data) return;
-    ViewState& v = app.view;
-    view::Camera& cam = v.camera;
-    ImGuiIO& io = ImGui::GetIO();
-    const view::Vec2 mouse{io.MousePos.x, io.MousePos.y};
-    const bool over = !app.options.batch && area.contains(mouse) && !ImGui::IsWindowHovered(ImGuiHoveredFlags_AnyWindow) && !ImGui::IsAnyItemActive();
-
-    // Pan and zoom.
-    if (over && io.MouseWheel != 0) cam.zoom_at(mouse, std::pow(1.2, io.MouseWheel));
-    if (over && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 2.0f)) {
-        cam.pan({io.MouseDelta.x, io.MouseDelta.y});
-    }
-    // Hover: a point under the cursor (within 8 px), else the unit.
-    v.hovered_point = v.hovered_unit = -1;
-    if (over) {
-        const view::Vec2 w = cam.to_world(mouse);
-        const auto& d = *app.data;
-        auto visible = [&](std::size_t i) {
-            const PointKind k = d.kind[i];
-            if (k == PointKind::demand) return false;
-            if (k == PointKind::station) return v.show_candidates;
-            return v.show_sites;
-        };
-        if (auto p = d.picker.point_at(w, 8 * cam.metres_per_pixel, visible)) v.hovered_point = static_cast<std::int64_t>(*p);
-        else if (auto u = d.picker.unit_at(w)) v.hovered_unit = static_cast<std::int64_t>(*u);
-        if (ImGui::IsMouseReleased(ImGuiMouseButton_Left) && ImGui::GetMouseDragDelta(ImGuiMouseButton_Left, 0).x == 0 &&
-            ImGui::GetMouseDragDelta(ImGuiMouseButton_Left, 0).y == 0) {
-            v.selected_point = v.hovered_point;
-            v.selected_unit = v.hovered_point >= 0 ? -1 : v.hovered_unit;
-            if (v.selected_point >= 0 || v.selected_unit >= 0) {
-                v.tab = Tab::inspector;
-                v.tab_request = true;
-            }
-        }
-        if (v.hovered_point >= 0 || v.hovered_unit >= 0) draw_tooltip(app);
-    }
-
+// One map: the siting plan, the names, the hover and selection, the
+// legend and the key of the side's run, and the scale bar. `tag`: "A" or
+// "B" in the split view, else null.
+void draw_side(App& app, const view::Camera& cam, const Derived& d, const Run& r, const char* tag) {
+    const ViewState& v = app.view;
+    const view::Rect& area = cam.viewport;
     ImDrawList* dl = ImGui::GetBackgroundDrawList();
     dl->PushClipRect(iv({area.x, area.y}), iv({area.x + area.w, area.y + area.h}), true);
     // The siting plan's sites: rings, numbered in the order of choice.
@@ -178,20 +143,87 @@ void draw_map_overlay(App& app, const view::Rect& area) {
             dl->AddText({static_cast<float>(r.x + 3), static_cast<float>(r.y + 1)}, IM_COL32(15, 15, 25, 255), names[l.index].c_str());
         }
     }
-    if (v.hovered_unit >= 0) outline_unit(app, dl, static_cast<std::size_t>(v.hovered_unit), IM_COL32(255, 255, 255, 200), 2);
-    if (v.selected_unit >= 0) outline_unit(app, dl, static_cast<std::size_t>(v.selected_unit), IM_COL32(0, 0, 0, 255), 3);
+    if (v.hovered_unit >= 0) outline_unit(app, cam, dl, static_cast<std::size_t>(v.hovered_unit), IM_COL32(255, 255, 255, 200), 2);
+    if (v.selected_unit >= 0) outline_unit(app, cam, dl, static_cast<std::size_t>(v.selected_unit), IM_COL32(0, 0, 0, 255), 3);
     for (std::int64_t p : {v.hovered_point, v.selected_point})
         if (p >= 0) dl->AddCircle(iv(cam.to_screen(app.data->points[static_cast<std::size_t>(p)])), 11, IM_COL32(0, 0, 0, 255), 0, 2);
-    if (app.run) {
-        draw_legend(app, dl, area);
-        draw_point_key(app, dl, static_cast<float>(area.x) + 12, static_cast<float>(area.y + area.h) - 58 - 12 - 6);
-        if (v.compare && app.previous)
-            dl->AddText({static_cast<float>(area.x) + 12, static_cast<float>(area.y) + 8}, IM_COL32(20, 20, 20, 255),
-                        fmt::format("B - A   ({})", fmt::join(app.run->overrides, ", ")).c_str());
+    draw_legend(d.legend, dl, area);
+    draw_point_key(app.point_key(d), dl, static_cast<float>(area.x) + 12, static_cast<float>(area.y + area.h) - 58 - 12 - 6);
+    // What the map shows: the run (A or B and its edits), or B - A.
+    std::string title;
+    if (tag) title = fmt::format("{}  {}", tag, r.overrides.empty() ? std::string(tr("as the scenario")) : fmt::format("{}", fmt::join(r.overrides, ", ")));
+    else if (app.comparing()) title = fmt::format("B - A   ({})", fmt::join(r.overrides, ", "));
+    if (!title.empty()) {
+        const ImVec2 size = ImGui::CalcTextSize(title.c_str());
+        const float x = static_cast<float>(area.x) + 10, y = static_cast<float>(area.y) + 8;
+        dl->AddRectFilled({x - 4, y - 2}, {x + size.x + 4, y + size.y + 2}, IM_COL32(255, 255, 255, 215), 3);
+        dl->AddText({x, y}, IM_COL32(20, 20, 20, 255), title.c_str());
     }
-    draw_scale_bar(app, dl, area);
+    draw_scale_bar(cam, dl, area);
     draw_aggregation_note(app, dl, area);
     dl->PopClipRect();
+}
+
+}  // namespace
+
+view::Camera App::camera_a() const {
+    view::Camera c = view.camera;
+    c.viewport = view::split_map(map_area).a;
+    return c;
+}
+
+void draw_map_overlay(App& app, const view::Rect& area) {
+    if (!app.data) return;
+    ViewState& v = app.view;
+    const bool split = app.split();
+    // The camera of the map under the mouse (in the split view, both show
+    // the same ground: a change to one is a change to both).
+    view::Camera& cam = v.camera;
+    view::Camera under = cam;
+    ImGuiIO& io = ImGui::GetIO();
+    const view::Vec2 mouse{io.MousePos.x, io.MousePos.y};
+    if (split && app.camera_a().viewport.contains(mouse)) under = app.camera_a();
+    const bool over = !app.options.batch && under.viewport.contains(mouse) && area.contains(mouse) &&
+                      !ImGui::IsWindowHovered(ImGuiHoveredFlags_AnyWindow) && !ImGui::IsAnyItemActive();
+
+    // Pan and zoom.
+    if (over && io.MouseWheel != 0) under.zoom_at(mouse, std::pow(1.2, io.MouseWheel));
+    if (over && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 2.0f)) under.pan({io.MouseDelta.x, io.MouseDelta.y});
+    cam.center = under.center;
+    cam.metres_per_pixel = under.metres_per_pixel;
+    // Hover: a point under the cursor (within 8 px), else the unit.
+    v.hovered_point = v.hovered_unit = -1;
+    bool hover_a = false;
+    if (over) {
+        const view::Vec2 w = under.to_world(mouse);
+        const auto& d = *app.data;
+        auto visible = [&](std::size_t i) {
+            const PointKind k = d.kind[i];
+            if (k == PointKind::demand) return false;
+            if (k == PointKind::station) return v.show_candidates;
+            return v.show_sites;
+        };
+        if (auto p = d.picker.point_at(w, 8 * under.metres_per_pixel, visible)) v.hovered_point = static_cast<std::int64_t>(*p);
+        else if (auto u = d.picker.unit_at(w)) v.hovered_unit = static_cast<std::int64_t>(*u);
+        if (ImGui::IsMouseReleased(ImGuiMouseButton_Left) && ImGui::GetMouseDragDelta(ImGuiMouseButton_Left, 0).x == 0 &&
+            ImGui::GetMouseDragDelta(ImGuiMouseButton_Left, 0).y == 0) {
+            v.selected_point = v.hovered_point;
+            v.selected_unit = v.hovered_point >= 0 ? -1 : v.hovered_unit;
+            if (v.selected_point >= 0 || v.selected_unit >= 0) {
+                v.tab = Tab::inspector;
+                v.tab_request = true;
+            }
+        }
+        hover_a = split && under.viewport.x == app.camera_a().viewport.x;
+    }
+    if (!app.run) return;
+    if (split) {
+        draw_side(app, app.camera_a(), app.side_a, *app.previous, "A");
+        draw_side(app, cam, app.derived, *app.run, "B");
+    } else {
+        draw_side(app, cam, app.derived, *app.run, nullptr);
+    }
+    if (over && (v.hovered_point >= 0 || v.hovered_unit >= 0)) draw_tooltip(app, hover_a ? app.side_a : app.derived, split ? (hover_a ? "A" : "B") : nullptr);
 }
 
 }  // namespace tisheng::viewer
