@@ -12,9 +12,12 @@
 
 #include "core/aggregate.hpp"
 #include "core/camera.hpp"
+#include "core/compare.hpp"
 #include "core/label_place.hpp"
+#include "core/layout.hpp"
 #include "core/legend.hpp"
 #include "core/picking.hpp"
+#include "core/point_class.hpp"
 #include "core/triangulate.hpp"
 
 namespace tv = tisheng::view;
@@ -823,4 +826,100 @@ TEST(ViewCoreLabels, ClashingLabelsMoveWithALeader_withinMaxShift) {
     const auto few = tv::place_labels(crowd, order, view, 30);
     EXPECT_GT(few.size(), 1u);
     EXPECT_LT(few.size(), 20u);
+}
+
+// The A / B table: B's checks matched with A's by target, unit and date
+// (not by position: an edited scenario may have other checks), NaN where A
+// has none, each target's P(all met) from the replications' target_met,
+// rows by date with the city first.
+TEST(ViewCoreCompare, TargetsMatchByTargetUnitAndDate_notByPosition) {
+    using tisheng::Check;
+    using tisheng::Date;
+    using tisheng::Results;
+    const Date d1 = *Date::parse("2023-12-31"), d2 = *Date::parse("2024-12-31");
+    auto check = [](std::size_t target, std::int32_t unit, Date d) {
+        Check c;
+        c.target = target;
+        c.unit = unit;
+        c.date = d;
+        c.required = 2;
+        return c;
+    };
+    Results a, b;
+    a.replications = b.replications = 4;
+    // A: target 0 for units 1, 0 at d1 (another order), no d2 check.
+    a.layout.checks = {check(0, 1, d1), check(0, 0, d1), check(1, -1, d1)};
+    a.checks.resize(3);
+    a.checks[0].p_met = 0.25, a.checks[1].p_met = 0.5, a.checks[2].p_met = 1.0;
+    a.target_met = {1, 1, 0, 1, 0, 0, 0, 1};  // [rep * 2 + target]: target 0 met in 1 of 4, target 1 in 3
+    // B: units 0, 1 at d2 then d1; target 1 for the city.
+    b.layout.checks = {check(0, 0, d2), check(0, 0, d1), check(0, 1, d1), check(1, -1, d1)};
+    b.checks.resize(4);
+    b.checks[0].p_met = 0.9, b.checks[1].p_met = 0.75, b.checks[2].p_met = 0.5, b.checks[3].p_met = 0.0;
+    b.target_met = {1, 0, 1, 0, 1, 0, 0, 0};  // target 0 met in 3 of 4, target 1 never
+    const auto groups = tv::compare_targets(a, b);
+    ASSERT_EQ(groups.size(), 2u);
+    EXPECT_DOUBLE_EQ(groups[0].p_a, 0.25);
+    EXPECT_DOUBLE_EQ(groups[0].p_b, 0.75);
+    EXPECT_DOUBLE_EQ(groups[1].p_a, 0.75);
+    EXPECT_DOUBLE_EQ(groups[1].p_b, 0.0);
+    ASSERT_EQ(groups[0].rows.size(), 3u);
+    // By date, then unit: (d1, 0), (d1, 1), (d2, 0).
+    EXPECT_EQ(groups[0].rows[0].unit, 0);
+    EXPECT_EQ(groups[0].rows[0].date, d1);
+    EXPECT_DOUBLE_EQ(groups[0].rows[0].p_a, 0.5);   // A's unit 0, listed second in A
+    EXPECT_DOUBLE_EQ(groups[0].rows[0].p_b, 0.75);
+    EXPECT_EQ(groups[0].rows[0].check_b, 1u);
+    EXPECT_DOUBLE_EQ(groups[0].rows[1].p_a, 0.25);
+    EXPECT_DOUBLE_EQ(groups[0].rows[1].change(), 0.25);
+    EXPECT_EQ(groups[0].rows[2].date, d2);
+    EXPECT_TRUE(std::isnan(groups[0].rows[2].p_a)) << "A has no check at 2024-12-31";
+    ASSERT_EQ(groups[1].rows.size(), 1u);
+    EXPECT_DOUBLE_EQ(groups[1].rows[0].p_a, 1.0);
+}
+
+// A project without a station: not started before its start, running up
+// to its planned end, ended after it; with a station, the station's status
+// whatever the dates.
+TEST(ViewCorePointClass, AProjectWithoutAStationIsNotStartedRunningOrEnded) {
+    using tisheng::Date;
+    using PC = tv::ProjectClass;
+    const Date start = *Date::parse("2023-03-01"), end = *Date::parse("2024-02-29");
+    EXPECT_EQ(tv::project_class(0, *Date::parse("2023-02-28"), start, end), PC::not_started);
+    EXPECT_EQ(tv::project_class(0, start, start, end), PC::no_station);
+    EXPECT_EQ(tv::project_class(0, end, start, end), PC::no_station);
+    EXPECT_EQ(tv::project_class(0, *Date::parse("2024-03-01"), start, end), PC::ended);
+    EXPECT_EQ(tv::project_class(4, *Date::parse("2025-01-01"), start, end), PC::built);
+    EXPECT_EQ(tv::project_class(1, *Date::parse("2022-01-01"), start, end), PC::planned);
+    // Every class has its own colour, so the key can tell them apart.
+    std::set<std::uint32_t> colours;
+    for (int c = 0; c < tv::project_classes; ++c) {
+        const tv::Rgba k = tv::project_class_colour(static_cast<PC>(c));
+        colours.insert((std::uint32_t{k.r} << 16) | (std::uint32_t{k.g} << 8) | k.b);
+    }
+    EXPECT_EQ(colours.size(), static_cast<std::size_t>(tv::project_classes));
+    const auto n = tv::count_classes({0, 2, 2, 8, 255}, tv::project_classes);
+    EXPECT_EQ(n[0], 1u);
+    EXPECT_EQ(n[2], 2u);
+    EXPECT_EQ(n[8], 1u);
+}
+
+// The split map: two equal halves inside the map, A left of B; one camera
+// on each shows the same ground (a world point lands at the same offset in
+// both halves).
+TEST(ViewCoreLayout, SplitHalvesAreEqualAndShowTheSameGround) {
+    const tv::Rect map{400, 22, 1201, 892};
+    const tv::SplitMap s = tv::split_map(map);
+    EXPECT_EQ(s.a.w, s.b.w);
+    EXPECT_EQ(s.a.h, map.h);
+    EXPECT_DOUBLE_EQ(s.a.x, map.x);
+    EXPECT_DOUBLE_EQ(s.b.x + s.b.w, map.x + map.w);
+    EXPECT_GE(s.b.x - (s.a.x + s.a.w), tv::split_gutter);
+    tv::Camera a = utm_camera(), b = utm_camera();
+    a.viewport = s.a;
+    b.viewport = s.b;
+    const tv::Vec2 w{512000, 2493000};
+    const tv::Vec2 pa = a.to_screen(w), pb = b.to_screen(w);
+    EXPECT_NEAR(pa.x - s.a.x, pb.x - s.b.x, 1e-9);
+    EXPECT_NEAR(pa.y, pb.y, 1e-9);
 }

@@ -117,18 +117,33 @@ double distance_to_segment(tv::Vec2 p, tv::Vec2 a, tv::Vec2 b) {
 
 bool in_rect(tv::Vec2 p, double x0, double y0, double x1, double y1) { return p.x >= x0 && p.x < x1 && p.y >= y0 && p.y < y1; }
 
-/// What the viewer should show, computed here from the engine: the same
-/// scenario, overrides and date, the camera fitted as app.cpp fits it.
-struct Expected {
-    tisheng::viewer::Dataset data;
-    tisheng::viewer::Run run;
+/// A dataset as one map draws it: the camera fitted as app.cpp fits it to
+/// `map`, and the points, the label anchors and every border segment on
+/// the screen.
+struct Projected {
     tv::Camera camera;
     tv::Rect map;
-    std::vector<double> built;  ///< p50 stations built per unit at the date
-    tv::Legend legend;
-    std::vector<tv::Vec2> points, labels;  ///< screen
-    std::vector<std::pair<tv::Vec2, tv::Vec2>> edges;  ///< every border segment, screen
+    std::vector<tv::Vec2> points, labels;
+    std::vector<std::pair<tv::Vec2, tv::Vec2>> edges;
 
+    Projected(const tisheng::viewer::Dataset& data, const tv::Rect& area) : map(area) {
+        camera.viewport = area;
+        camera.fit(data.bounds);
+        for (const tv::Vec2& w : data.points) points.push_back(camera.to_screen(w));
+        for (const tv::Vec2& w : data.labels) labels.push_back(camera.to_screen(w));
+        for (const auto& mp : data.units)
+            for (const auto& poly : mp) {
+                auto ring = [&](const tisheng::Ring<tisheng::MetricPoint>& r) {
+                    for (std::size_t i = 0; i < r.size(); ++i) {
+                        const auto& a = r[i];
+                        const auto& b = r[(i + 1) % r.size()];
+                        edges.emplace_back(camera.to_screen({a.x, a.y}), camera.to_screen({b.x, b.y}));
+                    }
+                };
+                ring(poly.outer);
+                for (const auto& h : poly.holes) ring(h);
+            }
+    }
     [[nodiscard]] double nearest_edge(tv::Vec2 p) const {
         double d = 1e300;
         for (const auto& [a, b] : edges) d = std::min(d, distance_to_segment(p, a, b));
@@ -141,40 +156,88 @@ struct Expected {
     }
 };
 
+/// p50 stations built per unit at the first month end on or after `date`
+/// (App::set_month_from_date), or empty without a per-unit series.
+std::vector<double> built_at(const tisheng::viewer::Run& run, const std::string& date) {
+    const tisheng::Layout& L = run.results.layout;
+    const auto d = tisheng::Date::parse(date);
+    std::size_t month = 0;
+    while (month + 1 < L.months.size() && L.months[month] < *d) ++month;
+    const auto metric = std::find(L.metrics.begin(), L.metrics.end(), "stations_built");
+    std::vector<double> built;
+    if (metric == L.metrics.end() || !L.per_unit_series()) return built;
+    for (std::size_t u = 0; u < L.units; ++u)
+        built.push_back(run.results.series.at(L.series_index(static_cast<std::size_t>(metric - L.metrics.begin()), u, month)).p50);
+    return built;
+}
+
+/// Checks each unit's fill at the centroid of its largest clear triangle
+/// (away from points, borders, names and the overlays) against the
+/// legend's colour of its value. Returns how many units had such a pixel;
+/// adds the expected colours to `colours`.
+int expect_fills(const Image& img, const Projected& p, const tisheng::viewer::Dataset& data, const std::vector<double>& values,
+                 const tv::Legend& legend, const std::string& side, std::set<std::uint32_t>& colours) {
+    const tv::Rect& m = p.map;
+    // The overlays' areas (panel_map.cpp), with pixels to spare: the legend
+    // and the points' key above it bottom-left, the scale bar (at most
+    // 160 px) bottom-right, the title top-left.
+    const double lx0 = m.x + 12 - 4, lx1 = m.x + 12 + 300 + 4, ly0 = m.y + m.h - 70 - 4 - 170, ly1 = m.y + m.h - 12 + 4;
+    const double sx0 = m.x + m.w - 16 - 160 - 6 - 4, sy0 = m.y + m.h - 20 - 20 - 4;
+    auto clear = [&](tv::Vec2 s) {
+        if (!in_rect(s, m.x + 4, m.y + 30, m.x + m.w - 4, m.y + m.h - 4)) return false;
+        if (in_rect(s, lx0, ly0, lx1, ly1) || (s.x >= sx0 && s.y >= sy0)) return false;
+        for (const tv::Vec2& l : p.labels)
+            if (std::abs(s.x - l.x) < 90 && std::abs(s.y - l.y) < 45) return false;  // a name, or one moved beside it
+        return p.nearest_point(s) >= 30 && p.nearest_edge(s) >= 4;  // discs (<= 22 px) and border lines
+    };
+    int found = 0;
+    for (std::size_t u = 0; u < data.fills.size(); ++u) {
+        const tv::Rgba want = legend.colour(values[u]);
+        colours.insert(key(want));
+        const auto& v = data.fills[u].vertices;
+        std::optional<tv::Vec2> best;
+        double best_area = -1;
+        for (std::size_t t = 0; t + 2 < v.size(); t += 3) {
+            const tv::Vec2 a = p.camera.to_screen(v[t]), b = p.camera.to_screen(v[t + 1]), c = p.camera.to_screen(v[t + 2]);
+            const double area = std::abs((b.x - a.x) * (c.y - a.y) - (c.x - a.x) * (b.y - a.y)) / 2;
+            const tv::Vec2 centroid{(a.x + b.x + c.x) / 3, (a.y + b.y + c.y) / 3};
+            if (area > best_area && clear(centroid)) {
+                best = centroid;
+                best_area = area;
+            }
+        }
+        if (!best) continue;
+        ++found;
+        const int x = static_cast<int>(std::floor(best->x)), y = static_cast<int>(std::floor(best->y));
+        const tv::Rgba got = img.at(x, y);
+        const auto close = [](int a, int b) { return std::abs(a - b) <= 3; };
+        EXPECT_TRUE(close(got.r, want.r) && close(got.g, want.g) && close(got.b, want.b))
+            << side << ": unit " << u << " (" << data.scenario->region.unit(static_cast<tisheng::UnitIndex>(u)).name << ", value "
+            << values[u] << ") at pixel (" << x << ", " << y << "): got rgb(" << int(got.r) << ", " << int(got.g) << ", " << int(got.b)
+            << "), expected rgb(" << int(want.r) << ", " << int(want.g) << ", " << int(want.b) << ")";
+    }
+    return found;
+}
+
+/// What the viewer should show, computed here from the engine: the same
+/// scenario, overrides and date, on the whole map.
+struct Expected {
+    tisheng::viewer::Dataset data;
+    tisheng::viewer::Run run;
+    std::vector<double> built;  ///< p50 stations built per unit at the date
+    tv::Legend legend;
+    std::unique_ptr<Projected> screen;
+};
+
 std::unique_ptr<Expected> compute_expected(const std::string& date) {
     auto e = std::make_unique<Expected>();
     tisheng::viewer::Progress p;
     e->data = tisheng::viewer::load_dataset(scenario(), {k_replications}, p);
     e->run = tisheng::viewer::run_scenario(scenario(), {k_replications}, {}, 1, p);  // deterministic whatever the threads
-    const tisheng::Layout& L = e->run.results.layout;
-
-    // The month: the first month end on or after the date (App::set_month_from_date).
-    const auto d = tisheng::Date::parse(date);
-    std::size_t month = 0;
-    while (month + 1 < L.months.size() && L.months[month] < *d) ++month;
-    const auto metric = std::find(L.metrics.begin(), L.metrics.end(), "stations_built");
-    if (metric == L.metrics.end() || !L.per_unit_series()) return nullptr;
-    for (std::size_t u = 0; u < e->data.units.size(); ++u)
-        e->built.push_back(e->run.results.series.at(L.series_index(static_cast<std::size_t>(metric - L.metrics.begin()), u, month)).p50);
+    e->built = built_at(e->run, date);
+    if (e->built.empty()) return nullptr;
     e->legend = tv::make_legend(tv::Measure::count, "", e->built);
-
-    e->map = tv::screen_layout(k_width, k_height).map;
-    e->camera.viewport = e->map;
-    e->camera.fit(e->data.bounds);
-    for (const tv::Vec2& w : e->data.points) e->points.push_back(e->camera.to_screen(w));
-    for (const tv::Vec2& w : e->data.labels) e->labels.push_back(e->camera.to_screen(w));
-    for (const auto& mp : e->data.units)
-        for (const auto& poly : mp) {
-            auto ring = [&](const tisheng::Ring<tisheng::MetricPoint>& r) {
-                for (std::size_t i = 0; i < r.size(); ++i) {
-                    const auto& a = r[i];
-                    const auto& b = r[(i + 1) % r.size()];
-                    e->edges.emplace_back(e->camera.to_screen({a.x, a.y}), e->camera.to_screen({b.x, b.y}));
-                }
-            };
-            ring(poly.outer);
-            for (const auto& h : poly.holes) ring(h);
-        }
+    e->screen = std::make_unique<Projected>(e->data, tv::screen_layout(k_width, k_height).map);
     return e;
 }
 
@@ -238,49 +301,40 @@ TEST_F(ViewerScreens, JiangmenFillsMatchTheLegendAtUnitInteriors) {
     ASSERT_NO_FATAL_FAILURE(require_shot(k_date_a, img));
     const Expected* e = expected();
     ASSERT_NE(e, nullptr) << "the run has no per-unit 'stations_built' series";
-    const tv::Rect& m = e->map;
-
-    // The overlays' areas (panel_map.cpp), with a few pixels to spare: the
-    // legend bottom-left, the scale bar (at most 160 px) bottom-right.
-    const double lx0 = m.x + 12 - 4, lx1 = m.x + 12 + 260 + 4, ly0 = m.y + m.h - 70 - 4, ly1 = m.y + m.h - 12 + 4;
-    const double sx0 = m.x + m.w - 16 - 160 - 6 - 4, sy0 = m.y + m.h - 20 - 20 - 4;
-    auto clear = [&](tv::Vec2 s) {
-        if (!in_rect(s, m.x + 4, m.y + 4, m.x + m.w - 4, m.y + m.h - 4)) return false;
-        if (in_rect(s, lx0, ly0, lx1, ly1) || (s.x >= sx0 && s.y >= sy0)) return false;
-        for (const tv::Vec2& l : e->labels)
-            if (std::abs(s.x - l.x) < 60 && std::abs(s.y - l.y) < 20) return false;
-        return e->nearest_point(s) >= 30 && e->nearest_edge(s) >= 4;  // discs (<= 22 px) and border lines
-    };
-
     std::set<std::uint32_t> colours;
-    int found = 0;
-    for (std::size_t u = 0; u < e->data.fills.size(); ++u) {
-        const tv::Rgba want = e->legend.colour(e->built[u]);
-        colours.insert(key(want));
-        // The centroid of the largest clear triangle of the unit.
-        const auto& v = e->data.fills[u].vertices;
-        std::optional<tv::Vec2> best;
-        double best_area = -1;
-        for (std::size_t t = 0; t + 2 < v.size(); t += 3) {
-            const tv::Vec2 a = e->camera.to_screen(v[t]), b = e->camera.to_screen(v[t + 1]), c = e->camera.to_screen(v[t + 2]);
-            const double area = std::abs((b.x - a.x) * (c.y - a.y) - (c.x - a.x) * (b.y - a.y)) / 2;
-            const tv::Vec2 centroid{(a.x + b.x + c.x) / 3, (a.y + b.y + c.y) / 3};
-            if (area > best_area && clear(centroid)) {
-                best = centroid;
-                best_area = area;
-            }
-        }
-        if (!best) continue;
-        ++found;
-        const int x = static_cast<int>(std::floor(best->x)), y = static_cast<int>(std::floor(best->y));
-        const tv::Rgba got = img->at(x, y);
-        const auto close = [](int a, int b) { return std::abs(a - b) <= 3; };
-        EXPECT_TRUE(close(got.r, want.r) && close(got.g, want.g) && close(got.b, want.b))
-            << "unit " << u << " (" << e->data.scenario->region.unit(static_cast<tisheng::UnitIndex>(u)).name << ", built p50 "
-            << e->built[u] << ") at pixel (" << x << ", " << y << "): got rgb(" << int(got.r) << ", " << int(got.g) << ", "
-            << int(got.b) << "), expected rgb(" << int(want.r) << ", " << int(want.g) << ", " << int(want.b) << ")";
-    }
+    const int found = expect_fills(*img, *e->screen, e->data, e->built, e->legend, "map", colours);
     EXPECT_GE(found, 5) << "a clear interior pixel was found for only " << found << " of " << e->data.fills.size() << " units";
+    EXPECT_GE(colours.size(), 3u) << "the expected fills are nearly uniform: the test would not tell a wrong colour";
+}
+
+// The split view: A (the scenario) on the left, B (the union's budget
+// doubled) on the right, one camera, one legend scale: each side's fills
+// are its own run's numbers, computed here from the engine.
+TEST_F(ViewerScreens, SplitViewFillsAreEachRunsOwnOnOneScale) {
+    REQUIRE_XVFB();
+    const std::string edit = "budgets.payers.union.annual_cny=3000000";
+    const fs::path png = dir() / "split.png";
+    const Exit x = run_viewer_xvfb(quote(scenario().string()) + " --screenshot " + quote(png.string()) + " --frames 3 --size 1600x1000 --date " +
+                                       k_date_a + " --fill built --lang zh --set " + k_replications + " --whatif " + edit,
+                                   dir() / "split.err");
+    ASSERT_EQ(x.code, 0) << x.stderr_text;
+    const auto img = load_png(png);
+    ASSERT_TRUE(img.has_value());
+    const Expected* e = expected();
+    ASSERT_NE(e, nullptr);
+    tisheng::viewer::Progress p;
+    const tisheng::viewer::Run b = tisheng::viewer::run_scenario(scenario(), {k_replications, edit}, {}, 1, p);
+    const std::vector<double> built_b = built_at(b, k_date_a);
+    std::vector<double> both = e->built;
+    both.insert(both.end(), built_b.begin(), built_b.end());
+    const tv::Legend legend = tv::make_legend(tv::Measure::count, "", both);
+    const tv::SplitMap halves = tv::split_map(tv::screen_layout(k_width, k_height).map);
+    ASSERT_EQ(halves.a.w, halves.b.w);
+    std::set<std::uint32_t> colours;
+    const int found_a = expect_fills(*img, Projected(e->data, halves.a), e->data, e->built, legend, "A", colours);
+    const int found_b = expect_fills(*img, Projected(e->data, halves.b), e->data, built_b, legend, "B", colours);
+    EXPECT_GE(found_a, 4);
+    EXPECT_GE(found_b, 4);
     EXPECT_GE(colours.size(), 3u) << "the expected fills are nearly uniform: the test would not tell a wrong colour";
 }
 
@@ -308,9 +362,9 @@ TEST_F(ViewerScreens, ChineseLabelIsDrawn) {
     // map has under it (borders, disc rims) to a luminance of about 170 or
     // more: dark pixels there are the text's, and most of the rest is light.
     int checked = 0;
-    for (std::size_t u = 0; u < e->labels.size(); ++u) {
-        const tv::Vec2 l = e->labels[u];
-        if (!in_rect(l, e->map.x + 30, e->map.y + 10, e->map.x + e->map.w - 30, e->map.y + e->map.h - 10)) continue;
+    for (std::size_t u = 0; u < e->screen->labels.size(); ++u) {
+        const tv::Vec2 l = e->screen->labels[u];
+        if (!in_rect(l, e->screen->map.x + 30, e->screen->map.y + 10, e->screen->map.x + e->screen->map.w - 30, e->screen->map.y + e->screen->map.h - 10)) continue;
         ++checked;
         const int dark = dark_pixels(*img, l.x - 25, l.y - 8, l.x + 25, l.y + 8);
         int light = 0, all = 0;
