@@ -87,6 +87,7 @@ Opened open_input(const fs::path& input, const std::vector<std::string>& overrid
     r.scenario = stored.scenario;
     r.results = std::move(stored.results);
     r.kept = std::move(stored.kept);
+    r.overrides = stored.record.overrides;
     r.from = input.string();
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     o.stored = std::move(r);

@@ -35,6 +35,7 @@ App::App(Options o) : options(std::move(o)) {
 
 App::~App() {
     loading.stop();
+    againsts.stop();
     runs.stop();
     sitings.stop();
 }
@@ -63,6 +64,13 @@ void App::start_run(std::vector<std::string> overrides) {
     runs.start(tr("Simulating"), [file, sets, files, threads](Progress& p) { return run_scenario(file, sets, files, threads, p); });
 }
 
+void App::compare_with(const std::filesystem::path& folder) {
+    againsts.start(tr("Loading"), [folder](Progress& p) {
+        if (!std::filesystem::is_directory(folder)) throw Error(folder.string() + ": expected a run folder (made by tisheng run --out)");
+        return open_input(folder, {}, p);
+    });
+}
+
 void App::show_run(Run done) {
     // The run shown becomes A, the new one B.
     if (run) previous = std::move(run);
@@ -77,6 +85,7 @@ void App::show_run(Run done) {
     }
     derived.key.clear();
     derived.trajectory_key.clear();
+    if (!options.against.empty()) compare_with(std::exchange(options.against, {}));
     if (!m_pending_whatif.empty()) {
         const auto sets = std::exchange(m_pending_whatif, {});
         if (options.compare == "difference") view.compare = Compare::difference;
@@ -124,7 +133,7 @@ void App::start_explaining() {
 }
 
 bool App::idle() const {
-    return !loading.running() && !runs.running() && !sitings.running() && m_pending_whatif.empty() &&
+    return !loading.running() && !runs.running() && !sitings.running() && !againsts.running() && m_pending_whatif.empty() &&
            (options.unit.empty() || !explaining.running());
 }
 
@@ -170,6 +179,21 @@ void App::poll_tasks() {
             view.tab_request = true;
         } else {
             message(tr("what-if run cancelled; the previous run is kept"));
+        }
+    }
+    std::optional<Opened> other;
+    if (againsts.poll(other, error)) {
+        // The same units and sites, or the two maps would not mean the same ground.
+        if (other && other->stored && data && other->data.units.size() == data->units.size() && other->data.points.size() == data->points.size()) {
+            previous = std::make_shared<const Run>(std::move(*other->stored));
+            if (view.compare == Compare::off) view.compare = Compare::split;
+            derived.key.clear();
+            side_a = {};
+            message(fmt::format(fmt::runtime(tr("A: the run saved in {}")), previous->from));
+        } else {
+            message(tr("cannot compare: ") + (other ? std::string(tr("not a run of the same data")) : error));
+            view.tab = Tab::messages;
+            view.tab_request = true;
         }
     }
     std::optional<Explained> why;

@@ -116,6 +116,7 @@ struct Options {
     std::vector<std::string> overrides;  ///< --set
     std::vector<std::string> whatif;     ///< --whatif: a second run to compare with
     std::string compare;                 ///< --compare: split (default) | difference | off
+    std::filesystem::path against;       ///< --against: a run folder shown as A beside the input (B)
     std::string date;                    ///< --date
     std::string fill;                    ///< --fill
     std::string target;                  ///< --target: the target whose P(met) fills the units (its id)
@@ -142,6 +143,9 @@ public:
     /// Opens a scenario or a run directory in the background.
     void open(const std::filesystem::path& input, std::vector<std::string> overrides = {});
     void start_run(std::vector<std::string> overrides);
+    /// Reads a run folder's stored run in the background and shows it as A
+    /// beside the run shown (B); it must be a run of the same data.
+    void compare_with(const std::filesystem::path& run_folder);
     /// Shows a run (made here, or read from a run folder); the one shown before becomes A.
     void show_run(Run done);
     void start_siting();
@@ -191,6 +195,7 @@ public:
 
     Task<Opened> loading;
     Task<Run> runs;
+    Task<Opened> againsts;  ///< a saved run to compare with (compare_with)
     Task<SitingResult> sitings;
     /// What would fix the shown run's misses (counterfactual re-runs), made
     /// after the run is shown; the run it belongs to, to match it.

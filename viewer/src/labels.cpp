@@ -63,6 +63,8 @@ constexpr Label labels[] = {
     {"saved ", "已保存 "}, {"could not save ", "无法保存 "}, {"exported the map to ", "地图已导出至 "}, {"could not export the map: ", "无法导出地图："},
     {"demonstration", "示范"}, {"short p50", "缺口中位数"}, {"max cover", "最大覆盖"}, {"p-median", "p-中位"}, {"sites", "个站点"},
     {"A | B side by side", "A | B 并排"}, {"B only", "仅 B"}, {"as the scenario", "按情景原值"},
+    {"Compare with run directory (as A)...", "与运行目录比较（作为 A）..."}, {"A: the run saved in {}", "A：{} 中保存的运行"},
+    {"cannot compare: ", "无法比较："}, {"not a run of the same data", "不是同一数据的运行"},
     {"P(all met)", "全部达标概率"}, {"goal", "目标"}, {"replications", "次重复"},
 };
 

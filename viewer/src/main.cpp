@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
     cli.add_option("--fill", options.fill, "unit fill: p_target | built | coverage | access")->check(CLI::IsMember({"p_target", "built", "coverage", "access"}));
     cli.add_option("--compare", options.compare, "with --whatif: split (A | B side by side, the default) | difference (B - A) | off")
         ->check(CLI::IsMember({"split", "difference", "off"}));
+    cli.add_option("--against", options.against, "a run folder shown as A beside INPUT (B): two saved runs, or a saved run and a scenario");
     cli.add_option("--target", options.target, "the target whose P(met) fills the units, by id (default: the one least likely met)");
     cli.add_option("--mode", options.mode, "state shown: median | replication | probability")->check(CLI::IsMember({"median", "replication", "probability"}));
     cli.add_option("--tab", options.tab, "side panel shown: layers | inspector | charts | whatif | siting (runs the siting model) | messages")

@@ -1,5 +1,6 @@
-// [MENU] File (open a scenario or a run directory, save the scenario with
-// the what-if edits, export the map as PNG), View, Language.
+// [MENU] File (open a scenario or a run directory, compare with a saved
+// run, save the scenario with the what-if edits, export the map as PNG),
+// View, Language.
 #include <imgui.h>
 
 #include <cstring>
@@ -11,7 +12,7 @@
 namespace tisheng::viewer {
 namespace {
 
-enum class Ask { none, open, save, export_png };
+enum class Ask { none, open, against, save, export_png };
 
 struct PathPrompt {
     Ask ask = Ask::none;
@@ -31,6 +32,7 @@ void act(App& app) {
     const std::string path = g_prompt.path;
     switch (g_prompt.ask) {
         case Ask::open: app.open(path); break;
+        case Ask::against: app.compare_with(path); break;
         case Ask::save:
             // The edits stay in the panel whatever happens; a failed write
             // leaves the target as it was (temporary file, then rename).
@@ -58,6 +60,9 @@ void draw_menu(App& app) {
         if (ImGui::BeginMenu(trid("File").c_str())) {
             if (ImGui::MenuItem(trid("Open scenario...").c_str())) ask(Ask::open, "scenarios/");
             if (ImGui::MenuItem(trid("Open run directory...").c_str())) ask(Ask::open, "runs/");
+            // Two saved runs side by side: the one shown stays B.
+            if (ImGui::MenuItem(trid("Compare with run directory (as A)...").c_str(), nullptr, false, app.run != nullptr))
+                ask(Ask::against, "runs/");
             if (ImGui::MenuItem(trid("Save scenario as...").c_str(), nullptr, false, app.data != nullptr))
                 ask(Ask::save, app.scenario_file.parent_path().string() + "/" + app.scenario_file.stem().string() + "-whatif.yaml");
             if (ImGui::MenuItem(trid("Export map as PNG...").c_str(), nullptr, false, app.data != nullptr)) ask(Ask::export_png, "map.png");

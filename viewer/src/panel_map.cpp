@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "app.hpp"
 #include "core/label_place.hpp"
@@ -151,7 +152,11 @@ void draw_side(App& app, const view::Camera& cam, const Derived& d, const Run& r
     draw_point_key(app.point_key(d), dl, static_cast<float>(area.x) + 12, static_cast<float>(area.y + area.h) - 58 - 12 - 6);
     // What the map shows: the run (A or B and its edits), or B - A.
     std::string title;
-    if (tag) title = fmt::format("{}  {}", tag, r.overrides.empty() ? std::string(tr("as the scenario")) : fmt::format("{}", fmt::join(r.overrides, ", ")));
+    if (tag) {
+        const std::string edits = r.overrides.empty() ? std::string(tr("as the scenario")) : fmt::format("{}", fmt::join(r.overrides, ", "));
+        title = r.from.empty() ? fmt::format("{}  {}", tag, edits)
+                               : fmt::format("{}  {}: {}", tag, std::filesystem::path(r.from).filename().string(), edits);
+    }
     else if (app.comparing()) title = fmt::format("B - A   ({})", fmt::join(r.overrides, ", "));
     if (!title.empty()) {
         const ImVec2 size = ImGui::CalcTextSize(title.c_str());
