@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -14,6 +17,7 @@
 #include "core/camera.hpp"
 #include "core/compare.hpp"
 #include "core/label_place.hpp"
+#include "core/labels.hpp"
 #include "core/layout.hpp"
 #include "core/legend.hpp"
 #include "core/picking.hpp"
@@ -922,4 +926,31 @@ TEST(ViewCoreLayout, SplitHalvesAreEqualAndShowTheSameGround) {
     const tv::Vec2 pa = a.to_screen(w), pb = b.to_screen(w);
     EXPECT_NEAR(pa.x - s.a.x, pb.x - s.b.x, 1e-9);
     EXPECT_NEAR(pa.y, pb.y, 1e-9);
+}
+
+// Every UI string the viewer's sources pass to tr() or trid() has a
+// Chinese form in the table (core/labels.cpp), so the Chinese UI shows no
+// English word of ours (engine error texts aside).
+TEST(ViewCoreLabels, EveryTranslatedStringHasAChineseForm) {
+    namespace fs = std::filesystem;
+    const std::regex call(R"re(\btr(?:id)?\("((?:[^"\\]|\\.)*)"\))re");
+    std::vector<std::string> missing;
+    int seen = 0;
+    tisheng::viewer::set_chinese(true);
+    for (const auto& entry : fs::directory_iterator(fs::path(TISHENG_SOURCE_DIR) / "viewer" / "src")) {
+        std::ifstream in(entry.path());
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        for (std::sregex_iterator m(text.begin(), text.end(), call), end; m != end; ++m) {
+            const std::string english = (*m)[1];
+            ++seen;
+            if (english == tisheng::viewer::tr(english.c_str())) missing.push_back(entry.path().filename().string() + ": " + english);
+        }
+    }
+    tisheng::viewer::set_chinese(false);
+    EXPECT_GT(seen, 80) << "the scan found too few calls to mean anything";
+    EXPECT_TRUE(missing.empty()) << "no Chinese form for:\n  " << [&] {
+        std::string s;
+        for (const auto& m : missing) s += m + "\n  ";
+        return s;
+    }();
 }

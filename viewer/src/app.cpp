@@ -10,7 +10,7 @@
 
 #include "core/layout.hpp"
 #include "core/point_class.hpp"
-#include "labels.hpp"
+#include "core/labels.hpp"
 
 namespace tisheng::viewer {
 

@@ -22,7 +22,7 @@
 #include "app.hpp"
 #include "core/layout.hpp"
 #include "fonts.hpp"
-#include "labels.hpp"
+#include "core/labels.hpp"
 #include "tisheng/io.hpp"
 
 using namespace tisheng;

@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "app.hpp"
-#include "labels.hpp"
+#include "core/labels.hpp"
 
 namespace tisheng::viewer {
 namespace {

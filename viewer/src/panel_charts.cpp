@@ -10,7 +10,7 @@
 
 #include "app.hpp"
 #include "core/legend.hpp"
-#include "labels.hpp"
+#include "core/labels.hpp"
 
 namespace tisheng::viewer {
 namespace {

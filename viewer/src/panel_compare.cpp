@@ -9,7 +9,7 @@
 
 #include "app.hpp"
 #include "core/compare.hpp"
-#include "labels.hpp"
+#include "core/labels.hpp"
 #include "tisheng/counterfactual.hpp"
 #include "tisheng/report.hpp"
 #include "tisheng/run.hpp"

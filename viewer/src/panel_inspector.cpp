@@ -5,7 +5,7 @@
 #include <imgui.h>
 
 #include "app.hpp"
-#include "labels.hpp"
+#include "core/labels.hpp"
 #include "tisheng/counterfactual.hpp"
 #include "tisheng/report.hpp"
 #include "tisheng/run.hpp"

@@ -5,7 +5,7 @@
 #include <imgui.h>
 
 #include "app.hpp"
-#include "labels.hpp"
+#include "core/labels.hpp"
 
 namespace tisheng::viewer {
 

@@ -11,7 +11,7 @@
 #include "app.hpp"
 #include "core/label_place.hpp"
 #include "core/layout.hpp"
-#include "labels.hpp"
+#include "core/labels.hpp"
 
 namespace tisheng::viewer {
 namespace {

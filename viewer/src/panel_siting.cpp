@@ -8,7 +8,7 @@
 #include <cmath>
 
 #include "app.hpp"
-#include "labels.hpp"
+#include "core/labels.hpp"
 
 namespace tisheng::viewer {
 

@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "app.hpp"
-#include "labels.hpp"
+#include "core/labels.hpp"
 
 namespace tisheng::viewer {
 

@@ -1,4 +1,4 @@
-#include "labels.hpp"
+#include "core/labels.hpp"
 
 #include <cstring>
 #include <string_view>
