@@ -17,6 +17,8 @@ namespace tisheng::viewer {
 namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+// The points that are no site of the programme: candidate stations, demand.
+constexpr view::Rgba candidate_colour{40, 40, 40, 255}, demand_colour{70, 70, 90, 110};
 
 /// Background threads leave one core to the UI (and to llvmpipe).
 int background_threads(int requested) {
@@ -320,8 +322,8 @@ view::Rgba App::class_colour(std::uint8_t c) const {
 
 std::vector<App::KeyEntry> App::point_key(const Derived& d) const {
     std::vector<KeyEntry> key;
-    if (!data || !view.show_sites || view.mode == StateMode::probability) return key;
-    if (view.point_colour == PointColour::industry) {
+    if (!data || view.mode == StateMode::probability) return key;
+    if (view.point_colour == PointColour::industry && view.show_sites) {
         std::vector<std::uint32_t> n(data->industries.size(), 0);
         for (std::size_t i = 0; i < data->points.size(); ++i)
             if (d.point_class.size() == data->points.size() && d.point_class[i] != no_class && data->industry[i] >= 0)
@@ -330,8 +332,14 @@ std::vector<App::KeyEntry> App::point_key(const Derived& d) const {
             if (n[i] > 0) key.push_back({data->industries[i], view::categorical(i), n[i]});
         return key;
     }
-    for (std::size_t c = 0; c < d.class_count.size(); ++c)
+    for (std::size_t c = 0; c < d.class_count.size() && view.show_sites; ++c)
         if (d.class_count[c] > 0) key.push_back({class_name(static_cast<std::uint8_t>(c)), class_colour(static_cast<std::uint8_t>(c)), d.class_count[c]});
+    // The points that are no site of the programme, as derive_points draws them.
+    const PointKind other = data->stations ? PointKind::station : PointKind::demand;
+    if (data->stations ? view.show_candidates : view.show_demand) {
+        const auto n = static_cast<std::uint32_t>(std::count(data->kind.begin(), data->kind.end(), other));
+        if (n > 0) key.push_back({tr(data->stations ? "Candidate sites" : "Demand"), data->stations ? candidate_colour : demand_colour, n});
+    }
     return key;
 }
 
@@ -493,10 +501,12 @@ void App::derive_points(const Run& r, Derived& d) const {
             size = std::min(size, 22.0f);
             if (!view.show_sites) colour.a = 0;
         } else if (k == PointKind::station) {
-            colour = view::Rgba{40, 40, 40, static_cast<std::uint8_t>(view.show_candidates ? 255 : 0)};
+            colour = candidate_colour;
+            if (!view.show_candidates) colour.a = 0;
             size = 7.0f;
         } else {  // demand
-            colour = view::Rgba{70, 70, 90, static_cast<std::uint8_t>(view.show_demand ? 110 : 0)};
+            colour = demand_colour;
+            if (!view.show_demand) colour.a = 0;
             size = 2.5f + std::min(4.0f, std::sqrt(std::max(0.0f, data->workers[i])) / 20.0f);
         }
         d.point_colour[i] = colour;
