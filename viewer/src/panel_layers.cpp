@@ -99,7 +99,6 @@ void draw_layers_panel(App& app) {
         ImGui::ColorButton(("##key" + std::to_string(e)).c_str(), ImVec4(c.r / 255.f, c.g / 255.f, c.b / 255.f, 1), 0, ImVec2(12, 12));
         ImGui::SameLine();
         ImGui::Text("%s %u", key[e].name.c_str(), key[e].count);
-        if (e % 2 == 0 && e + 1 < key.size()) ImGui::SameLine(190);
     }
     if (v.mode == StateMode::probability) ImGui::TextDisabled("%s", tr("P(built by)"));
 

@@ -61,11 +61,12 @@ float draw_point_key(const std::vector<App::KeyEntry>& key, ImDrawList* dl, floa
 }
 
 // Says so when the points are drawn as cells.
-void draw_aggregation_note(App& app, ImDrawList* dl, const view::Rect& area) {
+// `top`: below the map's title, if any.
+void draw_aggregation_note(App& app, ImDrawList* dl, const view::Rect& area, float top) {
     if (!app.points_aggregated()) return;
     const std::string note = tr("Points aggregated: each disc is the points of its cell, in the colour most have; zoom in for each");
     const ImVec2 size = ImGui::CalcTextSize(note.c_str());
-    const float x = static_cast<float>(area.x + area.w) - size.x - 14, y = static_cast<float>(area.y) + 10;
+    const float x = static_cast<float>(area.x + area.w) - size.x - 14, y = top + 10;
     dl->AddRectFilled({x - 6, y - 3}, {x + size.x + 6, y + size.y + 3}, IM_COL32(255, 255, 255, 225), 3);
     dl->AddText({x, y}, IM_COL32(30, 30, 30, 255), note.c_str());
 }
@@ -158,14 +159,16 @@ void draw_side(App& app, const view::Camera& cam, const Derived& d, const Run& r
                                : fmt::format("{}  {}: {}", tag, std::filesystem::path(r.from).filename().string(), edits);
     }
     else if (app.comparing()) title = fmt::format("B - A   ({})", fmt::join(r.overrides, ", "));
+    float top = static_cast<float>(area.y);
     if (!title.empty()) {
         const ImVec2 size = ImGui::CalcTextSize(title.c_str());
         const float x = static_cast<float>(area.x) + 10, y = static_cast<float>(area.y) + 8;
         dl->AddRectFilled({x - 4, y - 2}, {x + size.x + 4, y + size.y + 2}, IM_COL32(255, 255, 255, 215), 3);
         dl->AddText({x, y}, IM_COL32(20, 20, 20, 255), title.c_str());
+        top = y + size.y;
     }
     draw_scale_bar(cam, dl, area);
-    draw_aggregation_note(app, dl, area);
+    draw_aggregation_note(app, dl, area, top);
     dl->PopClipRect();
 }
 
