@@ -670,6 +670,14 @@ coverage:
 
 std::vector<std::string> synth_regions() { return {"jiangmen", "quanzhou", "national"}; }
 
+Ring<LonLat> synth_outline(const std::string& region) {
+    if (region != "jiangmen" && region != "quanzhou")
+        throw UsageError("no hand-drawn outline for region '" + region + "'; expected jiangmen or quanzhou");
+    Ring<LonLat> ring = (region == "jiangmen" ? jiangmen() : quanzhou()).outline;
+    ring.push_back(ring.front());
+    return ring;
+}
+
 std::vector<fs::path> synthesize(const SynthOptions& o, const fs::path& out,
                                  const std::function<void(const std::string&)>& progress) {
     if (!(o.scale > 0) || !std::isfinite(o.scale) || o.scale > 1000)
