@@ -5,18 +5,10 @@
 #include <cmath>
 #include <map>
 
-#include <boost/geometry/algorithms/difference.hpp>
-#include <boost/geometry/algorithms/intersection.hpp>
 #include <boost/geometry/algorithms/is_valid.hpp>
-#include <boost/geometry/algorithms/remove_spikes.hpp>
-#include <boost/geometry/algorithms/unique.hpp>
-#include <boost/geometry/algorithms/simplify.hpp>
-#include <boost/geometry/strategies/agnostic/simplify_douglas_peucker.hpp>
-#include <boost/geometry/strategies/cartesian/distance_projected_point.hpp>
-#include <boost/geometry/strategies/cartesian/distance_pythagoras.hpp>
-#include <boost/geometry/algorithms/union.hpp>
 
 #include "detail/bg.hpp"
+#include "detail/partition.hpp"
 #include "tisheng/calendar.hpp"
 #include "tisheng/error.hpp"
 #include "tisheng/io.hpp"
@@ -134,7 +126,8 @@ BgPolygon make_polygon(const std::vector<BgPoint>& pts) {
 }
 
 /// Unit polygons: Voronoi cells of the anchors (in a locally isotropic
-/// frame), merged per unit, clipped to the outline; zones carved out.
+/// frame), clipped to the outline, zones cut out; merged per unit as a
+/// planar partition, so neighbours share exactly the same edges.
 std::vector<BgMulti> build_units(const Geography& g) {
     const double kx = std::cos(23.0 * std::numbers::pi / 180.0);  // lon scale at these latitudes
     auto fwd = [&](double lon, double lat) { return BgPoint(lon * kx, lat); };
@@ -142,74 +135,83 @@ std::vector<BgMulti> build_units(const Geography& g) {
     for (auto p : g.outline) outline.push_back(fwd(p.lon, p.lat));
     BgPolygon city = make_polygon(outline);
 
-    std::map<std::string, BgMulti> by_unit;
-    const double L = 20;  // far beyond the region, in degrees
-    for (std::size_t i = 0; i < g.anchors.size(); ++i) {
-        BgMulti cell{city};
-        BgPoint a = fwd(g.anchors[i].lon, g.anchors[i].lat);
-        for (std::size_t j = 0; j < g.anchors.size() && !cell.empty(); ++j) {
-            if (i == j) continue;
-            BgPoint b = fwd(g.anchors[j].lon, g.anchors[j].lat);
-            double dx = b.x() - a.x(), dy = b.y() - a.y(), n = std::hypot(dx, dy);
-            dx /= n;
-            dy /= n;
-            BgPoint m((a.x() + b.x()) / 2, (a.y() + b.y()) / 2);
-            // The half-plane of points nearer to a than to b, as a big quad.
-            BgPolygon half = make_polygon({{m.x() + L * -dy, m.y() + L * dx},
-                                           {m.x() + L * -dy - 2 * L * dx, m.y() + L * dx - 2 * L * dy},
-                                           {m.x() - L * -dy - 2 * L * dx, m.y() - L * dx - 2 * L * dy},
-                                           {m.x() - L * -dy, m.y() - L * dx}});
-            BgMulti next;
-            bg::intersection(cell, half, next);
-            cell = std::move(next);
-        }
-        BgMulti& u = by_unit[g.anchors[i].unit];
-        BgMulti merged;
-        bg::union_(u, cell, merged);
-        u = std::move(merged);
-    }
-    std::vector<BgMulti> out;
-    for (const auto& def : g.units) {
-        BgMulti m = by_unit[def.id];
-        out.push_back(m);
-    }
+    auto unit_of = [&](const char* id) {
+        for (std::size_t k = 0; k < g.units.size(); ++k)
+            if (g.units[k].id == std::string(id)) return k;
+        throw Error(std::string("internal: synthetic geography names an unknown unit ") + id);
+    };
+    // The zones are convex 16-gons: each is the intersection of its edges'
+    // half-planes (interior on the right of a clockwise ring).
+    std::vector<std::vector<HalfPlane>> zones;
     for (const auto& z : g.zones) {
-        // A 16-gon of the zone's radius, taken from whichever units it overlaps.
         std::vector<BgPoint> ring;
         for (int k = 0; k < 16; ++k) {
             double t = 2 * std::numbers::pi * k / 16;
             ring.push_back(fwd(z.lon + z.radius_km * std::cos(t) / km_per_deg_lon(z.lat),
                                z.lat + z.radius_km * std::sin(t) / km_per_deg_lat));
         }
-        BgPolygon zone = make_polygon(ring);
-        for (std::size_t k = 0; k < g.units.size(); ++k) {
-            if (g.units[k].id == std::string(z.unit)) {
-                out[k] = BgMulti{zone};
-                continue;
-            }
-            BgMulti rest;
-            bg::difference(out[k], zone, rest);
-            out[k] = std::move(rest);
+        const BgPolygon zone = make_polygon(ring);
+        const auto& r = zone.outer();
+        std::vector<HalfPlane> edges;
+        for (std::size_t k = 0; k + 1 < r.size(); ++k) {
+            const double nx = -(r[k + 1].y() - r[k].y()), ny = r[k + 1].x() - r[k].x();
+            edges.push_back({nx, ny, nx * r[k].x() + ny * r[k].y()});
         }
+        zones.push_back(std::move(edges));
     }
-    for (auto& m : out) {
-        // Unions of Voronoi cells can leave spikes and repeated points.
-        bg::unique(m);
-        bg::remove_spikes(m);
-        BgMulti simple;
-        bg::simplify(m, simple, 1e-4);
-        m = std::move(simple);
-        // Back to lon/lat, rounded to 1e-9 degrees (the written precision),
-        // far below anything that could create a self-intersection.
-        for (auto& poly : m) {
+
+    // Every piece is the outline clipped by half-planes (no floating
+    // overlay): the anchor's Voronoi cell, then split by each zone into the
+    // part inside it and, outside, the parts beyond each of its edges.
+    std::vector<PartitionPiece> pieces;
+    auto add = [&](const char* unit, const std::vector<BgPoint>& ring) {
+        pieces.push_back({unit_of(unit), {}});
+        pieces.back().polygon.outer().assign(ring.begin(), ring.end());
+    };
+    for (std::size_t i = 0; i < g.anchors.size(); ++i) {
+        std::vector<BgPoint> cell = city.outer();
+        BgPoint a = fwd(g.anchors[i].lon, g.anchors[i].lat);
+        for (std::size_t j = 0; j < g.anchors.size() && !cell.empty(); ++j) {
+            if (i == j) continue;
+            // Nearer to a than to b; b's cell takes the same line reversed.
+            BgPoint b = fwd(g.anchors[j].lon, g.anchors[j].lat);
+            const double nx = b.x() - a.x(), ny = b.y() - a.y();
+            cell = clip(cell, {nx, ny, nx * (a.x() + b.x()) / 2 + ny * (a.y() + b.y()) / 2});
+        }
+        std::vector<std::vector<BgPoint>> rest{cell};
+        for (std::size_t z = 0; z < zones.size(); ++z) {
+            std::vector<std::vector<BgPoint>> outside;
+            for (const auto& piece : rest) {
+                std::vector<BgPoint> in = piece;
+                for (std::size_t e = 0; e < zones[z].size() && !in.empty(); ++e) {
+                    std::vector<BgPoint> out = clip(in, zones[z][e].complement());
+                    if (!out.empty()) outside.push_back(std::move(out));
+                    in = clip(in, zones[z][e]);
+                }
+                if (!in.empty()) add(g.zones[z].unit, in);
+            }
+            rest = std::move(outside);
+        }
+        for (const auto& piece : rest)
+            if (!piece.empty()) add(g.anchors[i].unit, piece);
+    }
+    // The cells agree on their shared borders only up to rounding noise
+    // (~1e-15°): one vertex set within 1e-7° (~1 cm), shared edges cancelled.
+    // No simplification: the borders are straight lines already, and
+    // simplifying each unit on its own would pull neighbours apart.
+    std::vector<BgMulti> out = merge_partition(pieces, g.units.size(), 1e-7);
+    for (std::size_t k = 0; k < out.size(); ++k) {
+        // Back to lon/lat, rounded to 1e-9 degrees (the written precision).
+        // A shared vertex rounds the same way in every unit that has it.
+        for (auto& poly : out[k]) {
             auto back = [&](BgPoint& p) { p = BgPoint(std::round(p.x() / kx * 1e9) / 1e9, std::round(p.y() * 1e9) / 1e9); };
             for (auto& p : poly.outer()) back(p);
             for (auto& r : poly.inners())
                 for (auto& p : r) back(p);
         }
-        bg::correct(m);
         std::string why;
-        if (!bg::is_valid(m, why)) throw Error("internal: synthetic boundary is invalid: " + why);
+        if (out[k].empty() || !bg::is_valid(out[k], why))
+            throw Error(std::string("internal: synthetic boundary of ") + g.units[k].id + " is invalid: " + (out[k].empty() ? "empty" : why));
     }
     return out;
 }
@@ -667,6 +669,14 @@ coverage:
 }  // namespace
 
 std::vector<std::string> synth_regions() { return {"jiangmen", "quanzhou", "national"}; }
+
+Ring<LonLat> synth_outline(const std::string& region) {
+    if (region != "jiangmen" && region != "quanzhou")
+        throw UsageError("no hand-drawn outline for region '" + region + "'; expected jiangmen or quanzhou");
+    Ring<LonLat> ring = (region == "jiangmen" ? jiangmen() : quanzhou()).outline;
+    ring.push_back(ring.front());
+    return ring;
+}
 
 std::vector<fs::path> synthesize(const SynthOptions& o, const fs::path& out,
                                  const std::function<void(const std::string&)>& progress) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "tisheng/geo.hpp"
+
 namespace tisheng {
 
 struct SynthOptions {
@@ -19,6 +21,11 @@ struct SynthOptions {
 
 /// The regions synth knows.
 std::vector<std::string> synth_regions();
+
+/// The hand-drawn outline of a city synth draws boundaries for (jiangmen,
+/// quanzhou), WGS84, closed: what the union of its units covers. Throws
+/// UsageError for another region.
+Ring<LonLat> synth_outline(const std::string& region);
 
 /// Writes the region's files into `out` (created if missing) and returns
 /// their paths: units.geojson, then projects.csv and candidate_sites.csv
