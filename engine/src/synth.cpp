@@ -9,6 +9,7 @@
 
 #include "detail/bg.hpp"
 #include "detail/partition.hpp"
+#include "detail/synth_basemap.hpp"
 #include "tisheng/calendar.hpp"
 #include "tisheng/error.hpp"
 #include "tisheng/io.hpp"
@@ -717,6 +718,11 @@ std::vector<fs::path> synthesize(const SynthOptions& o, const fs::path& out,
         say("bases and demand");
         synth_bases(g, pl, o, wr);
     }
+    // The synthetic basemap (synth_basemap.cpp); the sea lies south of Jiangmen, south-east of Quanzhou.
+    say("basemap");
+    detail::BasemapGeography bg_map{g.outline, {}, o.region == "jiangmen" ? LonLat{0, -1} : LonLat{1, -1}};
+    for (const Anchor& a : g.anchors) bg_map.towns.push_back({{a.lon, a.lat}, a.weight});
+    wr.written.push_back(detail::write_synthetic_basemap(out / "basemap.tif", bg_map, o.seed));
     return wr.written;
 }
 

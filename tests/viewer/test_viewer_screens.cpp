@@ -248,7 +248,8 @@ const std::string k_date_b = "2023-09-30";  // an earlier one, to see the map ch
     if (!on_path("xvfb-run")) GTEST_SKIP() << "xvfb-run is not on PATH: the viewer needs an X display for screenshots"
 
 // [FIXTURE] Two screenshots of Jiangmen (k_date_a and k_date_b, fill
-// "built") and the expected values, each made once, when a test first
+// "built"; no basemap, whose colours the fills would blend with: see
+// test_basemap_screens.cpp) and the expected values, each made once, when a test first
 // needs it: under ctest every test is a process of its own, and the tests
 // that need no screenshot then make none.
 
@@ -271,7 +272,7 @@ protected:
             const fs::path png = dir() / ("jiangmen-" + date + ".png");
             Shot s;
             s.exit = run_viewer_xvfb(quote(scenario().string()) + " --screenshot " + quote(png.string()) +
-                                         " --frames 3 --size 1600x1000 --date " + date + " --fill built --lang zh --set " + k_replications,
+                                         " --frames 3 --size 1600x1000 --date " + date + " --fill built --lang zh --no-basemap --set " + k_replications,
                                      dir() / ("jiangmen-" + date + ".err"));
             s.image = load_png(png);
             it = shots.emplace(date, std::move(s)).first;
@@ -315,7 +316,7 @@ TEST_F(ViewerScreens, SplitViewFillsAreEachRunsOwnOnOneScale) {
     const std::string edit = "budgets.payers.union.annual_cny=3000000";
     const fs::path png = dir() / "split.png";
     const Exit x = run_viewer_xvfb(quote(scenario().string()) + " --screenshot " + quote(png.string()) + " --frames 3 --size 1600x1000 --date " +
-                                       k_date_a + " --fill built --lang zh --set " + k_replications + " --whatif " + edit,
+                                       k_date_a + " --fill built --lang zh --no-basemap --set " + k_replications + " --whatif " + edit,
                                    dir() / "split.err");
     ASSERT_EQ(x.code, 0) << x.stderr_text;
     const auto img = load_png(png);

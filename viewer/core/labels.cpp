@@ -30,6 +30,7 @@ constexpr Label labels[] = {
     {"Unit fills", "区县填色"}, {"Borders", "边界"}, {"Names", "名称"}, {"Projects", "在建项目"},
     {"Candidate sites", "候选站点"}, {"Bases", "培训基地"}, {"Demand", "需求点"}, {"Surface", "栅格面"},
     {"Distance to nearest", "到最近站点距离"}, {"Opacity", "透明度"},
+    {"Basemap", "底图"}, {"Fill opacity", "填色透明度"}, {"Open basemap...", "打开底图..."},
     {"Compare with previous run", "与上次运行比较"}, {"Difference B - A", "差值 B - A"},
     {"Play", "播放"}, {"Pause", "暂停"}, {"Date", "日期"}, {"Deadline", "截止日期"},
     {"no station", "未建站"}, {"planned", "拟建"}, {"under construction", "在建"}, {"failed standard", "未达标"},

@@ -40,6 +40,7 @@ App::~App() {
     againsts.stop();
     runs.stop();
     sitings.stop();
+    basemap.stop();
 }
 
 void App::message(std::string text) {
@@ -135,7 +136,7 @@ void App::start_explaining() {
 }
 
 bool App::idle() const {
-    return !loading.running() && !runs.running() && !sitings.running() && !againsts.running() && m_pending_whatif.empty() &&
+    return !loading.running() && !runs.running() && !sitings.running() && !againsts.running() && !basemap.busy() && m_pending_whatif.empty() &&
            (options.unit.empty() || !explaining.running());
 }
 
@@ -159,6 +160,9 @@ void App::poll_tasks() {
             view.fit_pending = true;
             view.selected_point = view.selected_unit = -1;
             if (renderer_ready) renderer.set_geometry(*data);
+            if (renderer_ready)  // --basemap files, else those beside the data; --no-basemap: none (File → Open basemap adds)
+                basemap.load(*data, options.no_basemap ? std::vector<std::filesystem::path>{} : options.basemaps,
+                             !options.no_basemap && options.basemaps.empty());
             if (loaded->stored) show_run(std::move(*loaded->stored));
             else start_run({});
         } else {
@@ -702,6 +706,13 @@ void App::render_map(int framebuffer_height) {
     layers.surface = view.show_surface;
     layers.surface_opacity = view.surface_opacity;
     layers.point_scale = point_scale();
+    if (basemap.update(view.camera, renderer, [this](std::string m) { message(std::move(m)); })) {
+        view.tab = Tab::messages;
+        view.tab_request = true;
+    }
+    layers.basemap = view.show_basemap && basemap.available();
+    layers.basemap_opacity = view.basemap_opacity;
+    if (layers.basemap) layers.fill_alpha = view.basemap_fill_alpha;
     // Too many points in view to read one by one: aggregated into cells,
     // recomputed when the view or the points' colours change.
     const view::Camera& cam = view.camera;

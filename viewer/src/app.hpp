@@ -19,6 +19,7 @@
 #include "core/camera.hpp"
 #include "core/legend.hpp"
 #include "core/jobs.hpp"
+#include "basemap_layer.hpp"
 #include "map_renderer.hpp"
 #include "core/model.hpp"
 #include "tisheng/counterfactual.hpp"
@@ -51,6 +52,9 @@ struct ViewState {
          show_demand = true, show_surface = false;
     int surface = 0;  ///< 0 distance to the nearest open site, 1 accessibility
     float surface_opacity = 0.55f;
+    bool show_basemap = true;
+    float basemap_opacity = 1.0f;
+    float basemap_fill_alpha = 0.65f;  ///< unit fills' opacity over a basemap
     Compare compare = Compare::split;  ///< when a previous run (A) exists
     std::int64_t hovered_point = -1, hovered_unit = -1, selected_point = -1, selected_unit = -1;
     Tab tab = Tab::layers;
@@ -126,6 +130,8 @@ struct Options {
     bool chinese = true;
     int threads = 0;                     ///< simulation threads (0: all cores but one)
     bool batch = false;                  ///< --screenshot / --timing: no hover from a mouse nobody moves
+    std::vector<std::filesystem::path> basemaps;  ///< --basemap (else basemap.tif / .gpkg beside the data)
+    bool no_basemap = false;             ///< --no-basemap
 };
 
 class App {
@@ -190,6 +196,7 @@ public:
     std::map<std::string, std::filesystem::path> load_data_files;  ///< a run folder's copies (input/), for runs again
     MapRenderer renderer;
     bool renderer_ready = false;
+    BasemapLayer basemap;
     std::string export_png;  ///< set by the menu: write the map to this PNG after the frame
     bool quit = false;
 

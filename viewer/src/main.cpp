@@ -94,6 +94,10 @@ int main(int argc, char** argv) {
     cli.add_option("--unit", options.unit, "select this unit (its id) in the Inspector; a screenshot waits for what would fix its misses");
     cli.add_option("--lang", lang, "UI language: zh | en (default zh)")->check(CLI::IsMember({"zh", "en"}));
     cli.add_option("--threads", options.threads, "simulation threads (default: all cores but one)");
+    cli.add_option("--basemap", options.basemaps,
+                   "a basemap drawn under the data (repeatable): a raster GDAL reads (GeoTIFF, MBTiles, GeoPackage tiles) or "
+                   "vector lines (GeoPackage, GeoJSON, Shapefile); default: basemap.tif / basemap.gpkg beside the scenario's data");
+    cli.add_flag("--no-basemap", options.no_basemap, "draw no basemap");
     cli.add_flag("--timing", timing, "print frame times (median, p95, max) when done");
     cli.add_flag("--rerun", rerun, "once loaded, re-run the scenario in the background (frame times while it runs)");
     try {

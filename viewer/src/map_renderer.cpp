@@ -112,6 +112,7 @@ void MapRenderer::release() {
     }
     if (m_texture) glDeleteTextures(1, &m_texture);
     m_texture = 0;
+    release_basemap();
 }
 
 bool MapRenderer::init(std::string& error) {
@@ -276,10 +277,11 @@ void MapRenderer::draw(const view::Camera& camera, const MapLayers& layers, int 
     glDisable(GL_DEPTH_TEST);
     glDisable(GL_CULL_FACE);
     const auto M = camera.world_to_ndc({m_origin_x, m_origin_y});
+    if (layers.basemap) draw_basemap(M, layers, camera.metres_per_pixel);  // under everything
 
     glUseProgram(m_solid);
     glUniformMatrix4fv(glGetUniformLocation(m_solid, "M"), 1, GL_FALSE, M.data());
-    glUniform1f(glGetUniformLocation(m_solid, "alpha"), 1.0f);
+    glUniform1f(glGetUniformLocation(m_solid, "alpha"), layers.fill_alpha);
     if (layers.fill) {
         glBindVertexArray(fills.vao);
         glDrawArrays(GL_TRIANGLES, 0, fills.count);
@@ -296,6 +298,7 @@ void MapRenderer::draw(const view::Camera& camera, const MapLayers& layers, int 
         glUseProgram(m_solid);
     }
     if (layers.borders) {
+        glUniform1f(glGetUniformLocation(m_solid, "alpha"), 1.0f);
         glBindVertexArray(m_border.vao);
         glDrawArrays(GL_LINES, 0, m_border.count);
     }

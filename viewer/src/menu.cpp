@@ -12,7 +12,7 @@
 namespace tisheng::viewer {
 namespace {
 
-enum class Ask { none, open, against, save, export_png };
+enum class Ask { none, open, against, save, export_png, basemap };
 
 struct PathPrompt {
     Ask ask = Ask::none;
@@ -49,6 +49,10 @@ void act(App& app) {
             }
             break;
         case Ask::export_png: app.export_png = path; break;
+        case Ask::basemap:
+            app.view.show_basemap = true;
+            app.basemap.add(path);
+            break;
         case Ask::none: break;
     }
 }
@@ -66,6 +70,7 @@ void draw_menu(App& app) {
             if (ImGui::MenuItem(trid("Save scenario as...").c_str(), nullptr, false, app.data != nullptr))
                 ask(Ask::save, app.scenario_file.parent_path().string() + "/" + app.scenario_file.stem().string() + "-whatif.yaml");
             if (ImGui::MenuItem(trid("Export map as PNG...").c_str(), nullptr, false, app.data != nullptr)) ask(Ask::export_png, "map.png");
+            if (ImGui::MenuItem(trid("Open basemap...").c_str(), nullptr, false, app.data != nullptr)) ask(Ask::basemap, "");
             ImGui::Separator();
             if (ImGui::MenuItem(trid("Quit").c_str())) app.quit = true;
             ImGui::EndMenu();

@@ -120,6 +120,13 @@ void draw_layers_panel(App& app) {
         ImGui::RadioButton(trid("Accessibility").c_str(), &v.surface, 1);
         ImGui::SliderFloat(trid("Opacity").c_str(), &v.surface_opacity, 0.1f, 1.0f);
     }
+    if (app.basemap.available()) {
+        ImGui::Checkbox(trid("Basemap").c_str(), &v.show_basemap);
+        if (v.show_basemap) {
+            ImGui::SliderFloat((std::string(tr("Opacity")) + "###basemap opacity").c_str(), &v.basemap_opacity, 0.1f, 1.0f);
+            ImGui::SliderFloat(trid("Fill opacity").c_str(), &v.basemap_fill_alpha, 0.2f, 1.0f);
+        }
+    }
     if (ImGui::Button(trid("Fit to region").c_str())) v.fit_pending = true;
 }
 

@@ -29,8 +29,9 @@ Ring<LonLat> synth_outline(const std::string& region);
 
 /// Writes the region's files into `out` (created if missing) and returns
 /// their paths: units.geojson, then projects.csv and candidate_sites.csv
-/// (stations programmes) or bases.csv and demand.csv (bases programme);
-/// `national` also writes scenario.yaml. Throws UsageError for an unknown
+/// (stations programmes) or bases.csv and demand.csv (bases programme),
+/// then basemap.tif (a synthetic shaded relief, land and sea; not for
+/// `national`); `national` also writes scenario.yaml. Throws UsageError for an unknown
 /// region or a scale <= 0.
 std::vector<std::filesystem::path> synthesize(const SynthOptions& options, const std::filesystem::path& out,
                                               const std::function<void(const std::string&)>& progress = {});
