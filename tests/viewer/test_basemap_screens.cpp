@@ -21,10 +21,12 @@
 #include "core/layout.hpp"
 #include "core/model.hpp"
 #include "test_support.hpp"
+#include "viewer/screen_support.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
+using namespace tisheng::test::screens;
 namespace tv = tisheng::view;
 using tisheng::test::slurp;
 using tisheng::test::source_dir;
@@ -35,37 +37,7 @@ const std::string k_replications = "run.replications=100";
 
 fs::path scenario() { return source_dir() / "scenarios" / "quanzhou-baseline.yaml"; }
 
-std::string quote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
-/// The viewer under a fresh virtual screen; its exit code, stderr in `err`.
-int run_viewer(const std::string& args, const fs::path& err) {
-    const std::string line = "timeout -k 10 300 xvfb-run -a -f " + quote(err.string() + ".xauth") + " -s " + quote("-screen 0 1600x1000x24") +
-                             " " + quote(TISHENG_VIEWER) + " " + args + " >" + quote(err.string() + ".out") + " 2>" + quote(err.string());
-    const int status = std::system(line.c_str());
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-struct Png {
-    int w = 0, h = 0;
-    std::vector<unsigned char> rgba;
-    [[nodiscard]] std::array<int, 3> at(int x, int y) const {
-        const std::size_t i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x)) * 4;
-        return {rgba[i], rgba[i + 1], rgba[i + 2]};
-    }
-};
-
-std::optional<Png> load_png(const fs::path& file) {
-    int w = 0, h = 0, n = 0;
-    unsigned char* data = stbi_load(file.string().c_str(), &w, &h, &n, 4);
-    if (!data) return std::nullopt;
-    Png p{w, h, std::vector<unsigned char>(data, data + static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 4)};
-    stbi_image_free(data);
-    return p;
-}
+std::array<int, 3> rgb(tv::Rgba c) { return {c.r, c.g, c.b}; }
 
 /// The basemap raster: RGB pixels and where they lie (lon/lat, no rotation).
 struct Raster {
@@ -97,7 +69,7 @@ std::optional<Raster> read_raster(const fs::path& file) {
 }
 
 TEST(ViewerBasemapScreens, QuanzhouShowsTheShippedBasemapOutsideTheUnits_andNoBasemapTheBackground) {
-    if (std::system("command -v xvfb-run >/dev/null 2>&1") != 0) GTEST_SKIP() << "xvfb-run is not on PATH";
+    if (!on_path("xvfb-run")) GTEST_SKIP() << "xvfb-run is not on PATH";
     const fs::path tif = source_dir() / "datasets" / "quanzhou" / "basemap.tif";
     const auto raster = read_raster(tif);
     ASSERT_TRUE(raster.has_value()) << tif;
@@ -105,8 +77,8 @@ TEST(ViewerBasemapScreens, QuanzhouShowsTheShippedBasemapOutsideTheUnits_andNoBa
     TempDir tmp;
     const fs::path with = tmp / "with.png", without = tmp / "without.png";
     const std::string common = quote(scenario().string()) + " --frames 3 --size 1600x1000 --lang en --set " + k_replications + " --screenshot ";
-    ASSERT_EQ(run_viewer(common + quote(with.string()), tmp / "with.err"), 0) << slurp(tmp / "with.err");
-    ASSERT_EQ(run_viewer(common + quote(without.string()) + " --no-basemap", tmp / "without.err"), 0) << slurp(tmp / "without.err");
+    ASSERT_EQ(run_viewer_xvfb(common + quote(with.string()), tmp / "with.err").code, 0) << slurp(tmp / "with.err");
+    ASSERT_EQ(run_viewer_xvfb(common + quote(without.string()) + " --no-basemap", tmp / "without.err").code, 0) << slurp(tmp / "without.err");
     const auto a = load_png(with), b = load_png(without);
     ASSERT_TRUE(a && b);
     ASSERT_EQ(a->w, k_width);
@@ -153,8 +125,8 @@ TEST(ViewerBasemapScreens, QuanzhouShowsTheShippedBasemapOutsideTheUnits_andNoBa
             const auto want = raster->at(crs.inverse({w.x, w.y}));
             if (!want) continue;
             ++samples;
-            const auto got = a->at(x, y);
-            background_without += same(b->at(x, y), background, 1);
+            const auto got = rgb(a->at(x, y));
+            background_without += same(rgb(b->at(x, y)), background, 1);
             not_background += !same(got, background, 2);
             matches += same(got, *want, 10);
             sea += got[2] > got[0] + 15;

@@ -23,10 +23,12 @@
 #include "core/legend.hpp"
 #include "core/model.hpp"
 #include "test_support.hpp"
+#include "viewer/screen_support.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
+using namespace tisheng::test::screens;
 namespace tv = tisheng::view;
 using tisheng::test::slurp;
 using tisheng::test::source_dir;
@@ -36,57 +38,6 @@ constexpr int k_width = 1600, k_height = 1000;
 const std::string k_replications = "run.replications=200";  // keeps a run to about a second
 
 fs::path scenario() { return source_dir() / "scenarios" / "jiangmen-baseline.yaml"; }
-
-bool on_path(const std::string& program) { return std::system(("command -v " + program + " >/dev/null 2>&1").c_str()) == 0; }
-
-std::string quote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
-struct Exit {
-    int code = -1;       ///< 128 + signal if killed by one
-    std::string stderr_text;
-};
-
-/// Runs a shell command with stderr captured to `err_file` (stdout next to it).
-Exit run_shell(const std::string& command, const fs::path& err_file) {
-    static const std::string limit = on_path("timeout") ? "timeout -k 10 300 " : "";
-    const std::string line = limit + command + " >" + quote(err_file.string() + ".out") + " 2>" + quote(err_file.string());
-    const int status = std::system(line.c_str());
-    Exit e;
-    e.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    e.stderr_text = slurp(err_file);
-    return e;
-}
-
-/// The viewer under a fresh virtual screen of the window's size. The X
-/// authority file is ours (-f): with its own temporary one, xvfb-run's
-/// clean-up now and then fails and turns the viewer's exit code into 5.
-Exit run_viewer_xvfb(const std::string& args, const fs::path& err_file) {
-    return run_shell("xvfb-run -a -f " + quote(err_file.string() + ".xauth") + " -s " + quote("-screen 0 1600x1000x24") + " " +
-                         quote(TISHENG_VIEWER) + " " + args,
-                     err_file);
-}
-
-struct Image {
-    int w = 0, h = 0;
-    std::vector<unsigned char> rgba;
-    [[nodiscard]] tv::Rgba at(int x, int y) const {
-        const std::size_t i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x)) * 4;
-        return {rgba[i], rgba[i + 1], rgba[i + 2], rgba[i + 3]};
-    }
-};
-
-std::optional<Image> load_png(const fs::path& file) {
-    int w = 0, h = 0, n = 0;
-    unsigned char* data = stbi_load(file.string().c_str(), &w, &h, &n, 4);
-    if (!data) return std::nullopt;
-    Image img{w, h, std::vector<unsigned char>(data, data + static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 4)};
-    stbi_image_free(data);
-    return img;
-}
 
 std::uint32_t key(tv::Rgba c) { return (std::uint32_t{c.r} << 16) | (std::uint32_t{c.g} << 8) | c.b; }
 
