@@ -260,6 +260,15 @@ void MapRenderer::set_surface(const coverage::Grid& grid, const std::vector<view
     m_has_surface = true;
 }
 
+void MapRenderer::use_texture(const std::array<float, 16>& M, float alpha, unsigned texture) const {
+    glUseProgram(m_texture_prog);
+    glUniformMatrix4fv(glGetUniformLocation(m_texture_prog, "M"), 1, GL_FALSE, M.data());
+    glUniform1f(glGetUniformLocation(m_texture_prog, "alpha"), alpha);
+    glUniform1i(glGetUniformLocation(m_texture_prog, "tex"), 0);
+    glActiveTexture(GL_TEXTURE0);
+    glBindTexture(GL_TEXTURE_2D, texture);
+}
+
 void MapRenderer::draw(const view::Camera& camera, const MapLayers& layers, int fb_height, int slot) const {
     const Buffer& fills = slot ? m_fill_a : m_fill;
     if (!fills.vao) return;
@@ -287,12 +296,7 @@ void MapRenderer::draw(const view::Camera& camera, const MapLayers& layers, int 
         glDrawArrays(GL_TRIANGLES, 0, fills.count);
     }
     if (layers.surface && m_has_surface) {
-        glUseProgram(m_texture_prog);
-        glUniformMatrix4fv(glGetUniformLocation(m_texture_prog, "M"), 1, GL_FALSE, M.data());
-        glUniform1f(glGetUniformLocation(m_texture_prog, "alpha"), layers.surface_opacity);
-        glUniform1i(glGetUniformLocation(m_texture_prog, "tex"), 0);
-        glActiveTexture(GL_TEXTURE0);
-        glBindTexture(GL_TEXTURE_2D, m_texture);
+        use_texture(M, layers.surface_opacity, m_texture);
         glBindVertexArray(m_quad.vao);
         glDrawArrays(GL_TRIANGLES, 0, m_quad.count);
         glUseProgram(m_solid);

@@ -64,6 +64,8 @@ private:
         int count = 0;
     };
     void release();
+    /// Binds the texture program with its matrix, opacity and texture.
+    void use_texture(const std::array<float, 16>& M, float alpha, unsigned texture) const;
     void release_basemap();
     void draw_basemap(const std::array<float, 16>& M, const MapLayers& layers, double metres_per_pixel) const;
     unsigned m_solid = 0, m_points = 0, m_texture_prog = 0;

@@ -98,12 +98,7 @@ void MapRenderer::draw_basemap(const std::array<float, 16>& M, const MapLayers& 
         // only when magnified; no blending when nothing shows through.
         const bool magnified = m_basemap_texel > 1.5 * metres_per_pixel;
         const bool opaque = m_basemap_opaque && layers.basemap_opacity >= 1.0f;
-        glUseProgram(m_texture_prog);
-        glUniformMatrix4fv(glGetUniformLocation(m_texture_prog, "M"), 1, GL_FALSE, M.data());
-        glUniform1f(glGetUniformLocation(m_texture_prog, "alpha"), layers.basemap_opacity);
-        glUniform1i(glGetUniformLocation(m_texture_prog, "tex"), 0);
-        glActiveTexture(GL_TEXTURE0);
-        glBindTexture(GL_TEXTURE_2D, m_basemap_texture);
+        use_texture(M, layers.basemap_opacity, m_basemap_texture);
         glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, magnified ? GL_LINEAR : GL_NEAREST);
         glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, magnified ? GL_LINEAR : GL_NEAREST);
         if (opaque) glDisable(GL_BLEND);
