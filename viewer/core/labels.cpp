@@ -66,6 +66,7 @@ constexpr Label labels[] = {
     {"A | B side by side", "A | B 并排"}, {"B only", "仅 B"}, {"as the scenario", "按情景原值"},
     {"Compare with run directory (as A)...", "与运行目录比较（作为 A）..."}, {"A: the run saved in {}", "A：{} 中保存的运行"},
     {"cannot compare: ", "无法比较："}, {"not a run of the same data", "不是同一数据的运行"},
+    {"Show the forms' replication #{}", "显示报表所用重复 #{}"},
     {"P(all met)", "全部达标概率"}, {"goal", "目标"}, {"replications", "次重复"},
 };
 

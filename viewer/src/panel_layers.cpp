@@ -84,6 +84,14 @@ void draw_layers_panel(App& app) {
     }
     else if (v.mode == StateMode::median)
         ImGui::TextDisabled("%s #%d", tr("Replication"), app.run->results.median_replication);
+    // The official tables (情况表) are filled from another replication (the
+    // one whose count at the report date is the median): one click shows it.
+    const int forms = app.run->results.representative_replication;
+    if (!(v.mode == StateMode::replication && app.derived.replication == forms) &&
+        ImGui::SmallButton(fmt::format(fmt::runtime(tr("Show the forms' replication #{}")), forms).c_str())) {
+        v.mode = StateMode::replication;
+        v.replication = forms;
+    }
 
     section(tr("Colour points by"));
     int pc = static_cast<int>(v.point_colour);
