@@ -33,9 +33,15 @@ App::App(Options o) : options(std::move(o)) {
 }
 
 App::~App() {
-    loading.stop();
-    runs.stop();
-    sitings.stop();
+    // Every job is asked to stop first, so that they end together; each
+    // task then waits for its own.
+    loading.cancel();
+    runs.cancel();
+    sitings.cancel();
+    explaining.cancel();
+    replays.cancel();
+    accessing.cancel();
+    surfacing.cancel();
 }
 
 void App::message(std::string text) {
@@ -59,7 +65,10 @@ void App::start_run(std::vector<std::string> overrides) {
     sets.insert(sets.end(), overrides.begin(), overrides.end());
     const int threads = background_threads(options.threads);
     const auto files = load_data_files;
-    runs.start(tr("Simulating"), [file, sets, files, threads](Progress& p) { return run_scenario(file, sets, files, threads, p); });
+    // The data loaded stands in for the files, unless an edit names one of them.
+    Reuse reuse;
+    if (std::none_of(overrides.begin(), overrides.end(), names_data_input)) reuse = {data->scenario, run};
+    runs.start(tr("Simulating"), [file, sets, files, threads, reuse](Progress& p) { return run_scenario(file, sets, files, threads, p, reuse); });
 }
 
 void App::show_run(Run done) {
@@ -74,8 +83,12 @@ void App::show_run(Run done) {
         load_whatif_defaults();
         apply_startup_options();
     }
+    // Until its replication arrives the map keeps the previous run's state;
+    // the previous trajectory goes (the charts index it by this run's layout).
+    ++m_runs;
     derived.key.clear();
     derived.trajectory_key.clear();
+    derived.trajectory = {};
     if (!m_pending_whatif.empty()) {
         const auto sets = std::exchange(m_pending_whatif, {});
         view.compare = true;
@@ -87,16 +100,24 @@ void App::start_siting() {
     if (!data) return;
     auto scenario = data->scenario;
     const int threads = background_threads(options.threads);
-    sitings.start(tr("Siting"), [scenario, threads](Progress&) {
+    sitings.start(tr("Siting"), [scenario, threads](Progress& p) {
         SitingResult r;
-        r.model = std::make_shared<const SitingModel>(*scenario);
+        r.scenario = scenario;
+        SitingView& v = r.view;
+        v.model = std::make_shared<const SitingModel>(*scenario, &p.cancel);
         SitingOptions o;
         o.threads = threads;
-        r.plan = std::make_shared<const Plan>(make_plan(*scenario, *r.model, o));
+        o.cancel = &p.cancel;
+        v.plan = std::make_shared<const Plan>(make_plan(*scenario, *v.model, o));
         const double radius = scenario->siting.radius;
-        const CoverageModel& m = r.model->coverage;
-        r.tracker = std::make_shared<coverage::ReachTracker>(m.radius_pairs({radius}), m.workers, m.demand_unit,
+        const CoverageModel& m = v.model->coverage;
+        v.tracker = std::make_shared<coverage::ReachTracker>(m.radius_pairs({radius}), m.workers, m.demand_unit,
                                                              scenario->region.units().size());
+        if (p.cancel) throw Cancelled();
+        v.on.assign(v.model->problem.candidates.size(), 0);
+        v.open_count.assign(m.sites.size(), 0);
+        for (const auto& ch : v.plan->solution.chosen) v.toggle(ch.candidate);
+        v.objective_share = v.tracker->share(0);
         return r;
     });
 }
@@ -122,8 +143,8 @@ void App::start_explaining() {
 }
 
 bool App::idle() const {
-    return !loading.running() && !runs.running() && !sitings.running() && m_pending_whatif.empty() &&
-           (options.unit.empty() || !explaining.running());
+    return !loading.running() && !runs.running() && !sitings.running() && m_pending_whatif.empty() && !replays.running() &&
+           !accessing.running() && !surfacing.running() && (options.unit.empty() || !explaining.running());
 }
 
 void App::poll_tasks() {
@@ -141,12 +162,15 @@ void App::poll_tasks() {
             previous.reset();
             siting = {};
             derived = {};
+            ++m_loads;
             whatif.loaded = false;
             view.fit_pending = true;
             view.selected_point = view.selected_unit = -1;
             if (renderer_ready) renderer.set_geometry(*data);
             if (loaded->stored) show_run(std::move(*loaded->stored));
             else start_run({});
+        } else if (error == cancelled_error) {
+            message(fmt::format("{}: opening cancelled", scenario_file.string()));
         } else {
             message(fmt::format("{}: could not be opened", scenario_file.string()));
             message(error);
@@ -159,7 +183,7 @@ void App::poll_tasks() {
     if (runs.poll(done, error)) {
         if (done) {
             show_run(std::move(*done));
-        } else if (error != "cancelled") {
+        } else if (error != cancelled_error) {
             message("the run failed:");
             message(error);
             m_pending_whatif.clear();
@@ -172,23 +196,51 @@ void App::poll_tasks() {
     std::optional<Explained> why;
     if (explaining.poll(why, error)) {
         if (why) explained = std::move(*why);
-        else if (error != "cancelled") message("explaining the misses failed: " + error);
+        else if (error != cancelled_error) message("explaining the misses failed: " + error);
     }
     std::optional<SitingResult> sited;
     if (sitings.poll(sited, error)) {
-        if (sited) {
-            siting.model = sited->model;
-            siting.plan = sited->plan;
-            siting.tracker = sited->tracker;
-            const SitingModel& m = *siting.model;
-            siting.on.assign(m.problem.candidates.size(), 0);
-            siting.open_count.assign(m.coverage.sites.size(), 0);
-            for (const auto& ch : siting.plan->solution.chosen) siting.toggle(ch.candidate);
-            siting.objective_share = siting.tracker->share(0);
+        if (sited && data && sited->scenario == data->scenario) {
+            siting = std::move(sited->view);
+        } else if (sited) {
+            // made for data since replaced: dropped
+        } else if (error == cancelled_error) {
+            message("siting cancelled");
         } else {
             message("siting failed: " + error);
             view.tab = Tab::messages;
             view.tab_request = true;
+        }
+    }
+    // The view's parts made in the background: applied if still wanted.
+    std::optional<Replayed> replayed;
+    if (replays.poll(replayed, error)) {
+        if (replayed && replayed->key == m_replay_want) {
+            derived.trajectory = std::move(replayed->shown.trajectory);
+            derived.replication = replayed->shown.replication;
+            derived.history = std::move(replayed->shown.history);
+            derived.trajectory_key = std::move(replayed->key);
+        } else if (!replayed && error != cancelled_error) {
+            message("replaying the replication failed: " + error);
+        }
+    }
+    std::optional<UnitAccess> access;
+    if (accessing.poll(access, error)) {
+        if (access && access->key == m_access_want) {
+            derived.unit_access = std::move(access->value);
+            derived.access_for = std::move(access->key);
+            derived.key.clear();  // the fill again, with these values
+        } else if (!access && error != cancelled_error) {
+            message("accessibility failed: " + error);
+        }
+    }
+    std::optional<Surfaced> surfaced;
+    if (surfacing.poll(surfaced, error)) {
+        if (surfaced && surfaced->key == m_surface_want) {
+            show_surface(surfaced->values);
+            derived.surface_for = std::move(surfaced->key);
+        } else if (!surfaced && error != cancelled_error) {
+            message("the surface failed: " + error);
         }
     }
 }
@@ -356,16 +408,19 @@ void App::derive() {
     const Date date = month_date(view.month);
     const int rep = view.mode == StateMode::replication ? std::clamp(view.replication, 0, R.replications - 1) : R.median_replication;
 
-    // The replication shown: its trajectory and status history.
-    const std::string tkey = fmt::format("{}|{}", static_cast<const void*>(run.get()), rep);
-    if (derived.trajectory_key != tkey) {
-        Replay shown = run->replication(rep);  // a stored run: the kept replication nearest `rep`
-        derived.trajectory = std::move(shown.trajectory);
-        derived.replication = shown.replication;
-        const Sites& s = data->scenario->sites;
-        derived.history = StatusHistory(data->stations ? s.projects.size() : s.bases.size(), shown.log);
-        derived.trajectory_key = tkey;
+    // The replication shown: its trajectory and status history, replayed in
+    // the background (a replication takes a second at national size); the
+    // map shows the one before until it arrives, and nothing of a new run.
+    // A replay cannot stop half way: one at a time, the latest wanted next.
+    m_replay_want = fmt::format("{}|{}", m_runs, rep);
+    if (derived.trajectory_key != m_replay_want && m_replay_for != m_replay_want && !replays.running()) {
+        m_replay_for = m_replay_want;
+        replays.start(std::string(tr("Running")) + ": " + tr("Replication"), [key = m_replay_want, d = data, r = run, rep](Progress&) {
+            return Replayed{key, show_replication(*d, *r, rep)};
+        });
     }
+    if (derived.trajectory_key.empty()) return;
+    const std::string& tkey = derived.trajectory_key;
 
     const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", tkey, view.month, static_cast<int>(view.mode),
                                         static_cast<int>(view.fill), view.target, view.radius, static_cast<int>(view.point_colour),
@@ -417,19 +472,19 @@ void App::derive() {
     }
     std::sort(derived.open_sites.begin(), derived.open_sites.end());
 
-    // Accessibility per unit for the sites open at the date (only when
-    // shown: on national-scale data it takes seconds).
-    derived.unit_access.assign(data->units.size(), nan);
-    if (view.fill == FillMetric::accessibility) {
-        const Scenario& s = *data->scenario;
-        const OpenSitesCoverage c = data->coverage->assess(derived.open_sites, s.coverage.decay, s.coverage.catchment);
-        std::vector<double> sum(data->units.size(), 0), w(data->units.size(), 0);
-        for (std::size_t i = 0; i < c.access.size(); ++i) {
-            sum[data->coverage->demand_unit[i]] += data->coverage->workers[i] * c.access[i];
-            w[data->coverage->demand_unit[i]] += data->coverage->workers[i];
-        }
-        for (std::size_t u = 0; u < sum.size(); ++u)
-            if (w[u] > 0) derived.unit_access[u] = sum[u] / w[u] * 1000.0;  // per 1,000 workers
+    // Accessibility per unit for the sites open at the date, only when shown
+    // (seconds at national size): made in the background; until it arrives
+    // the fill keeps the values it has.
+    if (derived.unit_access.size() != data->units.size()) derived.unit_access.assign(data->units.size(), nan);
+    m_access_want = view.fill == FillMetric::accessibility ? SitesKey{m_loads, -1, derived.open_sites} : SitesKey{};
+    if (m_access_want == SitesKey{} || m_access_want == derived.access_for) {
+        accessing.cancel();
+        m_access_for = {};
+    } else if (m_access_want != m_access_for) {
+        m_access_for = m_access_want;
+        accessing.start(std::string(tr("Running")) + ": " + tr("Accessibility"), [key = m_access_want, d = data](Progress& p) {
+            return UnitAccess{key, unit_accessibility(*d, key.sites, &p.cancel)};
+        });
     }
 
     // Unit fills: the value, or B - A against the previous run.
@@ -457,33 +512,31 @@ void App::derive() {
 }
 
 // The surface overlay, when shown: distance to the nearest open site or
-// accessibility on the coarse grid, as a texture.
+// accessibility on the coarse grid, made in the background for the sites
+// open at the date (the overlay shows the one before until it arrives).
 void App::derive_surface() {
-    if (!data || !run || !view.show_surface || !renderer_ready) return;
-    const std::string key = derived.key + fmt::format("|s{}", view.surface);
-    if (key == derived.surface_key) return;
-    derived.surface_key = key;
-    const Scenario& s = *data->scenario;
-    std::vector<MetricPoint> open;
-    for (std::uint32_t j : derived.open_sites) open.push_back(data->coverage->sites[j]);
-    std::vector<float> v;
-    double hi = 1;
-    if (view.surface == 0) {
-        v = coverage::distance_surface(data->grid, open, 1);
-        hi = s.coverage.radii.empty() ? 10000.0 : s.coverage.radii.back() * 2;
-    } else {
-        const OpenSitesCoverage c = data->coverage->assess(derived.open_sites, s.coverage.decay, s.coverage.catchment);
-        std::vector<double> ratios;
-        for (std::uint32_t j : derived.open_sites) ratios.push_back(c.ratios[j]);
-        v = coverage::access_surface(data->grid, open, ratios, s.coverage.decay, s.coverage.catchment, 1);
-        for (std::size_t i = 0; i < v.size(); ++i)
-            if (data->mask[i]) hi = std::max(hi, double(v[i]));
+    const bool shown = data && run && view.show_surface && renderer_ready && !derived.trajectory_key.empty();
+    m_surface_want = shown ? SitesKey{m_loads, view.surface, derived.open_sites} : SitesKey{};
+    if (m_surface_want == SitesKey{} || m_surface_want == derived.surface_for) {
+        surfacing.cancel();
+        m_surface_for = {};
+    } else if (m_surface_want != m_surface_for) {
+        m_surface_for = m_surface_want;
+        surfacing.start(std::string(tr("Running")) + ": " + tr("Surface"), [key = m_surface_want, d = data](Progress& p) {
+            return Surfaced{key, surface_values(*d, key.sites, key.kind, &p.cancel)};
+        });
     }
+}
+
+// Its texture (a few milliseconds): colours from the values.
+void App::show_surface(const SurfaceValues& s) {
+    const std::vector<float>& v = s.value;
+    const double hi = s.high;
     std::vector<view::Rgba> rgba(v.size(), view::Rgba{0, 0, 0, 0});
     for (std::size_t i = 0; i < v.size(); ++i) {
         if (!data->mask[i]) continue;
         // Near (or accessible) is bright: t = 1 at the site, 0 far away.
-        const double t = view.surface == 0 ? 1.0 - std::min(1.0, v[i] / hi) : std::min(1.0, v[i] / hi);
+        const double t = s.kind == 0 ? 1.0 - std::min(1.0, v[i] / hi) : std::min(1.0, v[i] / hi);
         rgba[i] = view::sample(view::Palette::sequential, t);
     }
     renderer.set_surface(data->grid, rgba);
@@ -516,10 +569,10 @@ void App::frame(double width, double height, double dt) {
             if (ImGui::Button(tr("Cancel"))) cancel();
         }
     };
-    if (loading.running()) busy(loading.what(), loading.fraction(), false, [] {});
-    if (runs.running()) busy(runs.what(), runs.fraction(), true, [&] { runs.cancel(); });
-    if (sitings.running()) busy(sitings.what(), 0.0f, false, [] {});
-    if (explaining.running()) busy(explaining.what(), explaining.fraction(), true, [&] { explaining.cancel(); });
+    if (loading.running()) busy(loading.what(), loading.fraction(), !loading.cancelling(), [&] { loading.cancel(); });
+    if (runs.running()) busy(runs.what(), runs.fraction(), !runs.cancelling(), [&] { runs.cancel(); });
+    if (sitings.running()) busy(sitings.what(), 0.0f, !sitings.cancelling(), [&] { sitings.cancel(); });
+    if (explaining.running()) busy(explaining.what(), explaining.fraction(), !explaining.cancelling(), [&] { explaining.cancel(); });
     if (ImGui::BeginTabBar("tabs")) {
         struct T {
             Tab tab;
@@ -540,6 +593,11 @@ void App::frame(double width, double height, double dt) {
         view.tab_request = false;
         ImGui::EndTabBar();
     }
+    // The view's own parts, below the panels (they come and go as the date
+    // moves: the tabs stay put); superseded when the view changes.
+    if (replays.running()) ImGui::TextDisabled("%s ...", replays.what().c_str());
+    if (accessing.running()) ImGui::TextDisabled("%s ...", accessing.what().c_str());
+    if (surfacing.running()) ImGui::TextDisabled("%s ...", surfacing.what().c_str());
     ImGui::End();
 }
 
@@ -563,7 +621,9 @@ void App::render_map(int framebuffer_height) {
     MapLayers layers;
     layers.fill = view.show_fill;
     layers.borders = view.show_borders;
-    layers.points = view.show_sites || view.show_demand || view.show_candidates;
+    // Points wait for their first colours (a new dataset's first replay):
+    // undrawn, not 100,000 placeholder discs drawn one by one.
+    layers.points = (view.show_sites || view.show_demand || view.show_candidates) && derived.point_colour.size() == data->points.size();
     layers.surface = view.show_surface;
     layers.surface_opacity = view.surface_opacity;
     layers.point_scale = point_scale();
