@@ -8,6 +8,7 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "detail/cancel.hpp"
 #include "detail/parallel.hpp"
 #include "tisheng/error.hpp"
 #include "tisheng/io.hpp"
@@ -155,7 +156,8 @@ void NearestIndex::nearest(std::span<const MetricPoint> points, std::span<Hit> o
 // Reach: demand points bucketed in a grid of cells at least `radius` wide;
 // each site scans the cells its disc touches.
 
-Reach reach(std::span<const MetricPoint> demand, std::span<const MetricPoint> sites, double radius, int threads) {
+Reach reach(std::span<const MetricPoint> demand, std::span<const MetricPoint> sites, double radius, int threads,
+            const std::atomic<bool>* cancel) {
     Reach out;
     out.offset.assign(sites.size() + 1, 0);
     if (demand.empty() || sites.empty() || !(radius >= 0)) return out;
@@ -178,6 +180,7 @@ Reach reach(std::span<const MetricPoint> demand, std::span<const MetricPoint> si
     std::vector<std::vector<std::pair<std::uint32_t, float>>> per_site(sites.size());
     detail::parallel_chunks(sites.size(), threads, [&](std::size_t begin, std::size_t end) {
         for (std::size_t j = begin; j < end; ++j) {
+            if (detail::cancelled(cancel)) return;
             const MetricPoint s = sites[j];
             auto& list = per_site[j];
             if (s.x + radius < b.min_x || s.y + radius < b.min_y) continue;
@@ -195,6 +198,7 @@ Reach reach(std::span<const MetricPoint> demand, std::span<const MetricPoint> si
             std::sort(list.begin(), list.end());
         }
     }, 64);
+    detail::throw_if_cancelled(cancel);
     for (std::size_t j = 0; j < sites.size(); ++j) out.offset[j + 1] = out.offset[j] + static_cast<std::uint32_t>(per_site[j].size());
     out.demand.reserve(out.offset.back());
     out.cost.reserve(out.offset.back());

@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 
+#include "detail/cancel.hpp"
 #include "tisheng/scenario.hpp"
 
 namespace tisheng {
@@ -75,12 +76,13 @@ std::size_t CoverageModel::site_count(const Scenario& s) {
     return s.programme.kind == ProgrammeKind::stations ? s.sites.projects.size() + s.sites.stations.size() : s.sites.bases.size();
 }
 
-coverage::Reach CoverageModel::reach(double radius, int threads, const std::vector<std::uint32_t>* only) const {
+coverage::Reach CoverageModel::reach(double radius, int threads, const std::vector<std::uint32_t>* only,
+                                     const std::atomic<bool>* cancel) const {
     // Euclidean pairs of the chosen sites only, numbered by their place in `only`.
     std::vector<MetricPoint> chosen;
     if (only && !matrix)
         for (std::uint32_t j : *only) chosen.push_back(sites[j]);
-    const coverage::Reach r = matrix ? matrix->reach(radius) : coverage::reach(demand, only ? chosen : sites, radius, threads);
+    const coverage::Reach r = matrix ? matrix->reach(radius) : coverage::reach(demand, only ? chosen : sites, radius, threads, cancel);
     if (!only && !match_industry) return r;
     // The model's site -> its row in r (-1: left out).
     std::vector<std::int64_t> row(sites.size(), -1);
@@ -130,12 +132,13 @@ std::vector<float> CoverageModel::dense_costs(float unlisted) const {
     return d;
 }
 
-OpenSitesCoverage CoverageModel::assess(std::vector<std::uint32_t> open, coverage::Decay decay, double catchment) const {
+OpenSitesCoverage CoverageModel::assess(std::vector<std::uint32_t> open, coverage::Decay decay, double catchment,
+                                        const std::atomic<bool>* cancel) const {
     OpenSitesCoverage c;
     c.open = std::move(open);
     const std::size_t n = demand.size();
     c.nearest.assign(n, coverage::unreachable);
-    const coverage::Reach pairs = reach(catchment, 0, &c.open);
+    const coverage::Reach pairs = reach(catchment, 0, &c.open, cancel);
     std::vector<double> supply(sites.size(), 0.0);
     for (std::uint32_t j : c.open) supply[j] = capacity[j];
     if (matrix || match_industry) {
@@ -151,6 +154,7 @@ OpenSitesCoverage CoverageModel::assess(std::vector<std::uint32_t> open, coverag
         index.nearest(demand, hits, 0);
         for (std::size_t i = 0; i < n; ++i) c.nearest[i] = hits[i].distance;
     }
+    detail::throw_if_cancelled(cancel);
     c.ratios = coverage::site_ratios(pairs, supply, workers, decay, catchment);
     c.access = coverage::accessibility(pairs, c.ratios, n, decay, catchment);
     return c;

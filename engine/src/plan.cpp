@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "detail/cancel.hpp"
 #include "tisheng/error.hpp"
 #include "tisheng/io.hpp"
 #include "tisheng/scenario.hpp"
@@ -51,7 +52,7 @@ std::string number(double v) {
 
 }  // namespace
 
-SitingModel::SitingModel(const Scenario& s) : coverage(s) {
+SitingModel::SitingModel(const Scenario& s, const std::atomic<bool>* cancel) : coverage(s) {
     const SitingSettings& st = s.siting;
     siting::Problem& P = problem;
     P.objective = st.objective;
@@ -169,9 +170,10 @@ SitingModel::SitingModel(const Scenario& s) : coverage(s) {
                                                           std::to_string(distinct_sites) + " eligible candidates");
 
     if (P.objective == siting::Objective::max_cover) {
-        const coverage::Reach reach = coverage.reach(st.radius, 0);
+        const coverage::Reach reach = coverage.reach(st.radius, 0, nullptr, cancel);
         P.covers.resize(P.candidates.size());
         for (std::size_t k = 0; k < P.candidates.size(); ++k) {
+            detail::throw_if_cancelled(cancel);
             const std::uint32_t j = site[k];
             P.covers[k].assign(reach.demand.begin() + reach.offset[j], reach.demand.begin() + reach.offset[j + 1]);
         }
@@ -196,16 +198,17 @@ Plan make_plan(const Scenario& s, const SitingModel& model, const SitingOptions&
     siting::HeuristicOptions h;
     h.seed = options.seed ? options.seed : s.run.seed;
     h.threads = options.threads;
+    h.cancel = options.cancel;
     if (options.exact) {
         // The heuristic's plan is CBC's first incumbent.
         const siting::Solution start = siting::solve_heuristic(model.problem, h);
-        plan.solution = siting::solve_exact(model.problem, {limit, options.threads, &start});
+        plan.solution = siting::solve_exact(model.problem, {limit, options.threads, &start, options.cancel});
     } else {
         plan.solution = siting::solve_heuristic(model.problem, h);
         if (model.problem.candidates.size() <= s.siting.exact_up_to)
-            plan.check = siting::solve_exact(model.problem, {limit, options.threads, &plan.solution});
+            plan.check = siting::solve_exact(model.problem, {limit, options.threads, &plan.solution, options.cancel});
     }
-    plan.effects = siting::drop_analysis(model.problem, plan.solution);
+    plan.effects = siting::drop_analysis(model.problem, plan.solution, options.cancel);
     return plan;
 }
 

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "detail/cancel.hpp"
 #include "detail/loaders.hpp"
 #include "tisheng/coverage_model.hpp"
 #include "tisheng/plan.hpp"
@@ -1413,7 +1414,9 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
         }
     };
     // A data file that is not there: said at the scenario line that names it.
+    detail::throw_if_cancelled(options.cancel);
     for (auto* spec : {&units_spec, &projects_spec, &stations_spec, &bases_spec, &demand_spec}) {
+        if (*spec) (*spec)->cancel = options.cancel;
         std::error_code ec;
         if (*spec && !options.data_from && !fs::exists((*spec)->source.path, ec)) {
             diag.error((*spec)->where, "file not found: " + (*spec)->source.display + " (resolved to " + (*spec)->source.path.string() + ")");
@@ -1486,6 +1489,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
             diag.error(L.ctx.at(cov && cov.IsMap() ? static_cast<const YAML::Node&>(cov)["cell_m"] : YAML::Node(), "coverage.cell_m"),
                        e.problem().message);
         }
+        detail::throw_if_cancelled(options.cancel);
         if (s.coverage.cost_matrix && options.data_from) s.cost_matrix = options.data_from->cost_matrix;
         else if (s.coverage.cost_matrix) read_guarded([&] { s.cost_matrix = CoverageModel::read_cost_matrix(s); });
         if (!L.selection_plan.empty()) {

@@ -12,6 +12,7 @@
 #include <cpl_string.h>
 #include <ogrsf_frmts.h>
 
+#include "detail/cancel.hpp"
 #include "detail/gdal_util.hpp"
 #include "detail/loaders.hpp"
 #include "tisheng/privacy.hpp"
@@ -306,6 +307,7 @@ std::vector<T> load_rows(const LayerSpec& spec, const std::vector<std::string>& 
     std::vector<T> out;
     SeenIds seen;
     read_layer(spec.source, source_columns(spec, logical), [&](const FeatureRow& row) {
+        detail::throw_if_cancelled(spec.cancel);
         RowReader r(spec, logical, row, diag);
         if (r.id().empty()) {
             r.fail(logical[0], "id is missing; every feature needs a unique id");

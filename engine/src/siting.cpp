@@ -29,6 +29,7 @@
 #include <optional>
 #include <queue>
 
+#include "detail/cancel.hpp"
 #include "detail/siting.hpp"
 #include "tisheng/error.hpp"
 #include "tisheng/random.hpp"
@@ -719,7 +720,8 @@ private:
 
 /// What the search needs to know beyond the open set, derived once.
 struct Rules {
-    explicit Rules(const Problem& pr) : p(pr.p), share(pr.candidates.size(), 0.0) {
+    explicit Rules(const Problem& pr, const std::atomic<bool>* cancel_flag = nullptr)
+        : p(pr.p), share(pr.candidates.size(), 0.0), cancel(cancel_flag) {
         double scale = 0;
         if (pr.objective == Objective::max_cover) {
             for (double w : pr.weight) scale += w;
@@ -748,6 +750,7 @@ struct Rules {
     std::vector<double> share;           ///< normalised cost: Σ cost / limit over limited budgets, + 1/p for the slot
     std::vector<std::uint32_t> limited;  ///< budgets with a finite limit
     bool group_mins = false;
+    const std::atomic<bool>* cancel;     ///< the search stops early when set (the caller then throws Cancelled)
 };
 
 /// What the slots still to fill after one more site cost at least, per
@@ -820,8 +823,9 @@ private:
 struct Effort {
     std::chrono::steady_clock::time_point deadline;
     std::uint64_t work_limit;
+    const std::atomic<bool>* cancel = nullptr;
     [[nodiscard]] bool over(std::uint64_t work) const {
-        return work >= work_limit || std::chrono::steady_clock::now() >= deadline;
+        return work >= work_limit || std::chrono::steady_clock::now() >= deadline || tisheng::detail::cancelled(cancel);
     }
 };
 
@@ -853,7 +857,7 @@ void greedy(State<Model>& s, const Rules& rules, Reserve& reserve, Eligible elig
         if (s.plan().can_add(k) && eligible(k)) queue.push(entry(k));
     std::vector<Entry> waiting;
     reserve.update(s.plan());
-    while (!queue.empty() && (rules.p < 0 || s.plan().size() < rules.p)) {
+    while (!queue.empty() && (rules.p < 0 || s.plan().size() < rules.p) && !tisheng::detail::cancelled(rules.cancel)) {
         const Entry top = queue.top();
         queue.pop();
         if (!s.plan().can_add(top.k) || !eligible(top.k)) continue;
@@ -1106,7 +1110,7 @@ std::optional<std::vector<std::uint32_t>> feasible_plan(const Problem& pr, const
     };
     auto search = [&](auto&& self, std::size_t from) -> bool {
         if (plan.mins_met() && (rules.p < 0 || plan.size() == rules.p)) return true;
-        if ((rules.p >= 0 && plan.size() >= rules.p) || nodes == 0) return false;
+        if ((rules.p >= 0 && plan.size() >= rules.p) || nodes == 0 || tisheng::detail::cancelled(rules.cancel)) return false;
         --nodes;
         if (!promising(from)) return false;
         for (std::size_t t = from; t < order.size() && nodes > 0; ++t) {
@@ -1148,13 +1152,14 @@ std::vector<std::string> shortfalls(const State<Model>& s, const Problem& pr, co
 template <class Model>
 std::vector<std::uint32_t> heuristic_order(const Problem& pr, Model model, const HeuristicOptions& options,
                                            const Effort& effort) {
-    const Rules rules(pr);
+    const Rules rules(pr, options.cancel);
     Reserve reserve(pr, rules);
     State<Model> base(pr, std::move(model));
     for (std::uint32_t k = 0; k < pr.candidates.size(); ++k)
         if (pr.candidates[k].fixed) base.open(k);
     State<Model> s = base;
     construct(s, rules, reserve);
+    tisheng::detail::throw_if_cancelled(options.cancel);
     auto complete = [&](const State<Model>& t) { return shortfalls(t, pr, rules).empty(); };
 
     // With budgets, the ratio greedy can starve a big valuable candidate;
@@ -1173,6 +1178,7 @@ std::vector<std::uint32_t> heuristic_order(const Problem& pr, Model model, const
             State<Model> alt = base;
             alt.open(*seed);
             construct(alt, rules, reserve);
+            tisheng::detail::throw_if_cancelled(options.cancel);
             const bool better = complete(alt) != complete(s) ? complete(alt)
                                                              : alt.model().benefit() > s.model().benefit() + rules.eps;
             if (better) s = std::move(alt);
@@ -1183,8 +1189,10 @@ std::vector<std::uint32_t> heuristic_order(const Problem& pr, Model model, const
             s = base;
             for (std::uint32_t k : *plan) s.open(k);
         }
+    tisheng::detail::throw_if_cancelled(options.cancel);
     if (auto missing = shortfalls(s, pr, rules); !missing.empty()) throw Infeasible(std::move(missing));
     iterate(s, pr, rules, reserve, effort, options.seed);
+    tisheng::detail::throw_if_cancelled(options.cancel);
     return s.order();
 }
 
@@ -1279,7 +1287,7 @@ Solution solve_heuristic(const Problem& problem, const HeuristicOptions& options
     // work budget, and so the same plan.
     const Effort effort{t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                  std::chrono::duration<double>(10 * options.time_limit_s)),
-                        static_cast<std::uint64_t>(std::max(0.0, options.time_limit_s) * work_per_second)};
+                        static_cast<std::uint64_t>(std::max(0.0, options.time_limit_s) * work_per_second), options.cancel};
     const auto order = with_model(problem, [&](auto model) { return heuristic_order(problem, std::move(model), options, effort); });
     return finish(problem, order, "heuristic", t0);
 }
@@ -1289,7 +1297,7 @@ double evaluate(const Problem& problem, const std::vector<std::uint32_t>& open) 
     return detail::objective_of(problem, with_fixed(problem, open));
 }
 
-std::vector<DropEffect> drop_analysis(const Problem& problem, const Solution& solution) {
+std::vector<DropEffect> drop_analysis(const Problem& problem, const Solution& solution, const std::atomic<bool>* cancel) {
     detail::validate(problem);
     std::vector<std::uint32_t> open;
     for (const Choice& c : solution.chosen) open.push_back(c.candidate);
@@ -1301,6 +1309,7 @@ std::vector<DropEffect> drop_analysis(const Problem& problem, const Solution& so
         const double none = std::numeric_limits<double>::quiet_NaN();
         std::vector<DropEffect> out;
         for (std::uint32_t k = 0; k < problem.candidates.size(); ++k) {
+            tisheng::detail::throw_if_cancelled(cancel);
             DropEffect e{k, 0, -1, none};
             if (!s.plan().is_open(k)) {
                 e.loss = s.plan().can_add(k) ? -s.model().gain(k) : none;

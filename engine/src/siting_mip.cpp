@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "detail/cancel.hpp"
 #include "detail/siting.hpp"
 #include "tisheng/error.hpp"
 #include "tisheng/siting.hpp"
@@ -273,6 +274,7 @@ Solution solve_exact(const Problem& problem, const ExactOptions& options) {
     sol.solver = "cbc";
     std::vector<std::uint32_t> best;  // open candidates of the best plan
     bool found = false;
+    tisheng::detail::throw_if_cancelled(options.cancel);
     if (problem.objective == Objective::max_cover) {
         const Outcome out = run_cbc(cover_model(problem), problem, true, left(), options.threads, start);
         found = out.found;
@@ -290,6 +292,7 @@ Solution solve_exact(const Problem& problem, const ExactOptions& options) {
         double best_cost = inf;
         sol.bound = -inf;
         for (;;) {
+            tisheng::detail::throw_if_cancelled(options.cancel);
             const Outcome out = run_cbc(median_model(problem, near, depth), problem, false, left(), options.threads, start);
             sol.bound = std::max(sol.bound, out.bound);
             sol.timed_out = out.timed_out;

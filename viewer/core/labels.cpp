@@ -67,6 +67,8 @@ constexpr Label labels[] = {
     {"Compare with run directory (as A)...", "与运行目录比较（作为 A）..."}, {"A: the run saved in {}", "A：{} 中保存的运行"},
     {"cannot compare: ", "无法比较："}, {"not a run of the same data", "不是同一数据的运行"},
     {"Show the forms' replication #{}", "显示报表所用重复 #{}"},
+    {"{}: opening cancelled", "{}：已取消打开"}, {"siting cancelled", "选址已取消"}, {"the surface failed: ", "栅格面计算失败："},
+    {"replaying the replication failed: ", "重放重复失败："}, {"accessibility failed: ", "可达性计算失败："},
     {"P(all met)", "全部达标概率"}, {"goal", "目标"}, {"replications", "次重复"},
 };
 

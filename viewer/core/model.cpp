@@ -5,9 +5,11 @@
 #include <fmt/format.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "tisheng/error.hpp"
@@ -36,6 +38,10 @@ MultiPolygon<MetricPoint> to_metric(const MultiPolygon<LonLat>& mp, const Metric
 }
 
 view::Vec2 v2(MetricPoint p) { return {p.x, p.y}; }
+
+void throw_if_cancelled(const std::atomic<bool>& cancel) {
+    if (cancel.load(std::memory_order_relaxed)) throw Cancelled();
+}
 
 }  // namespace
 
@@ -66,6 +72,7 @@ Dataset load_dataset(const fs::path& file, const std::vector<std::string>& overr
     LoadOptions o;
     o.overrides = overrides;
     o.data_files = data_files;
+    o.cancel = &progress.cancel;
     return prepare_dataset(std::make_shared<const Scenario>(load_scenario(file, o)), progress);
 }
 
@@ -79,6 +86,7 @@ Opened open_input(const fs::path& input, const std::vector<std::string>& overrid
     }
     const auto t0 = std::chrono::steady_clock::now();
     StoredRun stored = open_store(input);
+    throw_if_cancelled(progress.cancel);
     o.scenario_file = input / "input" / "scenario.yaml";
     o.overrides = stored.record.overrides;
     for (const auto& [role, copy] : stored.record.input_files) o.data_files[role] = input / copy.path;
@@ -137,6 +145,7 @@ std::string distinct_characters(const std::string& text) {
 
 Dataset prepare_dataset(std::shared_ptr<const Scenario> scenario, Progress& progress) {
     progress.total = 4;
+    throw_if_cancelled(progress.cancel);
     Dataset d;
     d.scenario = std::move(scenario);
     progress.done = 1;
@@ -155,6 +164,7 @@ Dataset prepare_dataset(std::shared_ptr<const Scenario> scenario, Progress& prog
     d.bounds = {std::numeric_limits<double>::max(), std::numeric_limits<double>::max(), -std::numeric_limits<double>::max(),
                 -std::numeric_limits<double>::max()};
     for (const Unit& u : s.region.units()) {
+        throw_if_cancelled(progress.cancel);
         d.units.push_back(to_metric(u.geometry, crs));
         for (const auto& poly : d.units.back())
             for (const MetricPoint& p : poly.outer) {
@@ -203,30 +213,55 @@ Dataset prepare_dataset(std::shared_ptr<const Scenario> scenario, Progress& prog
         for (std::size_t i = 0; i < s.sites.demand.size(); ++i)
             add(PointKind::demand, i, s.sites.demand[i].pos, s.sites.demand[i].workers, industry_of(s.sites.demand[i].industry));
     }
+    throw_if_cancelled(progress.cancel);
     d.glyphs = distinct_characters(d.glyphs);
     d.picker.set_points(d.points);
     d.picker.set_units(d.units);
     progress.done = 3;
+    throw_if_cancelled(progress.cancel);
 
     d.coverage = std::make_shared<const CoverageModel>(s);
     // A surface of at most ~400 cells along its longer side: fine enough to
     // read on screen, a few milliseconds to recompute when the date moves.
     const double extent = std::max(d.bounds.max_x - d.bounds.min_x, d.bounds.max_y - d.bounds.min_y);
     d.grid = coverage::region_grid(s.region, std::max(extent / 400.0, 1.0), "viewer surface cell");
+    throw_if_cancelled(progress.cancel);
     d.mask = coverage::region_mask(s.region, d.grid);
     progress.done = 4;
     return d;
 }
 
+bool names_data_input(const std::string& set) {
+    // As a sweep's fixed paths: what load_scenario reads from files (or
+    // builds the region from) rather than from the YAML alone.
+    static const char* const data[] = {"data_dir", "units", "projects", "stations", "bases", "demand", "coverage.cost_matrix", "region"};
+    const std::string path = set.substr(0, set.find('='));
+    return std::any_of(std::begin(data), std::end(data), [&](const std::string& p) {
+        return path == p || path.starts_with(p + ".") || path.starts_with(p + "[");
+    });
+}
+
 Run run_scenario(const fs::path& file, const std::vector<std::string>& overrides, const std::map<std::string, fs::path>& data_files,
-                 int threads, Progress& progress) {
+                 int threads, Progress& progress, const Reuse& reuse) {
     const auto start = std::chrono::steady_clock::now();
     Run r;
     r.overrides = overrides;
+    r.data = reuse.data;
     LoadOptions o;
     o.overrides = overrides;
     o.data_files = data_files;
+    o.data_from = reuse.data.get();
+    o.cancel = &progress.cancel;
     r.scenario = std::make_shared<const Scenario>(load_scenario(file, o));
+    throw_if_cancelled(progress.cancel);
+    // The coverage pairs depend on the data (the same `data`) and these settings only.
+    const Run* like = reuse.like.get();
+    const bool share = like && like->simulator && r.data && like->data == r.data &&
+                       like->scenario->programme.kind == r.scenario->programme.kind &&
+                       like->scenario->coverage.radii == r.scenario->coverage.radii &&
+                       like->scenario->coverage.match_industry == r.scenario->coverage.match_industry;
+    r.simulator = share ? std::make_shared<const Simulator>(*r.scenario, *like->simulator) : std::make_shared<const Simulator>(*r.scenario);
+    throw_if_cancelled(progress.cancel);
     MonteCarloOptions mc;
     mc.threads = threads;
     mc.cancel = &progress.cancel;
@@ -234,10 +269,50 @@ Run run_scenario(const fs::path& file, const std::vector<std::string>& overrides
         progress.total = total;
         progress.done = done;
     };
-    r.simulator = std::make_shared<const Simulator>(*r.scenario);
     r.results = simulate(*r.simulator, mc);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
+}
+
+Shown show_replication(const Dataset& data, const Run& run, std::int64_t k) {
+    Replay r = run.replication(k);  // a stored run: the kept replication nearest `k`
+    const Sites& s = data.scenario->sites;
+    return {r.replication, std::move(r.trajectory), StatusHistory(data.stations ? s.projects.size() : s.bases.size(), r.log)};
+}
+
+std::vector<double> unit_accessibility(const Dataset& data, const std::vector<std::uint32_t>& open, const std::atomic<bool>* cancel) {
+    const Scenario& s = *data.scenario;
+    const CoverageModel& m = *data.coverage;
+    const OpenSitesCoverage c = m.assess(open, s.coverage.decay, s.coverage.catchment, cancel);
+    std::vector<double> sum(data.units.size(), 0), w(data.units.size(), 0);
+    for (std::size_t i = 0; i < c.access.size(); ++i) {
+        sum[m.demand_unit[i]] += m.workers[i] * c.access[i];
+        w[m.demand_unit[i]] += m.workers[i];
+    }
+    std::vector<double> out(data.units.size(), std::numeric_limits<double>::quiet_NaN());
+    for (std::size_t u = 0; u < sum.size(); ++u)
+        if (w[u] > 0) out[u] = sum[u] / w[u] * 1000.0;  // per 1,000 workers
+    return out;
+}
+
+SurfaceValues surface_values(const Dataset& data, const std::vector<std::uint32_t>& open, int kind, const std::atomic<bool>* cancel) {
+    const Scenario& s = *data.scenario;
+    std::vector<MetricPoint> at;
+    for (std::uint32_t j : open) at.push_back(data.coverage->sites[j]);
+    SurfaceValues out;
+    out.kind = kind;
+    if (kind == 0) {
+        out.value = coverage::distance_surface(data.grid, at, 1);
+        out.high = s.coverage.radii.empty() ? 10000.0 : s.coverage.radii.back() * 2;
+        return out;
+    }
+    const OpenSitesCoverage c = data.coverage->assess(open, s.coverage.decay, s.coverage.catchment, cancel);
+    std::vector<double> ratios;
+    for (std::uint32_t j : open) ratios.push_back(c.ratios[j]);
+    out.value = coverage::access_surface(data.grid, at, ratios, s.coverage.decay, s.coverage.catchment, 1);
+    for (std::size_t i = 0; i < out.value.size(); ++i)
+        if (data.mask[i]) out.high = std::max(out.high, double(out.value[i]));
+    return out;
 }
 
 std::vector<std::string> messages_of(const std::exception& e) {

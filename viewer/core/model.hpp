@@ -1,7 +1,8 @@
 // What the viewer shows, as the engine computed it: a loaded scenario with
 // its geometry prepared for drawing (Dataset), and the runs of it (Run).
 // Both are built off the UI thread and immutable afterwards; the UI keeps
-// only view state (view_state.hpp).
+// only view state (view_state.hpp). Everything here that takes long polls a
+// cancel flag (Progress::cancel) and then throws Cancelled.
 #pragma once
 
 #include <filesystem>
@@ -55,7 +56,8 @@ struct Dataset {
     [[nodiscard]] std::string point_name(std::size_t point) const;
 };
 
-/// Loads a scenario and prepares it. Throws what load_scenario throws.
+/// Loads a scenario and prepares it. Throws what load_scenario throws, and
+/// Cancelled when progress.cancel is set.
 /// `data_files` stand in for the data files it names (a run folder's copies).
 Dataset load_dataset(const std::filesystem::path& file, const std::vector<std::string>& overrides, Progress& progress,
                      const std::map<std::string, std::filesystem::path>& data_files = {});
@@ -65,6 +67,9 @@ Dataset prepare_dataset(std::shared_ptr<const Scenario> scenario, Progress& prog
 struct Run {
     std::vector<std::string> overrides;   ///< the what-if edits it ran with
     std::shared_ptr<const Scenario> scenario;
+    /// The loaded scenario whose region, sites and cost matrix it ran on
+    /// (null: it read its own).
+    std::shared_ptr<const Scenario> data;
     /// Null for a run read from a run folder's store: nothing is re-run;
     /// its replications are the kept ones.
     std::shared_ptr<const Simulator> simulator;
@@ -93,9 +98,54 @@ struct Opened {
 /// InputError naming what is missing or damaged.
 Opened open_input(const std::filesystem::path& input, const std::vector<std::string>& overrides, Progress& progress);
 
-/// Runs the scenario with `overrides` (Monte Carlo).
+/// What a run may take from what is already loaded instead of reading and
+/// preparing it again.
+struct Reuse {
+    /// The loaded scenario: its region, sites and cost matrix stand in for
+    /// the data files (only when the run's extra overrides name no data
+    /// input: see names_data_input).
+    std::shared_ptr<const Scenario> data;
+    /// A run made on the same `data`: its simulator's coverage pairs are
+    /// shared when the coverage settings are the same.
+    std::shared_ptr<const Run> like;
+};
+/// True when a --set line changes what is read from the data files (data_dir,
+/// a layer, the cost matrix, the region): a run with it must read them.
+bool names_data_input(const std::string& set);
+
+/// Runs the scenario with `overrides` (Monte Carlo). Throws Cancelled
+/// within about a replication of progress.cancel being set.
 Run run_scenario(const std::filesystem::path& file, const std::vector<std::string>& overrides,
-                 const std::map<std::string, std::filesystem::path>& data_files, int threads, Progress& progress);
+                 const std::map<std::string, std::filesystem::path>& data_files, int threads, Progress& progress,
+                 const Reuse& reuse = {});
+
+/// The replication a view shows: its trajectory and where every site
+/// stands at any date.
+struct Shown {
+    std::int64_t replication = -1;
+    Trajectory trajectory;
+    StatusHistory history;
+};
+/// Replication `k` of `run` (run again, or the kept one nearest to it) for
+/// `data`'s sites. About one replication's time.
+Shown show_replication(const Dataset& data, const Run& run, std::int64_t k);
+
+/// Worker-weighted mean 2SFCA accessibility per unit, per 1,000 workers
+/// (NaN: no workers), with the coverage-model sites `open` open. Seconds
+/// at national size; throws Cancelled when `cancel` is set.
+std::vector<double> unit_accessibility(const Dataset& data, const std::vector<std::uint32_t>& open,
+                                       const std::atomic<bool>* cancel = nullptr);
+
+/// The surface overlay's values on data.grid: distance to the nearest of
+/// `open` (kind 0) or 2SFCA accessibility (kind 1), and the value at the
+/// palette's end. Throws Cancelled when `cancel` is set.
+struct SurfaceValues {
+    int kind = 0;
+    std::vector<float> value;
+    double high = 1;
+};
+SurfaceValues surface_values(const Dataset& data, const std::vector<std::uint32_t>& open, int kind,
+                             const std::atomic<bool>* cancel = nullptr);
 
 /// Messages of a failed load, one per line, as `tisheng validate` prints them.
 std::vector<std::string> messages_of(const std::exception& e);

@@ -36,11 +36,18 @@ App::App(Options o) : options(std::move(o)) {
 }
 
 App::~App() {
-    loading.stop();
-    againsts.stop();
-    runs.stop();
-    sitings.stop();
-    basemap.stop();
+    // Every job is asked to stop first, so that they end together; each
+    // task then waits for its own.
+    loading.cancel();
+    againsts.cancel();
+    basemap.cancel();
+    runs.cancel();
+    sitings.cancel();
+    explaining.cancel();
+    replays.cancel();
+    accessing.cancel();
+    accessing_a.cancel();
+    surfacing.cancel();
 }
 
 void App::message(std::string text) {
@@ -64,7 +71,10 @@ void App::start_run(std::vector<std::string> overrides) {
     sets.insert(sets.end(), overrides.begin(), overrides.end());
     const int threads = background_threads(options.threads);
     const auto files = load_data_files;
-    runs.start(tr("Simulating"), [file, sets, files, threads](Progress& p) { return run_scenario(file, sets, files, threads, p); });
+    // The data loaded stands in for the files, unless an edit names one of them.
+    Reuse reuse;
+    if (std::none_of(overrides.begin(), overrides.end(), names_data_input)) reuse = {data->scenario, run};
+    runs.start(tr("Simulating"), [file, sets, files, threads, reuse](Progress& p) { return run_scenario(file, sets, files, threads, p, reuse); });
 }
 
 void App::compare_with(const std::filesystem::path& folder) {
@@ -75,8 +85,13 @@ void App::compare_with(const std::filesystem::path& folder) {
 }
 
 void App::show_run(Run done) {
-    // The run shown becomes A, the new one B.
-    if (run) previous = std::move(run);
+    // The run shown becomes A, the new one B; A keeps the replication it
+    // showed as B (its key renamed below), so it is not replayed again.
+    std::optional<Derived> was_b;
+    if (run) {
+        previous = std::move(run);
+        if (!derived.trajectory_key.empty()) was_b = derived;
+    }
     run = std::make_shared<const Run>(std::move(done));
     start_explaining();
     if (run->from.empty())
@@ -86,8 +101,16 @@ void App::show_run(Run done) {
         load_whatif_defaults();
         apply_startup_options();
     }
+    // Until its replication arrives the map keeps the previous run's state;
+    // the previous trajectory goes (the charts index it by this run's layout).
+    ++m_runs;
+    if (was_b) {  // "B|runs|rep" -> "A|runs|rep"
+        side_a = std::move(*was_b);
+        side_a.trajectory_key = fmt::format("A|{}|{}", m_runs, side_a.trajectory_key.substr(side_a.trajectory_key.rfind('|') + 1));
+    }
     derived.key.clear();
     derived.trajectory_key.clear();
+    derived.trajectory = {};
     if (!options.against.empty()) compare_with(std::exchange(options.against, {}));
     if (!m_pending_whatif.empty()) {
         const auto sets = std::exchange(m_pending_whatif, {});
@@ -101,16 +124,24 @@ void App::start_siting() {
     if (!data) return;
     auto scenario = data->scenario;
     const int threads = background_threads(options.threads);
-    sitings.start(tr("Siting"), [scenario, threads](Progress&) {
+    sitings.start(tr("Siting"), [scenario, threads](Progress& p) {
         SitingResult r;
-        r.model = std::make_shared<const SitingModel>(*scenario);
+        r.scenario = scenario;
+        SitingView& v = r.view;
+        v.model = std::make_shared<const SitingModel>(*scenario, &p.cancel);
         SitingOptions o;
         o.threads = threads;
-        r.plan = std::make_shared<const Plan>(make_plan(*scenario, *r.model, o));
+        o.cancel = &p.cancel;
+        v.plan = std::make_shared<const Plan>(make_plan(*scenario, *v.model, o));
         const double radius = scenario->siting.radius;
-        const CoverageModel& m = r.model->coverage;
-        r.tracker = std::make_shared<coverage::ReachTracker>(m.radius_pairs({radius}), m.workers, m.demand_unit,
+        const CoverageModel& m = v.model->coverage;
+        v.tracker = std::make_shared<coverage::ReachTracker>(m.radius_pairs({radius}), m.workers, m.demand_unit,
                                                              scenario->region.units().size());
+        if (p.cancel) throw Cancelled();
+        v.on.assign(v.model->problem.candidates.size(), 0);
+        v.open_count.assign(m.sites.size(), 0);
+        for (const auto& ch : v.plan->solution.chosen) v.toggle(ch.candidate);
+        v.objective_share = v.tracker->share(0);
         return r;
     });
 }
@@ -137,7 +168,7 @@ void App::start_explaining() {
 
 bool App::idle() const {
     return !loading.running() && !runs.running() && !sitings.running() && !againsts.running() && !basemap.busy() && m_pending_whatif.empty() &&
-           (options.unit.empty() || !explaining.running());
+           !replays.running() && !accessing.running() && !accessing_a.running() && !surfacing.running() && (options.unit.empty() || !explaining.running());
 }
 
 void App::poll_tasks() {
@@ -156,6 +187,7 @@ void App::poll_tasks() {
             siting = {};
             derived = {};
             side_a = {};
+            ++m_loads;
             whatif.loaded = false;
             view.fit_pending = true;
             view.selected_point = view.selected_unit = -1;
@@ -165,6 +197,8 @@ void App::poll_tasks() {
                              !options.no_basemap && options.basemaps.empty());
             if (loaded->stored) show_run(std::move(*loaded->stored));
             else start_run({});
+        } else if (error == cancelled_error) {
+            message(fmt::format(fmt::runtime(tr("{}: opening cancelled")), scenario_file.string()));
         } else {
             message(fmt::format(fmt::runtime(tr("{}: could not be opened")), scenario_file.string()));
             message(error);
@@ -177,7 +211,7 @@ void App::poll_tasks() {
     if (runs.poll(done, error)) {
         if (done) {
             show_run(std::move(*done));
-        } else if (error != "cancelled") {
+        } else if (error != cancelled_error) {
             message(tr("the run failed:"));
             message(error);
             m_pending_whatif.clear();
@@ -193,6 +227,7 @@ void App::poll_tasks() {
         if (other && other->stored && data && other->data.units.size() == data->units.size() && other->data.points.size() == data->points.size()) {
             previous = std::make_shared<const Run>(std::move(*other->stored));
             if (view.compare == Compare::off) view.compare = Compare::split;
+            ++m_runs;  // every side's replication is asked for again
             derived.key.clear();
             side_a = {};
             message(fmt::format(fmt::runtime(tr("A: the run saved in {}")), previous->from));
@@ -205,23 +240,54 @@ void App::poll_tasks() {
     std::optional<Explained> why;
     if (explaining.poll(why, error)) {
         if (why) explained = std::move(*why);
-        else if (error != "cancelled") message(tr("explaining the misses failed: ") + error);
+        else if (error != cancelled_error) message(tr("explaining the misses failed: ") + error);
     }
     std::optional<SitingResult> sited;
     if (sitings.poll(sited, error)) {
-        if (sited) {
-            siting.model = sited->model;
-            siting.plan = sited->plan;
-            siting.tracker = sited->tracker;
-            const SitingModel& m = *siting.model;
-            siting.on.assign(m.problem.candidates.size(), 0);
-            siting.open_count.assign(m.coverage.sites.size(), 0);
-            for (const auto& ch : siting.plan->solution.chosen) siting.toggle(ch.candidate);
-            siting.objective_share = siting.tracker->share(0);
+        if (sited && data && sited->scenario == data->scenario) {
+            siting = std::move(sited->view);
+        } else if (sited) {
+            // made for data since replaced: dropped
+        } else if (error == cancelled_error) {
+            message(tr("siting cancelled"));
         } else {
             message(tr("siting failed: ") + error);
             view.tab = Tab::messages;
             view.tab_request = true;
+        }
+    }
+    // The view's parts made in the background: applied if still wanted.
+    std::optional<Replayed> replayed;
+    if (replays.poll(replayed, error)) {
+        // B's or A's, if still the one that side wants (else dropped).
+        Derived* side = !replayed ? nullptr : replayed->key == m_replay_want ? &derived : replayed->key == m_replay_want_a ? &side_a : nullptr;
+        if (side) {
+            side->trajectory = std::move(replayed->shown.trajectory);
+            side->replication = replayed->shown.replication;
+            side->history = std::move(replayed->shown.history);
+            side->trajectory_key = std::move(replayed->key);
+        } else if (!replayed && error != cancelled_error) {
+            message(tr("replaying the replication failed: ") + error);
+        }
+    }
+    for (auto [task, want, side] : {std::tuple{&accessing, &m_access_want, &derived}, std::tuple{&accessing_a, &m_access_want_a, &side_a}}) {
+        std::optional<UnitAccess> access;
+        if (!task->poll(access, error)) continue;
+        if (access && access->key == *want) {
+            side->unit_access = std::move(access->value);
+            side->access_for = std::move(access->key);
+            derived.key.clear();  // the fill again, with these values
+        } else if (!access && error != cancelled_error) {
+            message(tr("accessibility failed: ") + error);
+        }
+    }
+    std::optional<Surfaced> surfaced;
+    if (surfacing.poll(surfaced, error)) {
+        if (surfaced && surfaced->key == m_surface_want) {
+            show_surface(surfaced->values);
+            derived.surface_for = std::move(surfaced->key);
+        } else if (!surfaced && error != cancelled_error) {
+            message(tr("the surface failed: ") + error);
         }
     }
 }
@@ -448,19 +514,39 @@ std::vector<double> App::unit_values(const Run& r, const Trajectory* t, const st
     return v;
 }
 
-// The replication shown of a run (median, chosen, or for a stored run the
-// kept one nearest), replayed once per run and index.
-void App::replay_shown(const Run& r, Derived& d) {
-    const Results& R = r.results;
+// The replication shown of a side's run (median, chosen, or for a stored
+// run the kept one nearest), replayed in the background (a second at
+// national size); the side keeps the one before until it arrives, and shows
+// nothing of a new run. A replay cannot stop half way: one at a time, B's
+// first, the latest wanted next. True once the side has a replication.
+bool App::want_replay(const std::shared_ptr<const Run>& r, Derived& d, std::string& want, char side) {
+    const Results& R = r->results;
     const int rep = view.mode == StateMode::replication ? std::clamp(view.replication, 0, R.replications - 1) : R.median_replication;
-    const std::string tkey = fmt::format("{}|{}", static_cast<const void*>(&r), rep);
-    if (d.trajectory_key == tkey) return;
-    Replay shown = r.replication(rep);  // a stored run: the kept replication nearest `rep`
-    d.trajectory = std::move(shown.trajectory);
-    d.replication = shown.replication;
-    const Sites& s = data->scenario->sites;
-    d.history = StatusHistory(data->stations ? s.projects.size() : s.bases.size(), shown.log);
-    d.trajectory_key = tkey;
+    want = fmt::format("{}|{}|{}", side, m_runs, rep);
+    if (d.trajectory_key != want && m_replay_for != want && !replays.running()) {
+        m_replay_for = want;
+        replays.start(std::string(tr("Running")) + ": " + tr("Replication"), [key = want, dd = data, r, rep](Progress&) {
+            return Replayed{key, show_replication(*dd, *r, rep)};
+        });
+    }
+    return !d.trajectory_key.empty();
+}
+
+// Accessibility per unit for a side's sites open at the date, only when
+// shown (seconds at national size): made in the background; until it
+// arrives the fill keeps the values it has.
+void App::want_access(Derived& d, Task<UnitAccess>& task, SitesKey& want, SitesKey& asked) {
+    if (d.unit_access.size() != data->units.size()) d.unit_access.assign(data->units.size(), nan);
+    want = view.fill == FillMetric::accessibility ? SitesKey{m_loads, -1, d.open_sites} : SitesKey{};
+    if (want == SitesKey{} || want == d.access_for) {
+        task.cancel();
+        asked = {};
+    } else if (want != asked) {
+        asked = want;
+        task.start(std::string(tr("Running")) + ": " + tr("Accessibility"), [key = want, dd = data](Progress& p) {
+            return UnitAccess{key, unit_accessibility(*dd, key.sites, &p.cancel)};
+        });
+    }
 }
 
 // The points of a run at the date: status (or P(built by the date)),
@@ -518,29 +604,15 @@ void App::derive_points(const Run& r, Derived& d) const {
     }
     std::sort(d.open_sites.begin(), d.open_sites.end());
     d.class_count = view::count_classes(d.point_class, class_count());
-
-    // Accessibility per unit for the sites open at the date (only when
-    // shown: on national-scale data it takes seconds).
-    d.unit_access.assign(data->units.size(), nan);
-    if (view.fill == FillMetric::accessibility) {
-        const Scenario& s = *data->scenario;
-        const OpenSitesCoverage c = data->coverage->assess(d.open_sites, s.coverage.decay, s.coverage.catchment);
-        std::vector<double> sum(data->units.size(), 0), w(data->units.size(), 0);
-        for (std::size_t i = 0; i < c.access.size(); ++i) {
-            sum[data->coverage->demand_unit[i]] += data->coverage->workers[i] * c.access[i];
-            w[data->coverage->demand_unit[i]] += data->coverage->workers[i];
-        }
-        for (std::size_t u = 0; u < sum.size(); ++u)
-            if (w[u] > 0) d.unit_access[u] = sum[u] / w[u] * 1000.0;  // per 1,000 workers
-    }
 }
 
 void App::derive() {
     if (!data || !run) return;
     const bool split = comparing() && view.compare == Compare::split;
     const bool difference = comparing() && view.compare == Compare::difference;
-    replay_shown(*run, derived);
-    if (split) replay_shown(*previous, side_a);
+    const bool ready_b = want_replay(run, derived, m_replay_want, 'B');
+    const bool ready_a = split && ready_b && want_replay(previous, side_a, m_replay_want_a, 'A');
+    if (!ready_b) return;
 
     const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", derived.trajectory_key, split ? side_a.trajectory_key : "",
                                         view.month, static_cast<int>(view.mode), static_cast<int>(view.fill), view.target, view.radius,
@@ -550,11 +622,22 @@ void App::derive() {
     derived.key = key;
 
     derive_points(*run, derived);
-    if (split) derive_points(*previous, side_a);
+    want_access(derived, accessing, m_access_want, m_access_for);
+    if (split && ready_a) {
+        derive_points(*previous, side_a);
+        want_access(side_a, accessing_a, m_access_want_a, m_access_for_a);
+    } else if (split) {  // A's replication is on its way: no points rather than wrong ones
+        side_a.point_colour.assign(data->points.size(), view::Rgba{0, 0, 0, 0});
+        side_a.point_size.assign(data->points.size(), 0.0f);
+        side_a.point_class.assign(data->points.size(), no_class);
+        side_a.class_count.clear();
+    }
 
     // Unit fills: the value, B - A against the previous run, or A | B on
     // one scale (so that a colour means the same number on both sides).
-    derived.unit_value = unit_values(*run, view.mode == StateMode::replication ? &derived.trajectory : nullptr, derived.unit_access);
+    // One replication's counts in that mode (once it has arrived), else the medians.
+    auto shown = [&](const Derived& d) { return view.mode == StateMode::replication && !d.trajectory.series.empty() ? &d.trajectory : nullptr; };
+    derived.unit_value = unit_values(*run, shown(derived), derived.unit_access);
     static const char* titles[] = {"P(target met)", "Stations built", "Coverage share", "Accessibility"};
     std::string title = tr(view.fill == FillMetric::built && !data->stations ? "Bases named" : titles[static_cast<int>(view.fill)]);
     const view::Measure measure = view.fill == FillMetric::p_target ? view::Measure::probability
@@ -567,7 +650,7 @@ void App::derive() {
         derived.legend = view::make_legend(view::Measure::difference, title + " " + tr("Difference B - A"), derived.unit_value,
                                            measure == view::Measure::probability || measure == view::Measure::share);
     } else if (split) {
-        side_a.unit_value = unit_values(*previous, view.mode == StateMode::replication ? &side_a.trajectory : nullptr, side_a.unit_access);
+        side_a.unit_value = unit_values(*previous, shown(side_a), side_a.unit_access);
         std::vector<double> both = derived.unit_value;
         both.insert(both.end(), side_a.unit_value.begin(), side_a.unit_value.end());
         derived.legend = view::make_legend(measure, title, both);
@@ -591,33 +674,31 @@ void App::derive() {
 }
 
 // The surface overlay, when shown: distance to the nearest open site or
-// accessibility on the coarse grid, as a texture.
+// accessibility on the coarse grid, made in the background for the sites
+// open at the date (the overlay shows the one before until it arrives).
 void App::derive_surface() {
-    if (!data || !run || !view.show_surface || !renderer_ready) return;
-    const std::string key = derived.key + fmt::format("|s{}", view.surface);
-    if (key == derived.surface_key) return;
-    derived.surface_key = key;
-    const Scenario& s = *data->scenario;
-    std::vector<MetricPoint> open;
-    for (std::uint32_t j : derived.open_sites) open.push_back(data->coverage->sites[j]);
-    std::vector<float> v;
-    double hi = 1;
-    if (view.surface == 0) {
-        v = coverage::distance_surface(data->grid, open, 1);
-        hi = s.coverage.radii.empty() ? 10000.0 : s.coverage.radii.back() * 2;
-    } else {
-        const OpenSitesCoverage c = data->coverage->assess(derived.open_sites, s.coverage.decay, s.coverage.catchment);
-        std::vector<double> ratios;
-        for (std::uint32_t j : derived.open_sites) ratios.push_back(c.ratios[j]);
-        v = coverage::access_surface(data->grid, open, ratios, s.coverage.decay, s.coverage.catchment, 1);
-        for (std::size_t i = 0; i < v.size(); ++i)
-            if (data->mask[i]) hi = std::max(hi, double(v[i]));
+    const bool shown = data && run && view.show_surface && renderer_ready && !derived.trajectory_key.empty();
+    m_surface_want = shown ? SitesKey{m_loads, view.surface, derived.open_sites} : SitesKey{};
+    if (m_surface_want == SitesKey{} || m_surface_want == derived.surface_for) {
+        surfacing.cancel();
+        m_surface_for = {};
+    } else if (m_surface_want != m_surface_for) {
+        m_surface_for = m_surface_want;
+        surfacing.start(std::string(tr("Running")) + ": " + tr("Surface"), [key = m_surface_want, d = data](Progress& p) {
+            return Surfaced{key, surface_values(*d, key.sites, key.kind, &p.cancel)};
+        });
     }
+}
+
+// Its texture (a few milliseconds): colours from the values.
+void App::show_surface(const SurfaceValues& s) {
+    const std::vector<float>& v = s.value;
+    const double hi = s.high;
     std::vector<view::Rgba> rgba(v.size(), view::Rgba{0, 0, 0, 0});
     for (std::size_t i = 0; i < v.size(); ++i) {
         if (!data->mask[i]) continue;
         // Near (or accessible) is bright: t = 1 at the site, 0 far away.
-        const double t = view.surface == 0 ? 1.0 - std::min(1.0, v[i] / hi) : std::min(1.0, v[i] / hi);
+        const double t = s.kind == 0 ? 1.0 - std::min(1.0, v[i] / hi) : std::min(1.0, v[i] / hi);
         rgba[i] = view::sample(view::Palette::sequential, t);
     }
     renderer.set_surface(data->grid, rgba);
@@ -655,10 +736,10 @@ void App::frame(double width, double height, double dt) {
             if (ImGui::Button(tr("Cancel"))) cancel();
         }
     };
-    if (loading.running()) busy(loading.what(), loading.fraction(), false, [] {});
-    if (runs.running()) busy(runs.what(), runs.fraction(), true, [&] { runs.cancel(); });
-    if (sitings.running()) busy(sitings.what(), 0.0f, false, [] {});
-    if (explaining.running()) busy(explaining.what(), explaining.fraction(), true, [&] { explaining.cancel(); });
+    if (loading.running()) busy(loading.what(), loading.fraction(), !loading.cancelling(), [&] { loading.cancel(); });
+    if (runs.running()) busy(runs.what(), runs.fraction(), !runs.cancelling(), [&] { runs.cancel(); });
+    if (sitings.running()) busy(sitings.what(), 0.0f, !sitings.cancelling(), [&] { sitings.cancel(); });
+    if (explaining.running()) busy(explaining.what(), explaining.fraction(), !explaining.cancelling(), [&] { explaining.cancel(); });
     if (ImGui::BeginTabBar("tabs")) {
         struct T {
             Tab tab;
@@ -679,6 +760,11 @@ void App::frame(double width, double height, double dt) {
         view.tab_request = false;
         ImGui::EndTabBar();
     }
+    // The view's own parts, below the panels (they come and go as the date
+    // moves: the tabs stay put); superseded when the view changes.
+    if (replays.running()) ImGui::TextDisabled("%s ...", replays.what().c_str());
+    if (accessing.running()) ImGui::TextDisabled("%s ...", accessing.what().c_str());
+    if (surfacing.running()) ImGui::TextDisabled("%s ...", surfacing.what().c_str());
     ImGui::End();
 }
 
@@ -702,7 +788,9 @@ void App::render_map(int framebuffer_height) {
     MapLayers layers;
     layers.fill = view.show_fill;
     layers.borders = view.show_borders;
-    layers.points = view.show_sites || view.show_demand || view.show_candidates;
+    // Points wait for their first colours (a new dataset's first replay):
+    // undrawn, not 100,000 placeholder discs drawn one by one.
+    layers.points = (view.show_sites || view.show_demand || view.show_candidates) && derived.point_colour.size() == data->points.size();
     layers.surface = view.show_surface;
     layers.surface_opacity = view.surface_opacity;
     layers.point_scale = point_scale();

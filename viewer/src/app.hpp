@@ -64,6 +64,15 @@ struct ViewState {
 /// A point that is no site (a candidate station, a demand point).
 inline constexpr std::uint8_t no_class = 255;
 
+/// What a background result over open sites was computed for: the dataset
+/// (App's count of loads), the kind of result, and the coverage-model sites open.
+struct SitesKey {
+    std::uint64_t data = 0;
+    int kind = -1;  ///< -1 unit accessibility, else the surface (ViewState::surface)
+    std::vector<std::uint32_t> sites;
+    bool operator==(const SitesKey&) const = default;
+};
+
 /// Drawn from the data, the run and the view; rebuilt when its key changes.
 struct Derived {
     std::string key;
@@ -78,8 +87,9 @@ struct Derived {
     std::vector<float> point_size;
     std::vector<std::uint32_t> open_sites;  ///< coverage-model sites open at the date
     std::vector<double> unit_access;        ///< worker-weighted mean accessibility per unit
-    std::string surface_key;
-    std::string trajectory_key;
+    SitesKey access_for;                    ///< what unit_access was computed for
+    SitesKey surface_for;                   ///< what the surface overlay shows
+    std::string trajectory_key;             ///< the replication shown (run and index); empty until one arrives
     Trajectory trajectory;   ///< the replication shown (median or chosen)
     std::int64_t replication = -1;  ///< its index
     StatusHistory history;
@@ -110,9 +120,8 @@ struct SitingView {
 };
 
 struct SitingResult {
-    std::shared_ptr<const SitingModel> model;
-    std::shared_ptr<const Plan> plan;
-    std::shared_ptr<coverage::ReachTracker> tracker;  ///< within siting.radius, nothing open
+    std::shared_ptr<const Scenario> scenario;  ///< what it was made for (a result for data since replaced is dropped)
+    SitingView view;                           ///< the plan's candidates on (its coverage found in the background too)
 };
 
 struct Options {
@@ -212,6 +221,23 @@ public:
     };
     Task<Explained> explaining;
     Explained explained;
+    /// The view's heavy parts, made in the background and applied when they
+    /// arrive if still wanted (the map shows the previous state meanwhile).
+    struct Replayed {
+        std::string key;  ///< Derived::trajectory_key
+        Shown shown;
+    };
+    struct UnitAccess {
+        SitesKey key;
+        std::vector<double> value;
+    };
+    struct Surfaced {
+        SitesKey key;
+        SurfaceValues values;
+    };
+    Task<Replayed> replays;
+    Task<UnitAccess> accessing, accessing_a;  ///< B's, A's (split view)
+    Task<Surfaced> surfacing;
     /// The counterfactuals of the run shown, once they are ready (or null).
     [[nodiscard]] const Counterfactuals* fixes() const {
         return run && explained.run == run ? explained.fixes.get() : nullptr;
@@ -250,10 +276,12 @@ private:
     void poll_tasks();
     void derive();
     void derive_surface();
+    void show_surface(const SurfaceValues& s);
     void load_whatif_defaults();
     void apply_startup_options();
     std::vector<double> unit_values(const Run& r, const Trajectory* t, const std::vector<double>& access) const;
-    void replay_shown(const Run& r, Derived& d);
+    bool want_replay(const std::shared_ptr<const Run>& r, Derived& d, std::string& want, char side);
+    void want_access(Derived& d, Task<UnitAccess>& task, SitesKey& want, SitesKey& asked);
     void derive_points(const Run& r, Derived& d) const;
     std::string m_glyphs;
     bool m_failed = false;
@@ -261,6 +289,11 @@ private:
     bool m_aggregated = false;  ///< points drawn as cells (many in view)
     bool m_was_split = false;   ///< the layout the camera was fitted to
     std::vector<std::string> m_pending_whatif;
+    // The view's background parts: what the view wants now (a result for
+    // anything else is dropped) and what was last started.
+    std::uint64_t m_loads = 0, m_runs = 0;  ///< datasets loaded and runs shown: what derived results are keyed to
+    std::string m_replay_want, m_replay_want_a, m_replay_for;  ///< B's and A's replications wanted; the one asked for
+    SitesKey m_access_want, m_access_for, m_access_want_a, m_access_for_a, m_surface_want, m_surface_for;
 };
 
 /// A heading with a rule under it, for the side panel.

@@ -9,21 +9,17 @@ namespace tisheng::viewer {
 
 namespace fs = std::filesystem;
 
-void BasemapLayer::stop() {
-    m_opening.stop();
-    m_rendering.stop();
-    // Drop what a stopped task may still hold: it belongs to the basemaps before.
-    std::string error;
-    std::optional<view::Basemaps> opened;
-    m_opening.poll(opened, error);
-    std::optional<Rendered> rendered;
-    m_rendering.poll(rendered, error);
+void BasemapLayer::cancel() {
+    // A cancelled job reports "cancelled", never its result (core/jobs.hpp):
+    // nothing of the basemaps before can arrive after this.
+    m_opening.cancel();
+    m_rendering.cancel();
     m_pending.reset();
     m_opening_pending = false;
 }
 
 void BasemapLayer::load(const Dataset& d, std::vector<fs::path> files, bool beside_data) {
-    stop();
+    cancel();
     m_maps.reset();
     m_cache.reset({}, 0);
     m_shown_tile = m_lines = false;
@@ -40,7 +36,7 @@ void BasemapLayer::load(const Dataset& d, std::vector<fs::path> files, bool besi
 
 void BasemapLayer::add(const fs::path& file) {
     if (m_wkt.empty()) return;  // no dataset yet: nothing to place it in
-    stop();
+    cancel();
     m_files.push_back(file);
     open_all();
 }

@@ -31,7 +31,8 @@ public:
     /// finished (to the renderer), and starts the tile the view needs. Says
     /// what it read or why it could not; true when that includes an error.
     bool update(const view::Camera& camera, MapRenderer& renderer, const std::function<void(std::string)>& message);
-    void stop();
+    /// Drops what is being opened or rendered (a superseded result never arrives).
+    void cancel();
 
     /// Opening or rendering, until update() has taken the result.
     [[nodiscard]] bool busy() const { return m_opening_pending || m_pending.has_value(); }

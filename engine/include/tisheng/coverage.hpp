@@ -14,6 +14,7 @@
 // given, whose unit (minutes or metres) then applies to every radius.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -70,7 +71,9 @@ struct Reach {
 };
 
 /// Pairs with Euclidean distance <= radius (exact), over `threads` threads.
-Reach reach(std::span<const MetricPoint> demand, std::span<const MetricPoint> sites, double radius, int threads = 1);
+/// `cancel`, polled for every site: set, it throws Cancelled.
+Reach reach(std::span<const MetricPoint> demand, std::span<const MetricPoint> sites, double radius, int threads = 1,
+            const std::atomic<bool>* cancel = nullptr);
 
 /// An origin-destination cost matrix from a routing service: CSV with
 /// columns origin_id, destination_id, cost (header names configurable).

@@ -56,7 +56,9 @@ struct CoverageModel {
     /// Pairs within `radius` (the matrix's unit if there is one), keeping
     /// only same-industry pairs when match_industry is set. With `only`,
     /// the other sites get no pairs (site indices stay those of the model).
-    [[nodiscard]] coverage::Reach reach(double radius, int threads = 0, const std::vector<std::uint32_t>* only = nullptr) const;
+    /// `cancel`: as coverage::reach's.
+    [[nodiscard]] coverage::Reach reach(double radius, int threads = 0, const std::vector<std::uint32_t>* only = nullptr,
+                                        const std::atomic<bool>* cancel = nullptr) const;
     /// The pairs within each of `radii` (ascending) that coverage trackers
     /// share: Euclidean ones found on demand, a cost matrix's as listed.
     [[nodiscard]] std::shared_ptr<const coverage::RadiusPairs> radius_pairs(std::vector<double> radii) const;
@@ -65,7 +67,10 @@ struct CoverageModel {
     [[nodiscard]] std::vector<float> dense_costs(float unlisted) const;
     /// Distance to the nearest open site and 2SFCA accessibility (within
     /// `catchment`, with `decay`) per demand point, for the sites `open`.
-    [[nodiscard]] OpenSitesCoverage assess(std::vector<std::uint32_t> open, coverage::Decay decay, double catchment) const;
+    /// `cancel`, polled between its steps and while pairs are found: set, it
+    /// throws Cancelled.
+    [[nodiscard]] OpenSitesCoverage assess(std::vector<std::uint32_t> open, coverage::Decay decay, double catchment,
+                                           const std::atomic<bool>* cancel = nullptr) const;
 };
 
 }  // namespace tisheng

@@ -56,6 +56,12 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// Thrown by long work whose cancel flag was set (MonteCarloOptions::cancel,
+/// LoadOptions::cancel, SitingOptions::cancel...).
+struct Cancelled : std::runtime_error {
+    Cancelled() : std::runtime_error("cancelled") {}
+};
+
 /// Bad input (exit code 1): one problem, with its location.
 class InputError : public Error {
 public:

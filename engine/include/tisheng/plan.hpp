@@ -35,7 +35,9 @@ struct SitingModel {
 
     /// Throws InputError naming the siting.* field (p larger than the
     /// candidates, an unknown required id, no candidate within a budget).
-    explicit SitingModel(const Scenario& s);
+    /// `cancel`, polled while the pairs within reach are found: set, it
+    /// throws Cancelled.
+    explicit SitingModel(const Scenario& s, const std::atomic<bool>* cancel = nullptr);
 };
 
 struct SitingOptions {
@@ -43,6 +45,9 @@ struct SitingOptions {
     std::uint64_t seed = 0; ///< 0: the scenario's seed
     int threads = 0;
     double time_limit_s = 0;  ///< 0: siting.time_limit_s
+    /// Polled by the solvers and between their steps: set, make_plan throws
+    /// Cancelled (a running CBC check finishes first: at most siting.time_limit_s).
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 struct Plan {

@@ -3,6 +3,7 @@
 // problem at once, each with file:line:column and the field's path.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -173,6 +174,8 @@ struct LoadOptions {
     /// Read these files instead of the ones the scenario names, by role (as
     /// Scenario::data_paths): a run folder's copies in input/.
     std::map<std::string, std::filesystem::path> data_files;
+    /// Polled while the data files are read: set, load_scenario throws Cancelled.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 /// Loads and validates. Throws InvalidInput with every problem found

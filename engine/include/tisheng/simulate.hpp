@@ -324,17 +324,12 @@ struct MonteCarloOptions {
     /// Count every site's status at the end of this date (Results::status_counts).
     std::optional<Date> status_at;
     /// Polled by the workers between replications: true stops the run, and
-    /// simulate() throws Cancelled.
+    /// simulate() throws Cancelled (error.hpp).
     const std::atomic<bool>* cancel = nullptr;
     /// Split over processes: simulate() returns the Results on rank 0 and
     /// empty Results (replications 0) on the others; bit-identical to one
     /// process.
     RankGroup* ranks = nullptr;
-};
-
-/// Thrown by simulate() when MonteCarloOptions::cancel was set.
-struct Cancelled : std::runtime_error {
-    Cancelled() : std::runtime_error("cancelled") {}
 };
 
 /// Runs the replications in parallel and aggregates them. The results are

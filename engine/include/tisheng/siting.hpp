@@ -16,6 +16,7 @@
 // bound and gap. Both are deterministic.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -119,6 +120,8 @@ struct HeuristicOptions {
     /// wall clock stops it only at ten times this.
     double time_limit_s = 2.0;
     int threads = 1;             ///< reserved: the search runs on one thread (its moves are sequential)
+    /// Polled by the search: set, solve_heuristic throws Cancelled.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 struct ExactOptions {
@@ -128,6 +131,9 @@ struct ExactOptions {
     int threads = 1;           ///< CBC threads, in its repeatable mode
     /// Warm start: a feasible solution to give CBC as its first incumbent.
     const Solution* start = nullptr;
+    /// Polled before each CBC run (CBC's C interface cannot be interrupted,
+    /// so a run ends at its time limit): set, solve_exact throws Cancelled.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 /// Problems that make the model infeasible before any search, each naming
@@ -152,6 +158,7 @@ Solution solve_exact(const Problem& problem, const ExactOptions& options = {});
 double evaluate(const Problem& problem, const std::vector<std::uint32_t>& open);
 
 /// One entry per candidate, in candidate order.
-std::vector<DropEffect> drop_analysis(const Problem& problem, const Solution& solution);
+/// `cancel`, polled for every candidate: set, it throws Cancelled.
+std::vector<DropEffect> drop_analysis(const Problem& problem, const Solution& solution, const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace tisheng::siting

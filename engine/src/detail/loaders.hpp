@@ -1,6 +1,7 @@
 // Reading the scenario's layers into the domain types, with field mapping.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@ struct LayerSpec {
     LayerSource source;
     std::map<std::string, std::string> columns;
     Location where;  ///< the scenario's `path:` of the layer, for "file not found"
+    const std::atomic<bool>* cancel = nullptr;  ///< polled every row: set, the read throws Cancelled
 };
 
 /// Logical fields of each kind of layer, in order; the first is the id.
