@@ -1207,12 +1207,10 @@ struct Command {
 
 Command run(const std::string& cmd) {
     Command r;
-    FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
+    tisheng::test::Pipe pipe(cmd + " 2>&1");
     if (!pipe) return r;
-    char buf[4096];
-    while (std::size_t n = fread(buf, 1, sizeof buf, pipe)) r.output.append(buf, n);
-    const int status = pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+    r.output = pipe.read_all();
+    r.exit_code = pipe.close();
     return r;
 }
 

@@ -104,12 +104,10 @@ std::map<std::string, std::size_t> count_by(const Form& f, const std::string& co
 
 CommandResult shell(const std::string& cmd) {
     CommandResult r;
-    FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
+    tisheng::test::Pipe pipe(cmd + " 2>&1");
     if (!pipe) return r;
-    std::array<char, 4096> buf{};
-    while (std::size_t n = fread(buf.data(), 1, buf.size(), pipe)) r.output.append(buf.data(), n);
-    const int status = pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.output = pipe.read_all();
+    r.exit_code = pipe.close();
     return r;
 }
 
@@ -208,12 +206,9 @@ Results monte_carlo(const Simulator& sim) {
 
 class FormsJiangmen : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() { p = new Prepared("jiangmen"); }
-    static void TearDownTestSuite() {
-        delete p;
-        p = nullptr;
-    }
-    static Prepared* p;
+    static void SetUpTestSuite() { p = std::make_unique<Prepared>("jiangmen"); }
+    static void TearDownTestSuite() { p.reset(); }
+    static std::unique_ptr<Prepared> p;
 
     // The files of a Jiangmen forms folder: district stems and the city's.
     std::vector<std::string> district_stems() const {
@@ -222,18 +217,15 @@ protected:
         return out;
     }
 };
-Prepared* FormsJiangmen::p = nullptr;
+std::unique_ptr<Prepared> FormsJiangmen::p;
 
 class FormsQuanzhou : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() { p = new Prepared("quanzhou"); }
-    static void TearDownTestSuite() {
-        delete p;
-        p = nullptr;
-    }
-    static Prepared* p;
+    static void SetUpTestSuite() { p = std::make_unique<Prepared>("quanzhou"); }
+    static void TearDownTestSuite() { p.reset(); }
+    static std::unique_ptr<Prepared> p;
 };
-Prepared* FormsQuanzhou::p = nullptr;
+std::unique_ptr<Prepared> FormsQuanzhou::p;
 
 std::map<std::string, std::size_t> expected_counts(const FormsInput& in) {
     std::map<std::string, std::size_t> expected;

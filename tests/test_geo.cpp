@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <thread>
+#include <vector>
 
 #include "tisheng/geo.hpp"
 
@@ -70,6 +72,35 @@ TEST(Geo, MetricCrs_distancesAgreeWithGreatCircleWithinHalfPercent) {
     LonLat back = crs.inverse(pa);
     EXPECT_NEAR(back.lon, a.lon, 1e-9);
     EXPECT_NEAR(back.lat, a.lat, 1e-9);
+}
+
+// Sweep workers project with copies of the base region's CRS at the same
+// time: each thread must get the single-threaded answer, bit for bit.
+TEST(Geo, MetricCrs_copiesOnFourThreadsAgreeWithOneThread) {
+    const MetricCrs crs = MetricCrs::utm_for({113.0, 22.5});
+    std::vector<LonLat> points;
+    for (int i = 0; i < 4000; ++i) points.push_back({112.3 + (i % 100) * 0.01, 21.5 + (i / 100) * 0.03});
+    std::vector<MetricPoint> expected;
+    for (const auto& p : points) expected.push_back(crs.forward(p));
+    std::vector<std::vector<MetricPoint>> got(4);
+    std::vector<std::vector<LonLat>> back(4);
+    {
+        std::vector<std::jthread> threads;
+        for (std::size_t t = 0; t < got.size(); ++t)
+            threads.emplace_back([&, t, copy = crs] {
+                for (const auto& p : points) got[t].push_back(copy.forward(p));
+                for (const auto& m : got[t]) back[t].push_back(copy.inverse(m));
+                EXPECT_EQ(copy.epsg(), 32649);
+                EXPECT_FALSE(copy.wkt().empty());
+            });
+    }
+    for (std::size_t t = 0; t < got.size(); ++t) {
+        EXPECT_EQ(got[t], expected) << "thread " << t;
+        for (std::size_t i = 0; i < points.size(); ++i) {
+            EXPECT_NEAR(back[t][i].lon, points[i].lon, 1e-9);
+            EXPECT_NEAR(back[t][i].lat, points[i].lat, 1e-9);
+        }
+    }
 }
 
 TEST(Geo, MetricCrs_rejectsGeographicEpsg) { EXPECT_THROW(MetricCrs::from_epsg(4326), std::exception); }

@@ -38,12 +38,10 @@ Cli cli(const std::string& args) {
     const fs::path err = t / "stderr";
     const std::string cmd = "cd '" + source_dir().string() + "' && '" + TISHENG_CLI + "' " + args + " 2>'" + err.string() + "'";
     Cli r;
-    FILE* pipe = popen(cmd.c_str(), "r");
+    tisheng::test::Pipe pipe(cmd);
     if (!pipe) return r;
-    std::array<char, 4096> buf{};
-    while (std::size_t n = fread(buf.data(), 1, buf.size(), pipe)) r.out.append(buf.data(), n);
-    const int status = pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = pipe.read_all();
+    r.exit_code = pipe.close();
     r.err = slurp(err);
     return r;
 }

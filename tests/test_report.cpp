@@ -43,7 +43,7 @@ bool render(const fs::path& html, const fs::path& png, int width, int height) {
 std::map<std::string, std::size_t> colours(const fs::path& png) {
     GDALAllRegister();
     std::map<std::string, std::size_t> out;
-    std::unique_ptr<GDALDataset> ds(static_cast<GDALDataset*>(GDALOpenEx(png.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
+    GDALDatasetUniquePtr ds(static_cast<GDALDataset*>(GDALOpenEx(png.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
     if (!ds || ds->GetRasterCount() < 3) return out;
     const int w = ds->GetRasterXSize(), h = ds->GetRasterYSize();
     std::vector<std::uint8_t> rgb(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 3);
@@ -80,11 +80,7 @@ std::map<fs::path, std::string> every_output(const fs::path& dir) {
                                 "sys.stdout.write(''.join(z.read(n).decode('utf-8', 'replace') for n in z.namelist()))\" '" +
                                 e.path().string() + "'";
         std::string text;
-        if (FILE* pipe = popen(cmd.c_str(), "r")) {
-            char buf[4096];
-            while (std::size_t n = fread(buf, 1, sizeof buf, pipe)) text.append(buf, n);
-            pclose(pipe);
-        }
+        if (tisheng::test::Pipe pipe(cmd); pipe) text = pipe.read_all();
         out[e.path()] = text;
     }
     return out;

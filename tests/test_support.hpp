@@ -68,17 +68,43 @@ struct CommandResult {
     std::string output;  ///< stdout and stderr together
 };
 
+/// A command's standard output (popen), closed on every way out of scope.
+class Pipe {
+public:
+    explicit Pipe(const std::string& cmd) : m_file(popen(cmd.c_str(), "r")) {}
+    ~Pipe() {
+        if (m_file) pclose(m_file);
+    }
+    Pipe(const Pipe&) = delete;
+    Pipe& operator=(const Pipe&) = delete;
+    explicit operator bool() const { return m_file != nullptr; }
+    /// Everything the command writes, until it closes its output.
+    std::string read_all() {
+        std::string out;
+        std::array<char, 4096> buf{};
+        while (std::size_t n = fread(buf.data(), 1, buf.size(), m_file)) out.append(buf.data(), n);
+        return out;
+    }
+    /// Waits for the command: its exit code, or 128 + the signal that killed it.
+    int close() {
+        const int status = pclose(m_file);
+        m_file = nullptr;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+
+private:
+    FILE* m_file;
+};
+
 /// Runs a shell command line (stdout and stderr together), from `cwd` if given.
 inline CommandResult run_command(std::string cmd, const std::filesystem::path& cwd = {}) {
     cmd += " 2>&1";
     if (!cwd.empty()) cmd = "cd '" + cwd.string() + "' && " + cmd;
     CommandResult r;
-    FILE* pipe = popen(cmd.c_str(), "r");
+    Pipe pipe(cmd);
     if (!pipe) return r;
-    std::array<char, 4096> buf{};
-    while (std::size_t n = fread(buf.data(), 1, buf.size(), pipe)) r.output.append(buf.data(), n);
-    int status = pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.output = pipe.read_all();
+    r.exit_code = pipe.close();
     return r;
 }
 

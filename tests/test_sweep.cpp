@@ -573,9 +573,9 @@ TEST(SweepStore, Refusals_leaveTheFolderUntouched) {
         const fs::path empty = tmp / "empty-gpkg", foreign = tmp / "foreign-gpkg";
         fs::create_directories(empty);
         fs::create_directories(foreign);
-        GDALClose(gpkg->Create((empty / "results.gpkg").c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+        GDALDatasetUniquePtr(gpkg->Create((empty / "results.gpkg").c_str(), 0, 0, 0, GDT_Unknown, nullptr)).reset();
         {
-            GDALDataset* ds = gpkg->Create((foreign / "results.gpkg").c_str(), 0, 0, 0, GDT_Unknown, nullptr);
+            GDALDatasetUniquePtr ds(gpkg->Create((foreign / "results.gpkg").c_str(), 0, 0, 0, GDT_Unknown, nullptr));
             ASSERT_NE(ds, nullptr);
             OGRLayer* l = ds->CreateLayer("sweep", nullptr, wkbNone, nullptr);
             ASSERT_NE(l, nullptr);
@@ -586,7 +586,6 @@ TEST(SweepStore, Refusals_leaveTheFolderUntouched) {
             f.SetField(0, "application");
             f.SetField(1, "someone-else");
             ASSERT_EQ(l->CreateFeature(&f), OGRERR_NONE);
-            GDALClose(ds);
         }
         for (const fs::path& d : {empty, foreign}) {
             SCOPED_TRACE(d.filename().string());

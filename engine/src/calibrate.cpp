@@ -82,12 +82,12 @@ std::vector<std::vector<double>> spread(RankGroup* ranks, std::size_t n, int thr
         buf.insert(buf.end(), out[i].begin(), out[i].end());
     }
     std::vector<std::uint8_t> bytes(buf.size() * sizeof(double));
-    std::memcpy(bytes.data(), buf.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(bytes.data(), buf.data(), bytes.size());  // data() may be null when empty
     const auto all = ranks->all_gather(std::move(bytes));
     for (std::size_t r = 0; r < all.size(); ++r) {
         if (r == rank) continue;
         std::vector<double> got(all[r].size() / sizeof(double));
-        std::memcpy(got.data(), all[r].data(), got.size() * sizeof(double));
+        if (!got.empty()) std::memcpy(got.data(), all[r].data(), got.size() * sizeof(double));
         for (std::size_t at = 0; at + 1 < got.size();) {
             const auto i = static_cast<std::size_t>(got[at]), len = static_cast<std::size_t>(got[at + 1]);
             out[i].assign(got.begin() + static_cast<std::ptrdiff_t>(at + 2), got.begin() + static_cast<std::ptrdiff_t>(at + 2 + len));

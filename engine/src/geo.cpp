@@ -1,8 +1,12 @@
 #include "tisheng/geo.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdint>
+#include <mutex>
 #include <numbers>
+#include <unordered_map>
 
 #include <boost/geometry/algorithms/centroid.hpp>
 #include <boost/geometry/algorithms/distance.hpp>
@@ -12,6 +16,7 @@
 #include <boost/geometry/strategies/cartesian/distance_projected_point.hpp>
 #include <boost/geometry/strategies/cartesian/distance_pythagoras.hpp>
 #include <boost/geometry/index/rtree.hpp>
+#include <cpl_conv.h>
 #include <ogr_spatialref.h>
 
 #include "detail/bg.hpp"
@@ -193,12 +198,46 @@ void normalise(MultiPolygon<LonLat>& mp) {
 
 // ---- MetricCrs --------------------------------------------------------------
 
+/// GDAL's coordinate transformations are not for concurrent use: each
+/// Transform() assigns the calling thread's PROJ context to the one PJ it
+/// holds. So the spatial references are shared (behind a lock, for GDAL's
+/// lazily built state) and every thread transforms with its own pair, made
+/// on first use.
 struct MetricCrs::Impl {
+    struct Transforms {
+        std::unique_ptr<OGRCoordinateTransformation> fwd;
+        std::unique_ptr<OGRCoordinateTransformation> inv;
+    };
+
+    std::uint64_t id = next_id();  ///< key of the per-thread pairs; never reused
+    int epsg = 0;
+    mutable std::mutex mutex;      ///< guards the spatial references
     OGRSpatialReference wgs84;
     OGRSpatialReference metric;
-    std::unique_ptr<OGRCoordinateTransformation> fwd;
-    std::unique_ptr<OGRCoordinateTransformation> inv;
-    int epsg = 0;
+
+    static std::uint64_t next_id() {
+        static std::atomic<std::uint64_t> next{1};
+        return next.fetch_add(1, std::memory_order_relaxed);
+    }
+
+    [[nodiscard]] Transforms make() const {
+        std::lock_guard lock(mutex);
+        Transforms t;
+        t.fwd.reset(OGRCreateCoordinateTransformation(&wgs84, &metric));
+        t.inv.reset(OGRCreateCoordinateTransformation(&metric, &wgs84));
+        if (!t.fwd || !t.inv) throw Error("cannot transform between WGS84 and EPSG:" + std::to_string(epsg));
+        return t;
+    }
+
+    /// This thread's pair. A thread keeps the pairs of at most 16 CRSs (the
+    /// ones of CRSs gone are dropped with the rest when that fills up).
+    [[nodiscard]] const Transforms& local() const {
+        thread_local std::unordered_map<std::uint64_t, Transforms> pairs;
+        if (auto it = pairs.find(id); it != pairs.end()) return it->second;
+        Transforms t = make();
+        if (pairs.size() >= 16) pairs.clear();
+        return pairs.emplace(id, std::move(t)).first->second;
+    }
 };
 
 MetricCrs::MetricCrs(std::shared_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -213,10 +252,8 @@ MetricCrs MetricCrs::from_epsg(int epsg) {
     impl->metric.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
     if (!impl->metric.IsProjected() || std::abs(impl->metric.GetLinearUnits() - 1.0) > 1e-9)
         throw Error("EPSG:" + std::to_string(epsg) + " is not a projected CRS in metres");
-    impl->fwd.reset(OGRCreateCoordinateTransformation(&impl->wgs84, &impl->metric));
-    impl->inv.reset(OGRCreateCoordinateTransformation(&impl->metric, &impl->wgs84));
-    if (!impl->fwd || !impl->inv) throw Error("cannot transform between WGS84 and EPSG:" + std::to_string(epsg));
     impl->epsg = epsg;
+    (void)impl->local();  // fails here, not at the first point, if GDAL cannot transform
     return MetricCrs(std::move(impl));
 }
 
@@ -228,27 +265,28 @@ MetricCrs MetricCrs::utm_for(LonLat center) {
 int MetricCrs::epsg() const { return m_impl->epsg; }
 
 std::string MetricCrs::name() const {
+    std::lock_guard lock(m_impl->mutex);
     const char* n = m_impl->metric.GetName();
     return n ? n : "";
 }
 
 std::string MetricCrs::wkt() const {
+    std::lock_guard lock(m_impl->mutex);
     char* w = nullptr;
     m_impl->metric.exportToWkt(&w);
-    std::string s = w ? w : "";
-    CPLFree(w);
-    return s;
+    std::unique_ptr<char, decltype(&CPLFree)> owned(w, &CPLFree);
+    return w ? w : "";
 }
 
 MetricPoint MetricCrs::forward(LonLat p) const {
     double x = p.lon, y = p.lat;
-    if (!m_impl->fwd->Transform(1, &x, &y)) throw Error("cannot project lon/lat to the metric CRS");
+    if (!m_impl->local().fwd->Transform(1, &x, &y)) throw Error("cannot project lon/lat to the metric CRS");
     return {x, y};
 }
 
 LonLat MetricCrs::inverse(MetricPoint p) const {
     double x = p.x, y = p.y;
-    if (!m_impl->inv->Transform(1, &x, &y)) throw Error("cannot unproject a metric point to lon/lat");
+    if (!m_impl->local().inv->Transform(1, &x, &y)) throw Error("cannot unproject a metric point to lon/lat");
     return {x, y};
 }
 
@@ -259,7 +297,7 @@ void MetricCrs::forward(std::vector<LonLat>::const_iterator first, std::vector<L
         xs.push_back(it->lon);
         ys.push_back(it->lat);
     }
-    if (!xs.empty() && !m_impl->fwd->Transform(static_cast<int>(xs.size()), xs.data(), ys.data()))
+    if (!xs.empty() && !m_impl->local().fwd->Transform(static_cast<int>(xs.size()), xs.data(), ys.data()))
         throw Error("cannot project lon/lat to the metric CRS");
     for (std::size_t i = 0; i < xs.size(); ++i) *out++ = {xs[i], ys[i]};
 }

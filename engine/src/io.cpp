@@ -201,10 +201,6 @@ namespace {
 
 using detail::DatasetPtr;
 
-struct FeatureDeleter {
-    void operator()(OGRFeature* f) const { OGRFeature::DestroyFeature(f); }
-};
-
 bool is_csv(const fs::path& p) {
     auto ext = p.extension().string();
     for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -296,7 +292,7 @@ std::size_t read_layer(const LayerSource& src, const std::vector<std::string>& f
     row.values.resize(fields.size());
     std::size_t n = 0;
     layer->ResetReading();
-    for (std::unique_ptr<OGRFeature, FeatureDeleter> f(layer->GetNextFeature()); f; f.reset(layer->GetNextFeature())) {
+    for (OGRFeatureUniquePtr f(layer->GetNextFeature()); f; f.reset(layer->GetNextFeature())) {
         row.index = static_cast<std::int64_t>(n);
         row.line = csv ? static_cast<int>(n) + 2 : 0;
         row.geom = FeatureRow::Geom::none;
@@ -475,26 +471,31 @@ void VectorWriter::add(const std::vector<FieldValue>& values) {
 void VectorWriter::add(LonLat point, const std::vector<FieldValue>& values) {
     OGRFeature f(m_impl->layer->GetLayerDefn());
     m_impl->set_fields(f, values);
-    f.SetGeometryDirectly(new OGRPoint(point.lon, point.lat));
+    OGRPoint pt(point.lon, point.lat);
+    f.SetGeometry(&pt);
     m_impl->write(f);
 }
 
 void VectorWriter::add(const MultiPolygon<LonLat>& geom, const std::vector<FieldValue>& values) {
     OGRFeature f(m_impl->layer->GetLayerDefn());
     m_impl->set_fields(f, values);
-    auto* mp = new OGRMultiPolygon();
+    // Owned by unique_ptrs until each part is handed over (GDAL's *Directly
+    // calls take ownership), so a throw on the way frees what was built.
+    auto mp = std::make_unique<OGRMultiPolygon>();
     for (const auto& poly : geom) {
-        auto* p = new OGRPolygon();
+        auto p = std::make_unique<OGRPolygon>();
         auto add_ring = [&](const Ring<LonLat>& r) {
-            auto* ring = new OGRLinearRing();
+            auto ring = std::make_unique<OGRLinearRing>();
             for (auto pt : r) ring->addPoint(pt.lon, pt.lat);
-            p->addRingDirectly(ring);
+            if (p->addRingDirectly(ring.get()) != OGRERR_NONE) throw Error(m_impl->target.string() + ": cannot add a ring to a polygon");
+            (void)ring.release();
         };
         add_ring(poly.outer);
         for (const auto& h : poly.holes) add_ring(h);
-        mp->addGeometryDirectly(p);
+        if (mp->addGeometryDirectly(p.get()) != OGRERR_NONE) throw Error(m_impl->target.string() + ": cannot add a polygon to a multipolygon");
+        (void)p.release();
     }
-    f.SetGeometryDirectly(mp);
+    f.SetGeometryDirectly(mp.release());  // takes ownership whatever it returns
     m_impl->write(f);
 }
 
@@ -504,7 +505,7 @@ void VectorWriter::commit() {
     for (const auto& name : m_impl->indexed) {
         const std::string sql = "SELECT CreateSpatialIndex('" + name + "', 'geom')";
         CPLErrorReset();
-        if (OGRLayer* res = m_impl->ds->ExecuteSQL(sql.c_str(), nullptr, nullptr)) m_impl->ds->ReleaseResultSet(res);
+        { const detail::ResultSet res(*m_impl->ds, sql); }
         if (CPLGetLastErrorType() >= CE_Failure)
             throw Error(m_impl->target.string() + ": cannot build the spatial index of " + name + ": " + last_gdal_error());
     }

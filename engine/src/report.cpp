@@ -327,9 +327,7 @@ std::optional<std::string> png_base64(const std::vector<std::uint8_t>& rgba, int
             CE_None)
             return std::nullopt;
     const std::string vsi = "/vsimem/tisheng-report-" + std::to_string(reinterpret_cast<std::uintptr_t>(&rgba)) + ".png";
-    GDALDataset* out = png->CreateCopy(vsi.c_str(), img.get(), FALSE, nullptr, nullptr, nullptr);
-    if (!out) return std::nullopt;
-    GDALClose(out);
+    if (!detail::DatasetPtr(png->CreateCopy(vsi.c_str(), img.get(), FALSE, nullptr, nullptr, nullptr))) return std::nullopt;  // written at close
     vsi_l_offset size = 0;
     GByte* bytes = VSIGetMemFileBuffer(vsi.c_str(), &size, FALSE);
     std::string b64 = bytes ? base64(std::string_view(reinterpret_cast<const char*>(bytes), size)) : std::string();

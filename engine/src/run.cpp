@@ -522,7 +522,7 @@ std::vector<std::string> changed_since(const RunRecord& rec, const Scenario& s) 
         else if (it->second != digest) out.push_back(path + " (" + digest + ", now " + it->second + ")");
     }
     for (const auto& [path, digest] : now)
-        if (std::none_of(rec.data_digests.begin(), rec.data_digests.end(), [&](const auto& d) { return d.first == path; }))
+        if (std::none_of(rec.data_digests.begin(), rec.data_digests.end(), [&p = path](const auto& d) { return d.first == p; }))
             out.push_back(path + " (not read by the run)");
     if (!rec.engine_version.empty() && rec.engine_version != engine_version())
         out.push_back("the engine (" + rec.engine_version + ", now " + engine_version() + ")");

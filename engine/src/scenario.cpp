@@ -307,7 +307,7 @@ std::vector<ParameterRange> read_ranges(const YamlContext& ctx, const YAML::Node
         const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
         const std::string field = section + "." + key;
         const Location where = ctx.at_mark(it->first.Mark(), field);
-        const YAML::Node& v = it->second;
+        const YAML::Node v = it->second;  // a copy: `it->` yields a temporary
         std::optional<double> lo, hi;
         if (v.IsSequence() && v.size() == 2) {
             lo = detail::read_number(ctx, v[0], field + "[0]");
@@ -381,7 +381,7 @@ void read_provenance(const YamlContext& ctx, const YAML::Node& root, Scenario& s
                                       (r.hint.empty() ? "" : "; did you mean '" + r.hint + "'?"));
                 continue;
             }
-            const YAML::Node& v = it->second;
+            const YAML::Node v = it->second;  // a copy: `it->` yields a temporary
             if (!v.IsMap() || v.size() != 1) {
                 diag.error(ctx.at(v, field), std::string(v.IsMap() && v.size() > 1 ? "give one kind of source per key" : "expected one kind of source") +
                                                  " and its note, e.g. {notice: \"三、目标任务: ...\"} (kinds: " + kinds_list + ")");
@@ -396,7 +396,7 @@ void read_provenance(const YamlContext& ctx, const YAML::Node& root, Scenario& s
                                                                          (hint.empty() ? "" : "; did you mean '" + hint + "'?") + " (expected one of: " + kinds_list + ")");
                 continue;
             }
-            const YAML::Node& note = entry->second;
+            const YAML::Node note = entry->second;
             if (!note.IsScalar() || note.Scalar().find_first_not_of(" \t\r\n") == std::string::npos) {
                 diag.error(ctx.at(note, field + "." + word), "expected a note saying " +
                                                                  std::string(*kind == SourceKind::notice           ? "which clause of the notice"
@@ -1501,7 +1501,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
                 read_guarded([&] {
                     auto order = read_plan_order(path, path.string());
                     for (const auto& [id, tier] : order) {
-                        const bool known = std::any_of(s.sites.bases.begin(), s.sites.bases.end(), [&](const CandidateBase& b) { return b.id == id; });
+                        const bool known = std::any_of(s.sites.bases.begin(), s.sites.bases.end(), [&id = id](const CandidateBase& b) { return b.id == id; });
                         if (!known) diag.error(where, "the plan names '" + id + "', which is not a candidate base of this scenario");
                     }
                     s.behaviour.bases.selection_plan = std::move(order);

@@ -468,7 +468,7 @@ void put(std::vector<std::uint8_t>& out, const T* p, std::size_t n) {
 template <class T>
 void get(const std::vector<std::uint8_t>& in, std::size_t& at, T* p, std::size_t n) {
     if (at + n * sizeof(T) > in.size()) throw Error("simulate: a rank's tally is truncated");
-    std::memcpy(p, in.data() + at, n * sizeof(T));
+    if (n > 0) std::memcpy(p, in.data() + at, n * sizeof(T));  // p may be an empty vector's null data()
     at += n * sizeof(T);
 }
 std::vector<std::uint8_t> serialise(const Shape& z, const Tally& t) {

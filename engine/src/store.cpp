@@ -86,7 +86,7 @@ public:
     std::vector<T> vec() {
         std::vector<T> v(count(sizeof(T)));
         need(v.size() * sizeof(T));
-        std::memcpy(v.data(), m_b.data() + m_at, v.size() * sizeof(T));
+        if (!v.empty()) std::memcpy(v.data(), m_b.data() + m_at, v.size() * sizeof(T));  // data() may be null when empty
         m_at += v.size() * sizeof(T);
         return v;
     }

@@ -90,7 +90,7 @@ struct SweepStore::Impl {
 
     /// A PRAGMA on the store; its result set (if any) is released.
     void pragma(const std::string& p) {
-        if (OGRLayer* r = ds->ExecuteSQL(("PRAGMA " + p).c_str(), nullptr, nullptr)) ds->ReleaseResultSet(r);
+        detail::ResultSet r(*ds, "PRAGMA " + p);
     }
 
     void open_update() {
@@ -114,10 +114,9 @@ struct SweepStore::Impl {
         if (!meta) throw InputError({file.string()}, not_ours);
         std::map<std::string, std::string> kv;
         meta->ResetReading();
-        while (OGRFeature* f = meta->GetNextFeature()) {
+        while (OGRFeatureUniquePtr f{meta->GetNextFeature()}) {
             const int k = f->GetFieldIndex("key"), v = f->GetFieldIndex("value");
             if (k >= 0 && v >= 0) kv[f->GetFieldAsString(k)] = f->GetFieldAsString(v);
-            OGRFeature::DestroyFeature(f);
         }
         if (kv["application"] != application) throw InputError({file.string()}, not_ours);
         const auto mine = identity(runner);
@@ -146,13 +145,12 @@ struct SweepStore::Impl {
         for (const auto& o : others) ignored.AddString(o.c_str());
         variants->SetIgnoredFields(const_cast<const char**>(ignored.List()));
         variants->ResetReading();
-        while (OGRFeature* f = variants->GetNextFeature()) {
+        while (OGRFeatureUniquePtr f{variants->GetNextFeature()}) {
             const auto v = static_cast<std::size_t>(f->GetFieldAsInteger64(vi));
             if (v < done.size() && !done[v]) {
                 done[v] = 1;
                 ++done_count;
             }
-            OGRFeature::DestroyFeature(f);
         }
         if (!resume) {
             throw InputError({file.string()}, "the folder already holds this sweep (" + std::to_string(done_count) + " of " +
@@ -165,14 +163,11 @@ struct SweepStore::Impl {
     void scan_sorted(const char* table, F&& fn) const {
         const std::string sql = std::string("SELECT * FROM ") + table + " ORDER BY variant" +
                                 (std::string(table) == "unit_results" ? ", fid" : "");
-        OGRLayer* l = ds->ExecuteSQL(sql.c_str(), nullptr, nullptr);
+        const detail::ResultSet rows(*ds, sql);  // released even when fn throws
+        OGRLayer* l = rows.get();
         if (!l) throw Error(file.string() + ": cannot read " + table + ": " + detail::last_gdal_error());
         l->ResetReading();
-        while (OGRFeature* f = l->GetNextFeature()) {
-            fn(*f);
-            OGRFeature::DestroyFeature(f);
-        }
-        ds->ReleaseResultSet(l);
+        while (OGRFeatureUniquePtr f{l->GetNextFeature()}) fn(*f);
     }
 };
 

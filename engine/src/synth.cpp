@@ -227,7 +227,13 @@ const std::vector<const char*> given{"志明", "伟强", "海燕", "建华", "�
 template <class V>
 const auto& pick(Rng& r, const V& v) { return v[static_cast<std::size_t>(r.integer(0, static_cast<std::int64_t>(v.size()) - 1))]; }
 
-std::string person(Rng& r) { return std::string(pick(r, surnames)) + pick(r, given); }
+// Draws that build one string are taken in named steps: the operands of +
+// are unsequenced, and gcc (which made the shipped files) evaluates them
+// right to left, clang left to right.
+std::string person(Rng& r) {
+    const auto& name = pick(r, given);
+    return std::string(pick(r, surnames)) + name;
+}
 
 std::string mobile(Rng& r) {
     static const std::vector<const char*> prefixes{"135", "136", "137", "138", "139", "150", "158", "159", "177", "186", "188", "189", "199"};
@@ -355,9 +361,15 @@ void synth_projects(const Geography& g, Placer& pl, const SynthOptions& o, Write
     std::vector<std::string> enterprises;
     const auto n_ent = std::max<long long>(3, n_projects / 4);
     for (long long i = 0; i < n_ent; ++i) {
-        std::string e = std::string(pick(r, ent_place)) + pick(r, ent_core) + pick(r, ent_suffix);
-        if (std::find(enterprises.begin(), enterprises.end(), e) != enterprises.end() && i < 500)
-            e = std::string(pick(r, ent_place)) + pick(r, ent_core) + pick(r, ent_core) + pick(r, ent_suffix);
+        // Drawn last part first (see person).
+        std::string suffix = pick(r, ent_suffix), core = pick(r, ent_core);
+        std::string e = std::string(pick(r, ent_place)) + core + suffix;
+        if (std::find(enterprises.begin(), enterprises.end(), e) != enterprises.end() && i < 500) {
+            suffix = pick(r, ent_suffix);
+            const std::string core2 = pick(r, ent_core);
+            core = pick(r, ent_core);
+            e = std::string(pick(r, ent_place)) + core + core2 + suffix;
+        }
         enterprises.push_back(e);
     }
     std::vector<double> ent_weight(enterprises.size());
@@ -379,11 +391,15 @@ void synth_projects(const Geography& g, Placer& pl, const SynthOptions& o, Write
         LonLat pos = pl.place(r, u, 1.0, &town);
         bool housing = r.bernoulli(0.62);
         std::string name;
-        if (housing)
-            name = r.bernoulli(0.75) ? std::string(town) + pick(r, estate) + pick(r, phase) + "项目"
-                                     : g.units[u].name + std::string(town) + pick(r, building) + "工程";
-        else
-            name = std::string(town) + pick(r, roads) + pick(r, municipal);
+        if (housing && r.bernoulli(0.75)) {
+            const std::string phase_name = pick(r, phase);  // last part first (see person)
+            name = std::string(town) + pick(r, estate) + phase_name + "项目";
+        } else if (housing) {
+            name = g.units[u].name + std::string(town) + pick(r, building) + "工程";
+        } else {
+            const std::string work = pick(r, municipal);
+            name = std::string(town) + pick(r, roads) + work;
+        }
         auto e_it = std::lower_bound(cum.begin(), cum.end(), r.uniform() * acc);
         const std::string& ent = enterprises[static_cast<std::size_t>(std::min<std::ptrdiff_t>(e_it - cum.begin(), static_cast<std::ptrdiff_t>(enterprises.size()) - 1))];
         Date start, end;
@@ -395,7 +411,9 @@ void synth_projects(const Geography& g, Placer& pl, const SynthOptions& o, Write
         double contract = std::round(workforce * r.lognormal(45, 0.5)) * 10000;  // CNY
         char id[32];
         std::snprintf(id, sizeof id, "JM%0*lld", width, i + 1);
-        std::string address = std::string(g.city) + g.units[u].name + town + pick(r, roads) + std::to_string(r.integer(1, 388)) + "号";
+        const auto number = r.integer(1, 388);  // before the road (see person)
+        const auto& road = pick(r, roads);
+        std::string address = std::string(g.city) + g.units[u].name + town + road + std::to_string(number) + "号";
         LonLat out = from_wgs84(pos, CoordSys::gcj02);  // as a Chinese geocoder gives it
         w.add({std::string(id), name, ent, std::string(housing ? "housing" : "municipal"), address, start.iso(), end.iso(),
                std::to_string(workforce), fixed(contract, 0), person(r), pick(r, titles), mobile(r),
@@ -420,8 +438,10 @@ void synth_projects(const Geography& g, Placer& pl, const SynthOptions& o, Write
         const auto& k = pick(rs, kinds);
         char id[32];
         std::snprintf(id, sizeof id, "CS%0*lld", width - 1, i + 1);
+        const auto number = rs.integer(1, 200);  // before the road (see person)
+        const auto& road = pick(rs, roads);
         wc.add({std::string(id), g.units[u].name + std::string(town) + k.second, std::string(k.first),
-                std::string(g.city) + g.units[u].name + town + pick(rs, roads) + std::to_string(rs.integer(1, 200)) + "号",
+                std::string(g.city) + g.units[u].name + town + road + std::to_string(number) + "号",
                 fixed(std::round(rs.uniform(20, 180)), 0), std::to_string(rs.integer(2, 40) * 50),
                 fixed(round7(pos.lon), 7), fixed(round7(pos.lat), 7)});
     }
@@ -480,7 +500,8 @@ std::vector<std::string> base_form_values(Rng& r, const std::string& id, const s
     const std::string edu = pick(r, education);
     const std::string office = "0595-2" + digits(7), fax = "0595-2" + digits(7);
     const std::string contact = person(r), contact_mobile = mobile(r);
-    const std::string account = "0000 0000 " + digits(4) + " " + digits(4);
+    const std::string account_tail = digits(4);  // drawn first (see person)
+    const std::string account = "0000 0000 " + digits(4) + " " + account_tail;
     std::string bank = pick(r, banks);
     if (auto at = bank.find("{}"); at != std::string::npos) bank.replace(at, 2, unit);
     const std::string supervisor = (gov ? unit + (r.bernoulli(0.5) ? "教育局" : "人力资源和社会保障局")

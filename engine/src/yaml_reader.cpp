@@ -162,15 +162,24 @@ std::string MapReader::path(const std::string& key) const { return m_path.empty(
 
 bool MapReader::has(const std::string& key) {
     m_known.insert(key);
-    return m_valid && m_node[key].IsDefined() && !m_node[key].IsNull();
+    if (!m_valid) return false;
+    // const access: a lookup of a key that is not there must not insert it
+    // (callers iterate over this map while they ask).
+    const YAML::Node& cn = m_node;
+    const YAML::Node n = cn[key];
+    return n.IsDefined() && !n.IsNull();
 }
 
 YAML::Node MapReader::child(const std::string& key) {
     m_known.insert(key);
     if (!m_valid) return YAML::Node(YAML::NodeType::Undefined);
-    // const access: never inserts the key into the tree.
+    // const access: never inserts the key into the tree. An absent key gives
+    // yaml-cpp's "zombie" node, which throws InvalidNode when assigned from:
+    // a plain undefined node instead.
     const YAML::Node& cn = m_node;
-    return cn[key];
+    YAML::Node n = cn[key];
+    if (!n.IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
+    return n;
 }
 
 void MapReader::missing(const std::string& key) {
@@ -300,11 +309,17 @@ void MapReader::finish() {
     m_finished = true;
     std::vector<std::string> known(m_known.begin(), m_known.end());
     for (auto it = m_node.begin(); it != m_node.end(); ++it) {
-        std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
-        if (m_known.count(key)) continue;
-        std::string hint = closest_match(key, known);
         std::string list;
         for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+        if (!it->first.IsScalar()) {  // `? [a, b]: 1`, or `&anchor: 1` (an empty key)
+            m_ctx.diag->error(m_ctx.at_mark(it->first.Mark(), path("?")),
+                              "a key must be a name, got " + (it->first.IsNull() ? std::string("an empty key (did an &, * or ! start it?)") : shown(it->first)) +
+                                  " (known keys here: " + list + ")");
+            continue;
+        }
+        std::string key = it->first.Scalar();
+        if (m_known.count(key)) continue;
+        std::string hint = closest_match(key, known);
         m_ctx.diag->error(m_ctx.at_mark(it->first.Mark(), path(key)),
                           "unknown key '" + key + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
                               " (known keys here: " + list + ")");

@@ -77,8 +77,8 @@ std::string validity_problem(const MultiPolygon<LonLat>& mp);
 void normalise(MultiPolygon<LonLat>& mp);
 
 /// A projected CRS in metres (UTM by default) with transforms to and from
-/// WGS84 lon/lat. Copyable (shares the transforms); not for concurrent use
-/// of one instance from several threads.
+/// WGS84 lon/lat. Copyable (copies share the CRS) and thread-safe: each
+/// thread transforms with its own GDAL transformation, made on first use.
 class MetricCrs {
 public:
     /// UTM zone containing `center` (EPSG 326xx north, 327xx south).
