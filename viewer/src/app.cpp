@@ -26,6 +26,19 @@ int background_threads(int requested) {
     return static_cast<int>(std::max(1u, std::thread::hardware_concurrency() - 1));
 }
 
+/// A background result over open sites: nothing wanted, or what is shown
+/// already: no job; else one job for `want`, started once (`asked`).
+template <class R, class Make>
+void ask_for(Task<R>& task, const SitesKey& want, const SitesKey& shown, SitesKey& asked, const char* what, Make make) {
+    if (want == SitesKey{} || want == shown) {
+        task.cancel();
+        asked = {};
+    } else if (want != asked) {
+        asked = want;
+        task.start(std::string(tr("Running")) + ": " + what, [key = want, make](Progress& p) { return make(key, p); });
+    }
+}
+
 }  // namespace
 
 App::App(Options o) : options(std::move(o)) {
@@ -394,22 +407,15 @@ std::vector<App::KeyEntry> App::point_key(const Derived& d) const {
     std::vector<KeyEntry> key;
     if (!data || view.mode == StateMode::probability) return key;
     if (view.point_colour == PointColour::industry && view.show_sites) {
-        std::vector<std::uint32_t> n(data->industries.size(), 0);
-        for (std::size_t i = 0; i < data->points.size(); ++i)
-            if (d.point_class.size() == data->points.size() && d.point_class[i] != no_class && data->industry[i] >= 0)
-                ++n[static_cast<std::size_t>(data->industry[i])];
-        for (std::size_t i = 0; i < n.size(); ++i)
-            if (n[i] > 0) key.push_back({data->industries[i], view::categorical(i), n[i]});
+        for (std::size_t i = 0; i < d.industry_count.size(); ++i)
+            if (d.industry_count[i] > 0) key.push_back({data->industries[i], view::categorical(i), d.industry_count[i]});
         return key;
     }
     for (std::size_t c = 0; c < d.class_count.size() && view.show_sites; ++c)
         if (d.class_count[c] > 0) key.push_back({class_name(static_cast<std::uint8_t>(c)), class_colour(static_cast<std::uint8_t>(c)), d.class_count[c]});
     // The points that are no site of the programme, as derive_points draws them.
-    const PointKind other = data->stations ? PointKind::station : PointKind::demand;
-    if (data->stations ? view.show_candidates : view.show_demand) {
-        const auto n = static_cast<std::uint32_t>(std::count(data->kind.begin(), data->kind.end(), other));
-        if (n > 0) key.push_back({tr(data->stations ? "Candidate sites" : "Demand"), data->stations ? candidate_colour : demand_colour, n});
-    }
+    if ((data->stations ? view.show_candidates : view.show_demand) && d.other_count > 0)
+        key.push_back({tr(data->stations ? "Candidate sites" : "Demand"), data->stations ? candidate_colour : demand_colour, d.other_count});
     return key;
 }
 
@@ -538,15 +544,9 @@ bool App::want_replay(const std::shared_ptr<const Run>& r, Derived& d, std::stri
 void App::want_access(Derived& d, Task<UnitAccess>& task, SitesKey& want, SitesKey& asked) {
     if (d.unit_access.size() != data->units.size()) d.unit_access.assign(data->units.size(), nan);
     want = view.fill == FillMetric::accessibility ? SitesKey{m_loads, -1, d.open_sites} : SitesKey{};
-    if (want == SitesKey{} || want == d.access_for) {
-        task.cancel();
-        asked = {};
-    } else if (want != asked) {
-        asked = want;
-        task.start(std::string(tr("Running")) + ": " + tr("Accessibility"), [key = want, dd = data](Progress& p) {
-            return UnitAccess{key, unit_accessibility(*dd, key.sites, &p.cancel)};
-        });
-    }
+    ask_for(task, want, d.access_for, asked, tr("Accessibility"), [dd = data](const SitesKey& key, Progress& p) {
+        return UnitAccess{key, unit_accessibility(*dd, key.sites, &p.cancel)};
+    });
 }
 
 // The points of a run at the date: status (or P(built by the date)),
@@ -604,6 +604,11 @@ void App::derive_points(const Run& r, Derived& d) const {
     }
     std::sort(d.open_sites.begin(), d.open_sites.end());
     d.class_count = view::count_classes(d.point_class, class_count());
+    d.industry_count.assign(data->industries.size(), 0);
+    d.other_count = 0;
+    for (std::size_t i = 0; i < n_points; ++i)
+        if (d.point_class[i] == no_class) ++d.other_count;
+        else if (data->industry[i] >= 0) ++d.industry_count[static_cast<std::size_t>(data->industry[i])];
 }
 
 void App::derive() {
@@ -631,6 +636,8 @@ void App::derive() {
         side_a.point_size.assign(data->points.size(), 0.0f);
         side_a.point_class.assign(data->points.size(), no_class);
         side_a.class_count.clear();
+        side_a.industry_count.clear();
+        side_a.other_count = 0;
     }
 
     // Unit fills: the value, B - A against the previous run, or A | B on
@@ -679,15 +686,9 @@ void App::derive() {
 void App::derive_surface() {
     const bool shown = data && run && view.show_surface && renderer_ready && !derived.trajectory_key.empty();
     m_surface_want = shown ? SitesKey{m_loads, view.surface, derived.open_sites} : SitesKey{};
-    if (m_surface_want == SitesKey{} || m_surface_want == derived.surface_for) {
-        surfacing.cancel();
-        m_surface_for = {};
-    } else if (m_surface_want != m_surface_for) {
-        m_surface_for = m_surface_want;
-        surfacing.start(std::string(tr("Running")) + ": " + tr("Surface"), [key = m_surface_want, d = data](Progress& p) {
-            return Surfaced{key, surface_values(*d, key.sites, key.kind, &p.cancel)};
-        });
-    }
+    ask_for(surfacing, m_surface_want, derived.surface_for, m_surface_for, tr("Surface"), [d = data](const SitesKey& key, Progress& p) {
+        return Surfaced{key, surface_values(*d, key.sites, key.kind, &p.cancel)};
+    });
 }
 
 // Its texture (a few milliseconds): colours from the values.

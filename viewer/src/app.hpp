@@ -82,6 +82,8 @@ struct Derived {
     std::vector<std::uint8_t> status;  ///< per point (StationStatus / BaseStatus value)
     std::vector<std::uint8_t> point_class;   ///< per point: its class at the date (core/point_class.hpp), or no_class
     std::vector<std::uint32_t> class_count;  ///< points per class, for the key
+    std::vector<std::uint32_t> industry_count;  ///< sites per industry, for the key
+    std::uint32_t other_count = 0;           ///< points that are no site (candidate stations, demand), for the key
     std::vector<float> probability;    ///< per point, probability mode
     std::vector<view::Rgba> point_colour;
     std::vector<float> point_size;
