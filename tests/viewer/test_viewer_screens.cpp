@@ -259,12 +259,14 @@ TEST_F(ViewerScreens, JiangmenFillsMatchTheLegendAtUnitInteriors) {
     EXPECT_GE(colours.size(), 3u) << "the expected fills are nearly uniform: the test would not tell a wrong colour";
 }
 
-// The split view: A (the scenario) on the left, B (the union's budget
-// doubled) on the right, one camera, one legend scale: each side's fills
-// are its own run's numbers, computed here from the engine.
+// The split view: A (the scenario) on the left, B (pilot-phase adoption
+// cut to 0.01 a month: far fewer stations by mid-2024) on the right, one
+// camera, one legend scale: each side's fills are its own run's numbers,
+// computed here from the engine. The two runs differ, so a side drawing the
+// other's numbers fails.
 TEST_F(ViewerScreens, SplitViewFillsAreEachRunsOwnOnOneScale) {
     REQUIRE_XVFB();
-    const std::string edit = "budgets.payers.union.annual_cny=3000000";
+    const std::string edit = "behaviour.adoption.phases.pilot=0.01";
     const fs::path png = dir() / "split.png";
     const Exit x = run_viewer_xvfb(quote(scenario().string()) + " --screenshot " + quote(png.string()) + " --frames 3 --size 1600x1000 --date " +
                                        k_date_a + " --fill built --lang zh --no-basemap --set " + k_replications + " --whatif " + edit,
@@ -277,6 +279,7 @@ TEST_F(ViewerScreens, SplitViewFillsAreEachRunsOwnOnOneScale) {
     tisheng::viewer::Progress p;
     const tisheng::viewer::Run b = tisheng::viewer::run_scenario(scenario(), {k_replications, edit}, {}, 1, p);
     const std::vector<double> built_b = built_at(b, k_date_a);
+    ASSERT_NE(built_b, e->built) << "A and B must differ for the test to tell the sides apart";
     std::vector<double> both = e->built;
     both.insert(both.end(), built_b.begin(), built_b.end());
     const tv::Legend legend = tv::make_legend(tv::Measure::count, "", both);
