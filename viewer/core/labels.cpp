@@ -95,7 +95,7 @@ const char* tr(const char* english) {
 std::string trid(const char* english) { return std::string(tr(english)) + "###" + english; }
 
 std::string chinese_label_text() {
-    std::string s = "中文";
+    std::string s = "中文→–≥·＋";  // and the signs the panels print beside the names
     for (const auto& l : labels) s += l.zh;
     return s;
 }
