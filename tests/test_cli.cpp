@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <gtest/gtest.h>
 
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "test_support.hpp"
+#include "tisheng/report.hpp"
 
 namespace fs = std::filesystem;
 using namespace tisheng::test;
@@ -229,6 +231,31 @@ TEST(Cli, Run_resultsAreConsistentAcrossFiles) {
     EXPECT_EQ(compared, 5 * 7);  // the districts' (the city's are in run.json only)
     EXPECT_GE(defn->GetFieldIndex("p_met_stations_2023"), 0);
     EXPECT_GE(defn->GetFieldIndex("p_met_every_eligible_project_2026_12_31"), 0);
+
+    // The summary printed: each target's headline is report.html's, worded
+    // alike; each date's P(met) is its lowest district's in run.json.
+    auto all = [](const std::string& text, const std::string& pattern) {
+        std::vector<std::string> out;
+        const std::regex re(pattern);
+        for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it) out.push_back((*it)[1]);
+        return out;
+    };
+    const std::string head = R"(P\(every (?:unit|city-wide) check met(?:, at every date)?\))";
+    const auto printed = all(r.output, "\\): " + head + " ([0-9.]+ %)\n");
+    EXPECT_EQ(printed.size(), 3u) << r.output;
+    EXPECT_EQ(printed, all(slurp(dir / "report.html"), head + "</span> <b>([^<]+)</b>"));
+    std::map<std::string, double> lowest;  // date -> the least P(met) of any district (the targets' dates differ)
+    for (const auto& t : j["targets"])
+        if (t["unit"] != "all" && !t["p_met"].is_null()) {
+            const std::string d = t["date"];
+            lowest[d] = lowest.count(d) ? std::min(lowest[d], t["p_met"].get<double>()) : t["p_met"].get<double>();
+        }
+    int dates = 0;
+    for (const auto& [date, p] : lowest) {
+        EXPECT_NE(r.output.find("    " + date + ": P(met) " + tisheng::format_share(p) + " (lowest: "), std::string::npos) << date << "\n" << r.output;
+        ++dates;
+    }
+    EXPECT_EQ(dates, 5);
 }
 
 
@@ -309,4 +336,17 @@ TEST(Cli, NulByteAndEmptyOutAreRefused) {
         EXPECT_EQ(r.exit_code, 2) << cmd << "\n" << r.output;
         EXPECT_NE(r.output.find("--out needs a folder"), std::string::npos) << r.output;
     }
+}
+
+// A run past the working-day calendar's last year: a warning at the stage
+// that counts working days (its deadlines would silently come early), and
+// a run that still ends (it once hung on a 2038 horizon).
+TEST(Cli, Validate_runPastTheCalendarWarnsAtTheWorkingDayStage) {
+    auto r = run_cli("validate scenarios/quanzhou-baseline.yaml --set run.end=2038-12-31");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("quanzhou-baseline.yaml:65:"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("field 'programme.review[3].working_days': the run ends in 2038, after the working-day calendar (2020-2027)"),
+              std::string::npos)
+        << r.output;
+    EXPECT_EQ(run_cli("validate scenarios/quanzhou-baseline.yaml").output.find("working-day calendar"), std::string::npos);
 }

@@ -3,18 +3,13 @@
 // tables, byte for byte.
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <chrono>
 #include <regex>
 #include <thread>
 
-#include "test_support.hpp"
+#include <nlohmann/json.hpp>
 
-extern char** environ;
+#include "fault_support.hpp"
 
 namespace fs = std::filesystem;
 using namespace tisheng::test;
@@ -33,22 +28,8 @@ std::string small_sweep() {
            "  - {path: budgets.payers.union.annual_cny, values: [500000, 1000000, 1500000]}\n";
 }
 
-/// Starts `tisheng args...` in the background, its output thrown away.
-pid_t spawn_cli(const std::vector<std::string>& args) {
-    std::vector<std::string> all{TISHENG_CLI};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    pid_t pid = -1;
-    posix_spawn(&pid, all[0].c_str(), &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    return pid;
-}
+/// Free space (KiB) that holds some of small_sweep()'s variants, not all.
+constexpr int kFullSweepKiB = 200;
 
 /// The number in "N already done" of a sweep's output, or -1.
 int already_done(const std::string& output) {
@@ -90,6 +71,9 @@ TEST(SweepCli, KilledWithSigkillThenResumed_endsWithTheUninterruptedTables) {
         int status = 0;
         waitpid(pid, &status, 0);
         if (!WIFSIGNALED(status)) continue;  // it finished first: kill sooner next time is not possible, so wait longer is no help
+        // Killed: the summary files exist only once every variant is in.
+        if (fs::exists(out / "sweep.json"))
+            EXPECT_EQ(nlohmann::json::parse(slurp(out / "sweep.json"))["done"], 27) << "a summary of a sweep not finished";
         auto resumed = run_cli("sweep '" + sweep + "' --out '" + out.string() + "' --resume --threads 2");
         ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
         const int done = already_done(resumed.output);
@@ -104,6 +88,36 @@ TEST(SweepCli, KilledWithSigkillThenResumed_endsWithTheUninterruptedTables) {
         expect_same_tables(tmp / "whole", out);
     }
     EXPECT_TRUE(mid_sweep) << "no kill landed between the first and the last variant in 6 attempts";
+}
+
+// Out of disk space part way: a clean refusal naming the cause (exit 1),
+// the variants committed before it kept, and --resume once there is room
+// again ends with the uninterrupted tables.
+TEST(SweepCli, FullDisk_stopsCleanlyThenResumesToTheUninterruptedTables) {
+    if (!can_mount_small_disk()) GTEST_SKIP() << "cannot mount a small tmpfs here (needs unshare -rm)";
+    TempDir tmp;
+    write(tmp / "sweep.yaml", small_sweep());
+    const std::string sweep = (tmp / "sweep.yaml").string();
+    auto whole = run_cli("sweep '" + sweep + "' --out '" + (tmp / "whole").string() + "' --threads 2");
+    ASSERT_EQ(whole.exit_code, 0) << whole.output;
+    const fs::path save = tmp / "save";
+    fs::create_directories(save);
+    const auto r = on_small_disk(tmp / "disk", "S='" + save.string() + "'\n"
+                                 "fill " + std::to_string(kFullSweepKiB) + "\n"
+                                 "\"$TISHENG\" sweep '" + sweep + "' --out \"$DISK/sweep\" --threads 2 >\"$S/full.log\" 2>&1; echo $? >\"$S/full.rc\"\n"
+                                 "unfill\n"
+                                 "\"$TISHENG\" sweep '" + sweep + "' --out \"$DISK/sweep\" --resume --threads 2 >\"$S/resumed.log\" 2>&1; echo $? >\"$S/resumed.rc\"\n"
+                                 "cp -a \"$DISK/sweep\" \"$S/after\"\n");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const std::string full = slurp(save / "full.log");
+    EXPECT_EQ(slurp(save / "full.rc"), "1\n") << full;
+    EXPECT_NE(full.find("full"), std::string::npos) << "the message should say the disk is full:\n" << full;
+    const std::string resumed = slurp(save / "resumed.log");
+    ASSERT_EQ(slurp(save / "resumed.rc"), "0\n") << resumed;
+    const int done = already_done(resumed);
+    EXPECT_GT(done, 0) << "no variant was committed before the disk filled: make kFullSweepKiB larger\n" << resumed;
+    EXPECT_LT(done, 27) << "the sweep fitted: make kFullSweepKiB smaller\n" << resumed;
+    expect_same_tables(tmp / "whole", save / "after");
 }
 
 TEST(SweepCli, TwoMpiRanks_giveTheSingleProcessTablesBitForBit) {

@@ -23,6 +23,7 @@
 #include "tisheng/run.hpp"
 #include "tisheng/scenario.hpp"
 #include "tisheng/simulate.hpp"
+#include "tisheng/staged_folder.hpp"
 #include "tisheng/store.hpp"
 #include "tisheng/synth.hpp"
 
@@ -114,6 +115,10 @@ void print_summary(const Scenario& s, const Results& r) {
         std::vector<Date> dates;
         for (const Check& c : L.checks)
             if (c.target == t && (dates.empty() || dates.back() != c.date)) dates.push_back(c.date);
+        // The target's headline, worded and computed as report.html's; then
+        // each check date with its weakest unit.
+        fmt::print("  {} ({}): P(every {} check met{}) {}\n", s.labels.name("target:" + tg.id), tg.id, tg.city_wide ? "city-wide" : "unit",
+                   tg.recurring() ? ", at every date" : "", format_share(p_targets_met(r, {t})));
         for (const Date& d : dates) {
             std::size_t worst = L.checks.size();
             for (std::size_t k = 0; k < L.checks.size(); ++k) {
@@ -126,7 +131,7 @@ void print_summary(const Scenario& s, const Results& r) {
             const bool share = tg.measure == Measure::share_eligible_with_station;
             // Shares and probabilities as the report writes them; counts whole.
             auto shown = [&](double v) { return share ? format_share(v) : format_count(v); };
-            std::string line = fmt::format("  {} ({}) {}: P(met) {}", s.labels.name("target:" + tg.id), tg.id, d.iso(), format_share(p));
+            std::string line = fmt::format("    {}: P(met) {}", d.iso(), format_share(p));
             std::string where = c.unit < 0 ? s.region.name() : s.region.unit(static_cast<UnitIndex>(c.unit)).name;
             if (!tg.city_wide) where = "lowest: " + where;
             line += fmt::format(" ({}; median {} of {} required)", where, shown(r.checks[worst].value.p50), shown(c.required));
@@ -203,9 +208,6 @@ void write_forms_and_report(const Scenario& s, const Results& r, const std::vect
             fmt::print(stderr, "tisheng: forms/ show each project's most likely status at {} (--most-likely): no one replication's outcome\n", date);
         }
     }
-    if (fc.unmasked)
-        fmt::print(stderr, "tisheng: --unmasked: the forms in {} hold contact names, mobile and ID numbers in full; "
-                           "every other output stays masked\n", (out / "forms").string());
     ReportOptions ro;
     ro.created = rec.created;
     ro.scenario_file = rec.scenario_file;
@@ -274,7 +276,11 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
     auto since = [](auto t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); };
     const std::vector<KeptReplication> kept = keep_replications(sim, r, keep, mc.threads);
     const double t_keep = since(t1);
-    write_store(s, r, kept, out);
+    // Everything goes to a staging folder that replaces `out` at the end:
+    // killed or out of disk space before that, `out` stays as it was.
+    StagedFolder stage(out);
+    const fs::path dir = stage.path();
+    write_store(s, r, kept, dir);
     const double t_store = since(t1) - t_keep;
     // The map and run.json on this thread, the forms and the report beside it
     // (separate files; what they read does not change).
@@ -284,17 +290,21 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
     double t_forms = 0;
     auto forms = std::async(std::launch::async, [&] {
         const auto t = std::chrono::steady_clock::now();
-        write_forms_and_report(s, r, kept, [&](std::uint64_t k) { return replay(sim, k); }, out, fc, rec);
+        write_forms_and_report(s, r, kept, [&](std::uint64_t k) { return replay(sim, k); }, dir, fc, rec);
         t_forms = since(t);
     });
     try {
-        write_run_directory(s, r, out, rec.created);
+        write_run_directory(s, r, dir, rec.created);
     } catch (...) {
         forms.wait();
         throw;
     }
     const double t_map = since(t1) - t_keep - t_store;
     forms.get();
+    stage.commit();
+    if (fc.unmasked)
+        fmt::print(stderr, "tisheng: --unmasked: the forms in {} hold contact names, mobile and ID numbers in full; "
+                           "every other output stays masked\n", (fs::path(out) / "forms").string());
     fmt::print(stderr, "tisheng: store, map, forms and report.html ({} KB) in {:.3f} s ({} replications kept, run again: {:.1f} s; "
                "results.bin and input/: {:.1f} s; then side by side, map.gpkg, surfaces, run.json: {:.1f} s, forms and report: {:.1f} s)\n",
                fs::file_size(fs::path(out) / "report.html") / 1024, since(t1), kept.size(), t_keep, t_store, t_map, t_forms);
@@ -324,7 +334,9 @@ int cmd_site(const std::string& file, std::string out, const std::vector<std::st
     so.threads = threads;
     so.time_limit_s = time_limit.value_or(0);
     const Plan plan = make_plan(s, model, so);
-    write_plan(s, model, plan, out);
+    StagedFolder stage(out);
+    write_plan(s, model, plan, stage.path());
+    stage.commit();
     double total = 0;
     for (double w : P.weight) total += w;
     auto line = [&](const char* what, const siting::Solution& x) {
@@ -364,7 +376,10 @@ int cmd_report(const std::string& dir, const FormsChoice& fc) {
             if (!sim) sim = std::make_unique<Simulator>(*run.scenario);
             return replay(*sim, k);
         };
-        write_forms_and_report(*run.scenario, run.results, run.kept, rerun, dir, fc, run.record);
+        // The new forms and report replace the old ones together, or not at all.
+        StagedFolder stage(dir);
+        write_forms_and_report(*run.scenario, run.results, run.kept, rerun, stage.path(), fc, run.record);
+        stage.commit();
     }
     fmt::print(stderr, "tisheng: report written in {:.2f} s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     fmt::print("report: {}\n", fs::absolute(fs::path(dir) / "report.html").lexically_normal().string());

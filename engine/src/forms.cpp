@@ -254,6 +254,7 @@ public:
         props.title = m_title.data();
         props.comments = m_comments.data();
         props.author = const_cast<char*>("Tisheng");
+        props.created = output_time();
         workbook_set_properties(wb, &props);
         auto fmt = [this](auto&&... set) {
             lxw_format* f = workbook_add_format(wb);

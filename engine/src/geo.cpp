@@ -232,6 +232,15 @@ struct MetricCrs::Impl {
     /// This thread's pair. A thread keeps the pairs of at most 16 CRSs (the
     /// ones of CRSs gone are dropped with the rest when that fills up).
     [[nodiscard]] const Transforms& local() const {
+        // GDAL keeps a thread's PROJ context in a thread_local of its own,
+        // made on first use. Thread_locals die in the reverse order of their
+        // making, so it is made before `pairs`: destroyed after it, the
+        // pairs would make a new context that is never freed (LeakSanitizer).
+        thread_local const bool gdal_context_first = [] {
+            OGRSpatialReference any;
+            return any.importFromEPSG(4326) == OGRERR_NONE;
+        }();
+        (void)gdal_context_first;
         thread_local std::unordered_map<std::uint64_t, Transforms> pairs;
         if (auto it = pairs.find(id); it != pairs.end()) return it->second;
         Transforms t = make();

@@ -1,14 +1,21 @@
 #include "tisheng/io.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <mutex>
 #include <sstream>
 
 #include <cpl_conv.h>
+#include <cpl_json.h>
 #include <cpl_error.h>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
@@ -25,6 +32,15 @@ void ensure_gdal() {
     static std::once_flag once;
     std::call_once(once, [] {
         GDALAllRegister();
+        // GeoPackages record when each table last changed: the outputs' time.
+        if (std::getenv("SOURCE_DATE_EPOCH")) {
+            const std::time_t t = output_time();
+            std::tm utc{};
+            gmtime_r(&t, &utc);
+            char buf[32];
+            std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000Z", &utc);
+            CPLSetConfigOption("OGR_CURRENT_DATE", buf);
+        }
         // Messages reach the user through our own errors, with context.
         CPLSetErrorHandler(CPLQuietErrorHandler);
     });
@@ -121,18 +137,38 @@ std::string read_file(const fs::path& path, const std::string& display) {
     return ss.str();
 }
 
-void write_file_atomic(const fs::path& target, const std::string& bytes) {
-    fs::path tmp = detail::temp_sibling(target);
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        out.flush();
-        if (!out) {
-            std::error_code ec;
-            fs::remove(tmp, ec);
-            throw Error(target.string() + ": cannot write file");
-        }
+std::time_t output_time() {
+    if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) {
+        char* end = nullptr;
+        const long long v = std::strtoll(epoch, &end, 10);
+        if (end != epoch && *end == '\0' && v >= 0) return static_cast<std::time_t>(v);
     }
+    return std::time(nullptr);
+}
+
+void write_file_atomic(const fs::path& target, const std::string& bytes) {
+    const fs::path tmp = detail::temp_sibling(target);
+    // POSIX calls, not a stream: a full disk is told as such (errno).
+    auto fail = [&](const char* what) {
+        const std::string why = std::strerror(errno);
+        std::error_code ec;
+        fs::remove(tmp, ec);
+        throw Error(target.string() + ": cannot " + what + ": " + why);
+    };
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) fail("create the file");
+    for (std::size_t done = 0; done < bytes.size();) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            const int err = errno;
+            ::close(fd);
+            errno = err;
+            fail("write the file");
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::close(fd) != 0) fail("write the file");
     std::error_code ec;
     fs::rename(tmp, target, ec);
     if (ec) {
@@ -223,6 +259,74 @@ void convert_polygon(const OGRPolygon* p, CoordSys cs, MultiPolygon<LonLat>& out
     out.push_back(std::move(poly));
 }
 
+/// The first ring of `g` (a polygon or multipolygon) whose last point is
+/// not its first, described for a message; empty when every ring is closed
+/// (or an end is not in degrees at all, which the region's check reports).
+std::string unclosed_ring(const OGRGeometry& g) {
+    auto check = [](const OGRPolygon& p, const std::string& which) -> std::string {
+        for (int i = 0; i <= p.getNumInteriorRings(); ++i) {
+            const OGRLinearRing* r = i == 0 ? p.getExteriorRing() : p.getInteriorRing(i - 1);
+            if (!r || r->getNumPoints() == 0 || r->get_IsClosed()) continue;
+            const int last = r->getNumPoints() - 1;
+            // A vertex outside lon/lat degrees is the first fault (the region's check names it).
+            auto degrees = [&](int k) { return std::abs(r->getX(k)) <= 180 && std::abs(r->getY(k)) <= 90; };
+            if (!degrees(0) || !degrees(last)) continue;
+            return (i == 0 ? std::string("the outer ring") : "hole " + std::to_string(i)) + which + " ends at (" +
+                   exact_number(r->getX(last)) + ", " + exact_number(r->getY(last)) + "), not at its first point (" +
+                   exact_number(r->getX(0)) + ", " + exact_number(r->getY(0)) + ")";
+        }
+        return {};
+    };
+    if (wkbFlatten(g.getGeometryType()) == wkbPolygon) return check(*g.toPolygon(), "");
+    int k = 0;
+    for (const auto* p : *g.toMultiPolygon()) {
+        if (auto m = check(*p, " of polygon " + std::to_string(++k)); !m.empty()) return m;
+    }
+    return {};
+}
+
+/// Refuses a layer whose declared CRS is not lon/lat on WGS 84 (a GeoJSON
+/// `crs` member, a GeoPackage's srs_id): the scenario reads its numbers as
+/// degrees (`coords`), so another CRS means the file and the scenario
+/// disagree. A GeoJSON `crs` member GDAL cannot read (it then assumes
+/// WGS 84 without a word) is refused too.
+void check_layer_crs(GDALDataset& ds, OGRLayer& layer, const fs::path& path, const std::string& shown, CoordSys coords) {
+    const std::string expected = "the scenario reads its coordinates as longitude and latitude in degrees (coords: " +
+                                 std::string(to_string(coords)) + ")";
+    if (std::string(ds.GetDriverName()) == "GeoJSON") {
+        // The member, if any, near the start (where writers put it).
+        std::ifstream in(path, std::ios::binary);
+        std::string head(std::size_t{1} << 20, '\0');
+        in.read(head.data(), static_cast<std::streamsize>(head.size()));
+        head.resize(static_cast<std::size_t>(in.gcount()));
+        if (head.find("\"crs\"") != std::string::npos) {
+            CPLJSONDocument doc;
+            if (doc.Load(path.string())) {
+                const CPLJSONObject crs = doc.GetRoot().GetObj("crs");
+                const std::string name = crs.GetString("properties/name");
+                OGRSpatialReference declared;
+                if (crs.IsValid() && (name.empty() || declared.SetFromUserInput(name.c_str()) != OGRERR_NONE))
+                    throw InputError({shown, 0, 0, "", "crs"},
+                                     "names '" + (name.empty() ? crs.Format(CPLJSONObject::PrettyFormat::Plain) : name) +
+                                         "', which is not a coordinate reference system; " + expected +
+                                         ": remove the member (RFC 7946 GeoJSON is always WGS 84) or name EPSG:4326");
+            }
+        }
+    }
+    const OGRSpatialReference* srs = layer.GetSpatialRef();
+    if (!srs) return;
+    OGRSpatialReference wgs84;
+    wgs84.SetWellKnownGeogCS("WGS84");
+    if (srs->IsGeographic() && srs->IsSameGeogCS(&wgs84)) return;
+    const char* name = srs->GetName();
+    const char* code = srs->GetAuthorityCode(nullptr);
+    const char* authority = srs->GetAuthorityName(nullptr);
+    throw InputError({shown, 0, 0, "", "crs"},
+                     std::string("the layer's coordinate reference system is ") + (name ? name : "unnamed") +
+                         (code && authority ? std::string(" (") + authority + ":" + code + ")" : std::string()) + ", but " + expected +
+                         " on WGS 84; reproject the file (ogr2ogr -t_srs EPSG:4326 out.gpkg in) or correct its CRS");
+}
+
 std::optional<double> parse_coord(const std::string& s) {
     double v = 0;
     const char* b = s.data();
@@ -262,6 +366,7 @@ std::size_t read_layer(const LayerSource& src, const std::vector<std::string>& f
                          src.layer.empty() ? "the file holds no layer"
                                            : "no layer named '" + src.layer + "'; it has: " + names);
     }
+    if (!csv) check_layer_crs(*ds, *layer, src.path, shown, src.coords);
 
     OGRFeatureDefn* defn = layer->GetLayerDefn();
     auto column_list = [&] {
@@ -345,12 +450,15 @@ std::size_t read_layer(const LayerSource& src, const std::vector<std::string>& f
                     break;
                 }
                 case wkbPolygon:
-                    row.geom = FeatureRow::Geom::polygon;
-                    convert_polygon(g->toPolygon(), src.coords, row.polygons);
-                    break;
                 case wkbMultiPolygon:
+                    if (const std::string open = unclosed_ring(*g); !open.empty()) {
+                        diag.error({shown, 0, 0, row.where(), "geometry"}, "a polygon ring is not closed: " + open);
+                        bad = true;
+                        break;
+                    }
                     row.geom = FeatureRow::Geom::polygon;
-                    for (const auto* p : *g->toMultiPolygon()) convert_polygon(p, src.coords, row.polygons);
+                    if (wkbFlatten(g->getGeometryType()) == wkbPolygon) convert_polygon(g->toPolygon(), src.coords, row.polygons);
+                    else for (const auto* p : *g->toMultiPolygon()) convert_polygon(p, src.coords, row.polygons);
                     break;
                 default:
                     diag.error({shown, 0, 0, row.where(), "geometry"},

@@ -383,7 +383,7 @@ nlohmann::ordered_json representative_json(const Scenario& s, const Results& r) 
 }
 
 std::string utc_now() {
-    const std::time_t now = std::time(nullptr);
+    const std::time_t now = output_time();
     std::tm utc{};
     gmtime_r(&now, &utc);
     char buf[32];

@@ -596,13 +596,22 @@ struct Loader {
         return out;
     }
 
-    std::vector<ReviewStage> review(MapReader& prog) {
+    std::vector<ReviewStage> review(MapReader& prog, Date run_end) {
         std::vector<ReviewStage> out;
+        const WorkCalendar& cal = WorkCalendar::china();
         detail::each_map(prog, "review", [&](MapReader& m, std::size_t) {
             ReviewStage st;
             st.name = m.string("stage", true).value_or("");
             st.name_zh = m.string("zh").value_or("");
             st.working_days = m.boolean("working_days").value_or(false);
+            if (st.working_days && run_end.year() > cal.last_year())
+                ctx.diag->warning(ctx.at(m.child("working_days"), m.path("working_days")),
+                                  "the run ends in " + std::to_string(run_end.year()) + ", after the working-day calendar (" +
+                                      std::to_string(cal.first_year()) + "-" + std::to_string(cal.last_year()) +
+                                      "): from " + std::to_string(cal.last_year() + 1) +
+                                      " only weekends count as days off, since the State Council has not yet published those "
+                                      "years' holidays, so this stage's deadlines then come a few days early");
+
             st.pass_probability = m.probability("pass", true).value_or(1);
             st.pass_probability_ineligible = m.probability("pass_ineligible").value_or(st.pass_probability);
             if (auto d = m.days("days", 1, true)) st.days = *d;
@@ -636,7 +645,7 @@ struct Loader {
         });
     }
 
-    void programme(MapReader& top, Programme& p) {
+    void programme(MapReader& top, Programme& p, Date run_end) {
         if (!top.has("programme")) {
             top.missing("programme");
             return;
@@ -705,7 +714,7 @@ struct Loader {
             if (auto v = e.probability("min_senior_share")) p.base_eligibility.min_senior_share = *v;
             if (auto v = e.integer("min_equipment_sets", 0, 100'000)) p.base_eligibility.min_equipment_sets = static_cast<int>(*v);
         }
-        p.review = review(m);
+        p.review = review(m, run_end);
         grants(m, p.grants);
     }
 
@@ -1313,7 +1322,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
                               {"bases", &bases_spec}, {"demand", &demand_spec}})
         if (auto it = options.data_files.find(role); *spec && it != options.data_files.end())
             (*spec)->source.path = (*spec)->source.display = it->second.string();
-    L.programme(top, s.programme);
+    L.programme(top, s.programme, s.run.end);
     L.budgets(top, s.budgets);
     L.behaviour(top, s.behaviour);
     L.coverage(top, s.coverage);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -87,6 +88,12 @@ private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };
+
+/// The time outputs carry (run.json's `created`, the workbooks' and the
+/// GeoPackages' dates): now, or SOURCE_DATE_EPOCH (seconds since 1970, as
+/// reproducible-builds.org defines it) when set, so that two runs of one
+/// scenario and seed give byte-identical folders.
+std::time_t output_time();
 
 /// Writes `bytes` to `target` atomically (temporary file in the same folder,
 /// then rename). Throws Error naming the file on failure.

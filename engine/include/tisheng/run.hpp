@@ -38,7 +38,7 @@ std::vector<UnitSummary> summarise(const Scenario& s);
 /// `created`: when the run was made (ISO 8601, UTC); empty: now.
 void write_run_directory(const Scenario& s, const Results& results, const std::filesystem::path& dir, const std::string& created = {});
 
-/// Now, UTC, ISO 8601 to the second ("2026-12-06T10:39:12Z").
+/// output_time() (io.hpp), UTC, ISO 8601 to the second ("2026-12-06T10:39:12Z").
 std::string utc_now();
 
 /// What a run directory's run.json says was run.
