@@ -83,7 +83,8 @@ grep -hvE "^(located|accepted)"$'\t' "$work/corpus.tsv" "$work/mutations.tsv" | 
 grep -h "^accepted"$'\t' "$work/corpus.tsv" | sed 's/^/  corpus case accepted: /' || true
 # What each accepted mutation changed, to be read.
 while IFS=$'\t' read -r _ f _; do
-  base=$(basename "$f"); sc=${base%%-L*}; i=${base#*-L}; i=${i%%-*}
-  printf '%s line %s: %s\n' "$sc" "$i" "$(diff <(sed -n "${i}p" "$work/$sc.yaml") <(sed -n "${i}p" "$f") | grep '^>' | cut -c3- || echo '(deleted)')"
+  base=$(basename "$f" .yaml); sc=${base%%-L*}; rest=${base#*-L}; i=${rest%%-*}; kind=${rest#*-}
+  case $kind in deleted) to="deleted" ;; v*) to="-> ${bad_values[${kind#v}]}" ;; esac
+  printf '%s line %s: %s   %s\n' "$sc" "$i" "$(sed -n "${i}p" "$work/$sc.yaml" | sed 's/^ *//')" "$to"
 done < <(grep "^accepted"$'\t' "$work/mutations.tsv") >robustness-accepted.txt
 echo "bench/robustness: accepted mutations listed in robustness-accepted.txt" >&2

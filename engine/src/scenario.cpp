@@ -1,5 +1,6 @@
 #include "tisheng/scenario.hpp"
 
+#include <fmt/core.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -1097,6 +1098,27 @@ YAML::Node lookup(const YAML::Node& root, const std::string& dotted) {
 
 /// Cross-field checks of behaviour, costs and payers: every name refers to
 /// something that exists, and every payer pays for something.
+/// The projects a replication would add from the arrival rates the
+/// scenario gives (a from_data rate is bounded by the register): a rate
+/// meant for the whole city, or a stray exponent, would otherwise run for
+/// hours. Needs the region's units.
+void check_arrivals(const Scenario& s, Loader& L, const YAML::Node& root, Diagnostics& diag) {
+    const auto& a = s.behaviour.stations.arrivals;
+    if (!a.per_year_default && a.per_year_by_unit.empty()) return;
+    constexpr double most = 10'000'000;
+    double per_year = 0;
+    for (const auto& u : s.region.units()) {
+        const auto it = a.per_year_by_unit.find(u.id);
+        per_year += it != a.per_year_by_unit.end() ? it->second : a.per_year_default.value_or(0);
+    }
+    const double years = std::max(0, s.run.end.days() - s.run.start.days()) / 365.25;
+    if (const double added = per_year * a.factor * years; added > most)
+        diag.error(L.ctx.at(lookup(root, "behaviour.arrivals"), "behaviour.arrivals"),
+                   fmt::format("these arrival rates add about {:.3g} projects to each replication ({:.3g} a year over {} units, x{:g}, "
+                               "for {:.1f} years); expected at most {:.0f} (per_year is projects a year in each unit)",
+                               added, per_year, s.region.units().size(), a.factor, years, most));
+}
+
 void check_behaviour(Scenario& s, Loader& L, const YAML::Node& root, Diagnostics& diag) {
     const auto& prog = s.programme;
     auto& st = s.behaviour.stations;
@@ -1275,6 +1297,9 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
     MapReader top(L.ctx, root, "");
     if (!top.valid()) diag.throw_if_errors();
     s.name = top.string("name", true).value_or(file.stem().string());
+    // The name becomes the default output folder (runs/<name>) and file names.
+    if (top.has("name") && (s.name.empty() || s.name == "." || s.name == ".." || s.name.find_first_of("/\\") != std::string::npos))
+        top.error("name", "'" + s.name + "' cannot name the run's folder (runs/<name>); expected a name without '/' or '\\', not empty");
     s.title = top.string("title").value_or(s.name);
     L.run(top, s.run);
 
@@ -1477,6 +1502,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
         }
     }
     if (!s.region.units().empty()) {
+        check_arrivals(s, L, root, diag);
         if (!options.data_from) {
             if (projects_spec) read_guarded([&] { s.sites.projects = detail::load_projects(*projects_spec, s.region, diag); });
             if (stations_spec) read_guarded([&] { s.sites.stations = detail::load_stations(*stations_spec, s.region, diag); });

@@ -187,7 +187,8 @@ void MapReader::missing(const std::string& key) {
 }
 
 void MapReader::error(const std::string& key, const std::string& message) {
-    m_ctx.error(child(key), path(key), message);
+    // An absent key is placed at its map, which has a line.
+    m_ctx.error(has(key) ? child(key) : m_node, path(key), message);
 }
 
 template <class F>
