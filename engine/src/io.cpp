@@ -386,8 +386,10 @@ std::size_t read_layer(const LayerSource& src, const std::vector<std::string>& f
         if (wanted[i].empty()) continue;
         idx[i] = defn->GetFieldIndex(wanted[i].c_str());
         if (idx[i] < 0) {
-            diag.error({shown, csv ? 1 : 0, 0, "", wanted[i]},
-                       "no such column in the layer; it has: " + column_list());
+            if (auto it = src.named_at.find(wanted[i]); it != src.named_at.end())
+                diag.error(it->second, "no column '" + wanted[i] + "' in " + shown + "; it has: " + column_list());
+            else
+                diag.error({shown, csv ? 1 : 0, 0, "", wanted[i]}, "no such column in the layer; it has: " + column_list());
             missing = true;
         }
     }

@@ -473,8 +473,14 @@ struct Loader {
         auto path = m.string("path", true);
         if (auto l = m.string("layer")) spec.source.layer = *l;
         if (auto c = m.choice("coords", {"wgs84", "gcj02", "bd09"})) spec.source.coords = *parse_coord_sys(*c);
+        // Where each column is named: its key, or the layer's entry for a default name.
+        auto named = [&](const std::string& key, const std::string& column) {
+            spec.source.named_at.emplace(column, ctx.at(m.has(key) ? m.child(key) : m.node(), m.path(key)));
+        };
         if (auto f = m.string("lon_field")) spec.source.lon_field = *f;
         if (auto f = m.string("lat_field")) spec.source.lat_field = *f;
+        named("lon_field", spec.source.lon_field);
+        named("lat_field", spec.source.lat_field);
         bool ok = path.has_value();
         for (const auto& f : logical) {
             std::string col = m.string(f + "_field").value_or(f);
@@ -483,6 +489,7 @@ struct Loader {
                 ok = false;
             }
             spec.columns[f] = col;
+            if (!col.empty()) named(f + "_field", col);
         }
         if (!ok) return std::nullopt;
         fs::path p = *path;
@@ -1278,7 +1285,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
     s.file = file;
     s.overrides = options.overrides;
     if (bytes.find_first_not_of(" \t\r\n") == std::string::npos)
-        throw InputError({shown}, "the scenario file is empty; expected a YAML mapping (see scenarios/jiangmen-baseline.yaml)");
+        throw InputError({shown, 1, 1}, "the scenario file is empty; expected a YAML mapping (see scenarios/jiangmen-baseline.yaml)");
     if (int line = first_bad_utf8_line(bytes))
         throw InputError({shown, line}, "the file is not valid UTF-8 text; save it as UTF-8 (Chinese text in GBK is not supported)");
 

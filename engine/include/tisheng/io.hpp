@@ -7,6 +7,7 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +29,10 @@ struct LayerSource {
     CoordSys coords = CoordSys::wgs84;
     std::string lon_field = "lon";  ///< CSV only
     std::string lat_field = "lat";  ///< CSV only
+    /// Where the scenario names each column (its `*_field` key, or the
+    /// layer's entry for a default name): a column the file lacks is said
+    /// there, since that is what the user changes.
+    std::map<std::string, Location> named_at;
 };
 
 /// One feature as read: the requested fields as text (nullopt when null or
