@@ -1,4 +1,8 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
 
 #include "tisheng/scenario.hpp"
 #include "test_support.hpp"
@@ -127,6 +131,48 @@ TEST(Scenario, SetOverride_badValueIsLocatedAtTheOverride) {
     ASSERT_EQ(ps.size(), 1u);
     EXPECT_EQ(ps[0].where.file, "--set run.seed=abc");
     EXPECT_EQ(ps[0].where.field, "run.seed");
+}
+
+// A data file refused at open (a FIFO, a device, a folder, over the size
+// limit, not there, unreadable) is said at the scenario line and field that
+// name it, the file itself named in the message; a FIFO is never opened.
+TEST(Scenario, DataFiles_refusedAtOpenAreSaidWhereTheScenarioNamesThem) {
+    TempDir d;
+    const fs::path fifo = d / "ff.csv", folder = d / "folder", big = d / "big.csv", locked = d / "locked.csv";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    fs::create_directories(folder);
+    write(big, "x");
+    fs::resize_file(big, std::uintmax_t{2} << 30);  // sparse: no disk used
+    struct Case {
+        std::string from, to, field, says;
+    };
+    std::vector<Case> cases = {
+        {"path: projects.csv", "path: " + fifo.string(), "projects.path", "is not a regular file"},
+        {"path: units.geojson", "path: /dev/zero", "units.path", "is not a regular file"},
+        {"path: candidate_sites.csv", "path: nothere.csv", "stations.path", "file not found"},
+        {"# cost_matrix: {path: od_minutes.csv", "cost_matrix: {path: " + folder.string(), "coverage.cost_matrix.path", "is a folder"},
+        {"# cost_matrix: {path: od_minutes.csv", "cost_matrix: {path: " + big.string(), "coverage.cost_matrix.path", "is 2048 MiB"},
+        {"  as_of: 2023-07-01", "  as_of: 2023-07-01\n  selection_plan: " + folder.string(), "behaviour.selection_plan", "is a folder"},
+    };
+    write(locked, "id\n");
+    fs::permissions(locked, fs::perms::none);
+    if (!std::ifstream(locked))  // root reads it all the same
+        cases.push_back({"path: projects.csv", "path: " + locked.string(), "projects.path", "cannot be opened for reading"});
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.to);
+        const fs::path f = edited(d, c.from, c.to);
+        const std::string text = slurp(f);
+        const std::string named = c.to.substr(c.to.rfind(' ') + 1);
+        const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(text.find(named)), '\n');
+        const auto ps = problems_of(f);
+        const auto it = std::find_if(ps.begin(), ps.end(), [&](const Problem& p) { return p.where.field == c.field; });
+        ASSERT_NE(it, ps.end()) << (ps.empty() ? std::string("accepted") : ps[0].str());
+        EXPECT_EQ(it->where.file, f.string());
+        EXPECT_EQ(it->where.line, line);
+        EXPECT_GT(it->where.column, 0);
+        EXPECT_NE(it->message.find(named), std::string::npos) << it->str();
+        EXPECT_NE(it->message.find(c.says), std::string::npos) << it->str();
+    }
 }
 
 TEST(Scenario, LoadDataFalse_readsYamlOnly) {

@@ -126,6 +126,15 @@ void check_input_file(const fs::path& path, const std::string& display, std::uin
     if (const auto size = fs::file_size(path, ec); !ec && size > max_bytes)
         throw InputError({shown}, "is " + std::to_string(size >> 20) + " MiB; inputs read whole are limited to " + std::to_string(max_bytes >> 20) +
                                       " MiB");
+    // Permissions and the like: found now, not halfway through a load.
+    if (std::ifstream probe(path, std::ios::binary); !probe)
+        throw InputError({shown}, std::string("cannot be opened for reading: ") + std::strerror(errno));
+}
+
+void check_layer_file(const LayerSource& src) {
+    std::error_code ec;
+    if (fs::is_directory(src.path, ec)) return;  // a folder may be a Shapefile set
+    check_input_file(src.path, src.display.empty() ? src.path.string() : src.display, std::uintmax_t{64} << 30);
 }
 
 std::string read_file(const fs::path& path, const std::string& display) {
@@ -342,8 +351,8 @@ std::size_t read_layer(const LayerSource& src, const std::vector<std::string>& f
                        const std::function<void(const FeatureRow&)>& row_fn, Diagnostics& diag) {
     ensure_gdal();
     const std::string& shown = src.display.empty() ? src.path.string() : src.display;
+    check_layer_file(src);
     std::error_code ec;
-    if (!fs::is_directory(src.path, ec)) check_input_file(src.path, shown, std::uintmax_t{64} << 30);  // a folder may be a Shapefile set
     if (fs::is_regular_file(src.path, ec) && fs::file_size(src.path, ec) == 0)
         throw InputError({shown}, "file is empty; expected a vector layer (GeoJSON, GeoPackage, Shapefile or CSV)");
 

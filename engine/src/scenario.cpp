@@ -820,7 +820,10 @@ struct Loader {
                 if (auto v = a.probability("recognised")) bb.apply_recognised = *v;
             }
             if (auto v = m.probability("reapply")) bb.reapply = *v;
-            if (auto v = m.string("selection_plan")) selection_plan = *v;
+            if (auto v = m.string("selection_plan")) {
+                selection_plan = *v;
+                selection_plan_where = ctx.at(m.child("selection_plan"), m.path("selection_plan"));
+            }
             if (m.has("ramp_up")) {
                 bb.ramp_up.clear();
                 auto items = detail::sequence(ctx, m.child("ramp_up"), m.path("ramp_up"));
@@ -883,6 +886,7 @@ struct Loader {
             spec.shown = a.string("path", true).value_or("");
             spec.unit = a.choice("unit", {"metres", "minutes"}, true).value_or("metres");
             matrix_path = spec.shown;
+            matrix_where = ctx.at(a.child("path"), a.path("path"));
             c.cost_matrix = spec;
         }
     }
@@ -1079,7 +1083,9 @@ struct Loader {
     std::map<std::string, YAML::Node> key_nodes;                            // field path -> key node (for later checks)
     std::vector<std::pair<std::string, YAML::Node>> unit_refs;              // field path -> unit id key
     std::string matrix_path;                                                // coverage.cost_matrix.path as written
+    Location matrix_where;                                                  // ... and where
     std::string selection_plan;                                             // behaviour.selection_plan as written
+    Location selection_plan_where;                                          // ... and where
 };
 
 }  // namespace
@@ -1454,16 +1460,34 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
             for (const auto& p : e.problems()) diag.add(p);
         }
     };
-    // A data file that is not there: said at the scenario line that names it.
+    // A data file refused at open (not there, a folder, a pipe or a device,
+    // too large, unreadable; for a layer also one GDAL cannot open): said at
+    // the scenario line that names it, the file named in the message. True
+    // if `open` threw.
+    auto refused = [&](const Location& named_at, auto&& open) {
+        try {
+            open();
+            return false;
+        } catch (const InputError& e) {
+            diag.error(named_at, e.problem().where.str() + ": " + e.problem().message);
+            return true;
+        }
+    };
+    // A layer's reader throws only when it cannot open the layer (each
+    // row's problems go to `diag`).
+    auto read_layer = [&](const detail::LayerSpec& spec, auto&& read) { read_guarded([&] { refused(spec.where, read); }); };
     detail::throw_if_cancelled(options.cancel);
     for (auto* spec : {&units_spec, &projects_spec, &stations_spec, &bases_spec, &demand_spec}) {
         if (*spec) (*spec)->cancel = options.cancel;
-        std::error_code ec;
-        if (*spec && !options.data_from && !fs::exists((*spec)->source.path, ec)) {
-            diag.error((*spec)->where, "file not found: " + (*spec)->source.display + " (resolved to " + (*spec)->source.path.string() + ")");
-            spec->reset();
-        }
+        if (*spec && !options.data_from && refused((*spec)->where, [&] { check_layer_file((*spec)->source); })) spec->reset();
     }
+    const bool matrix_ok = s.coverage.cost_matrix && (options.data_from || !refused(L.matrix_where, [&] {
+                                                          check_input_file(s.coverage.cost_matrix->path, s.coverage.cost_matrix->shown);
+                                                      }));
+    const bool plan_ok = !L.selection_plan.empty() && !refused(L.selection_plan_where, [&] {
+        const fs::path path = selection_plan_path(L.selection_plan, file, options);
+        check_input_file(path, path.string());
+    });
     std::vector<Unit> units;
     struct Digested {
         std::string name, role;
@@ -1488,19 +1512,19 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
             if (*spec && fs::is_regular_file(spec->value().source.path))
                 files.push_back({std::string(name) + ": " + spec->value().source.path.filename().string(), name, spec->value().source.path,
                                  spec->value().source.display});
-        if (s.coverage.cost_matrix && fs::is_regular_file(s.coverage.cost_matrix->path))
+        if (matrix_ok)
             files.push_back({"cost_matrix: " + s.coverage.cost_matrix->path.filename().string(), "cost_matrix", s.coverage.cost_matrix->path,
                              s.coverage.cost_matrix->shown});
-        if (!L.selection_plan.empty()) {
+        if (plan_ok) {
             const fs::path path = selection_plan_path(L.selection_plan, file, options);
-            if (fs::is_regular_file(path)) files.push_back({"selection_plan: " + L.selection_plan, "selection_plan", path, path});
+            files.push_back({"selection_plan: " + L.selection_plan, "selection_plan", path, path});
         }
         digests = std::async(std::launch::async, [&files] {
             std::vector<std::string> out;
             for (const auto& f : files) out.push_back(fnv1a_hex(read_file(f.path, f.shown.string())));
             return out;
         });
-        if (units_spec) read_guarded([&] { units = detail::load_units(*units_spec, diag); });
+        if (units_spec) read_layer(*units_spec, [&] { units = detail::load_units(*units_spec, diag); });
         try {
             s.region = Region(region_name, region_code, std::move(units), epsg);
         } catch (const Error& e) {
@@ -1511,16 +1535,19 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
     if (!s.region.units().empty()) {
         check_arrivals(s, L, root, diag);
         if (!options.data_from) {
-            if (projects_spec) read_guarded([&] { s.sites.projects = detail::load_projects(*projects_spec, s.region, diag); });
-            if (stations_spec) read_guarded([&] { s.sites.stations = detail::load_stations(*stations_spec, s.region, diag); });
-            if (bases_spec) read_guarded([&] { s.sites.bases = detail::load_bases(*bases_spec, s.region, diag); });
-            if (demand_spec) read_guarded([&] { s.sites.demand = detail::load_demand(*demand_spec, s.region, diag); });
-            // A register with a header and no rows would give an empty run without a word.
+            if (projects_spec) read_layer(*projects_spec, [&] { s.sites.projects = detail::load_projects(*projects_spec, s.region, diag); });
+            if (stations_spec) read_layer(*stations_spec, [&] { s.sites.stations = detail::load_stations(*stations_spec, s.region, diag); });
+            if (bases_spec) read_layer(*bases_spec, [&] { s.sites.bases = detail::load_bases(*bases_spec, s.region, diag); });
+            if (demand_spec) read_layer(*demand_spec, [&] { s.sites.demand = detail::load_demand(*demand_spec, s.region, diag); });
+            // A register with a header and no rows would give an empty run
+            // without a word: said, like a refusal, where the scenario names it.
             if (!diag.has_errors()) {
                 if (prog.kind == ProgrammeKind::stations && projects_spec && s.sites.projects.empty())
-                    diag.error({projects_spec->source.display}, "holds no projects (a header and no rows?); a stations programme needs its register");
+                    diag.error(projects_spec->where, projects_spec->source.display +
+                                                         ": holds no projects (a header and no rows?); a stations programme needs its register");
                 if (prog.kind == ProgrammeKind::bases && bases_spec && s.sites.bases.empty())
-                    diag.error({bases_spec->source.display}, "holds no candidate bases (a header and no rows?); a bases programme needs its candidates");
+                    diag.error(bases_spec->where, bases_spec->source.display +
+                                                      ": holds no candidate bases (a header and no rows?); a bases programme needs its candidates");
             }
         }
         // The surfaces' size and the cost matrix are checked now, not after a long run.
@@ -1533,12 +1560,12 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
         }
         detail::throw_if_cancelled(options.cancel);
         if (s.coverage.cost_matrix && options.data_from) s.cost_matrix = options.data_from->cost_matrix;
-        else if (s.coverage.cost_matrix) read_guarded([&] { s.cost_matrix = CoverageModel::read_cost_matrix(s); });
+        else if (matrix_ok) read_guarded([&] { s.cost_matrix = CoverageModel::read_cost_matrix(s); });
         if (!L.selection_plan.empty()) {
-            const Location where = L.ctx.at(static_cast<const YAML::Node&>(root)["behaviour"]["selection_plan"], "behaviour.selection_plan");
+            const Location& where = L.selection_plan_where;
             if (prog.kind != ProgrammeKind::bases) {
                 diag.error(where, "a selection plan orders the naming of bases; a stations programme has no such choice");
-            } else {
+            } else if (plan_ok) {
                 const fs::path path = selection_plan_path(L.selection_plan, file, options);
                 read_guarded([&] {
                     auto order = read_plan_order(path, path.string());

@@ -106,9 +106,12 @@ void write_file_atomic(const std::filesystem::path& target, const std::string& b
 
 /// Refuses (InputError naming `display`) a path that does not exist, is a
 /// folder, is not a regular file (a FIFO or a device would block or never
-/// end), or is larger than `max_bytes`.
+/// end), is larger than `max_bytes`, or cannot be opened for reading.
 void check_input_file(const std::filesystem::path& path, const std::string& display = {},
                       std::uintmax_t max_bytes = std::uintmax_t{1} << 30);
+/// check_input_file for a layer that read_layer streams: a folder passes (a
+/// Shapefile set), and files up to 64 GiB.
+void check_layer_file(const LayerSource& src);
 /// Reads a whole file (after check_input_file); throws InputError naming it if unreadable.
 std::string read_file(const std::filesystem::path& path, const std::string& display = {});
 
