@@ -175,6 +175,31 @@ TEST(Scenario, DataFiles_refusedAtOpenAreSaidWhereTheScenarioNamesThem) {
     }
 }
 
+// A root that is not a mapping: that alone is said, not the --set edits
+// that cannot apply to it.
+TEST(Scenario, RootNotAMapping_isTheOnlyErrorEvenWithOverrides) {
+    TempDir d;
+    LoadOptions o;
+    o.overrides = {"run.seed=1"};
+    for (const char* text : {"- a\n- b\n", "just a line\n"}) {
+        SCOPED_TRACE(text);
+        write(d / "s.yaml", text);
+        const auto ps = problems_of(d / "s.yaml", o);
+        ASSERT_EQ(ps.size(), 1u);
+        EXPECT_EQ(ps[0].where.file, (d / "s.yaml").string());
+        EXPECT_EQ(ps[0].where.line, 1);
+        EXPECT_NE(ps[0].message.find("expected a mapping of keys to values"), std::string::npos) << ps[0].str();
+    }
+    // A mapping without the key the edit names: the edit is said not to
+    // apply (it changes nothing), beside the fields that are missing.
+    write(d / "s.yaml", "name: x\n");
+    const auto ps = problems_of(d / "s.yaml", o);
+    const auto edit = std::find_if(ps.begin(), ps.end(), [](const Problem& p) { return p.where.file == "--set run.seed=1"; });
+    ASSERT_NE(edit, ps.end());
+    EXPECT_NE(edit->message.find("no key 'run'"), std::string::npos) << edit->str();
+    EXPECT_TRUE(std::any_of(ps.begin(), ps.end(), [](const Problem& p) { return p.where.field == "run"; }));
+}
+
 TEST(Scenario, LoadDataFalse_readsYamlOnly) {
     LoadOptions o;
     o.load_data = false;

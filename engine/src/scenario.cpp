@@ -1304,11 +1304,15 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
     Loader L;
     L.ctx.file = shown;
     L.ctx.diag = &diag;
+    // A root that is not a mapping is the only error said: no --set edit can apply to it.
+    if (!root.IsMap()) {
+        const MapReader says_what_it_is(L.ctx, root, "");
+        diag.throw_if_errors();
+    }
     for (const auto& o : options.overrides)
         if (auto canon = apply_override(root, o, diag)) L.ctx.overridden[*canon] = o;
 
     MapReader top(L.ctx, root, "");
-    if (!top.valid()) diag.throw_if_errors();
     s.name = top.string("name", true).value_or(file.stem().string());
     // The name becomes the default output folder (runs/<name>) and file names.
     if (top.has("name") && (s.name.empty() || s.name == "." || s.name == ".." || s.name.find_first_of("/\\") != std::string::npos))
