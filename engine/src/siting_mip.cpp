@@ -20,13 +20,29 @@
 //
 // Both share: Σ x = p (when p >= 0), one row per limited budget, one per
 // group with a bound that can bind, x_j = 1 for fixed candidates.
-#include <coin/Cbc_C_Interface.h>
+//
+// The time limit bounds the whole solve by the wall clock. CBC's own limit
+// ("sec", counted from the start of its run) is checked between
+// branch-and-bound nodes and heuristic passes only: the first LP relaxation
+// of a large sparse p-median model takes minutes, a pass of the feasibility
+// pump many seconds. So each run also stops at the deadline (a) the first
+// LP relaxation, by Clp's wall-clock limit, (b) every later LP that Clp
+// began before it, at its next simplex iteration, and (c) CBC's search, at
+// its next node or heuristic pass. An LP begun after the deadline runs to
+// its end: CBC checks each plan it finds with one (cut short, the plan
+// would be lost), and its search goes no further.
+#include <coin/CbcEventHandler.hpp>
+#include <coin/CbcModel.hpp>
+#include <coin/CbcSolver.hpp>
+#include <coin/ClpEventHandler.hpp>
+#include <coin/OsiClpSolverInterface.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -62,8 +78,8 @@ public:
     [[nodiscard]] int columns() const { return static_cast<int>(m_cost.size()); }
     [[nodiscard]] int rows() const { return static_cast<int>(m_row_lower.size()); }
 
-    /// Loads the model into CBC.
-    void load(Cbc_Model* model) const {
+    /// Loads the model into a solver.
+    void load(OsiClpSolverInterface& solver) const {
         std::vector<CoinBigIndex> start(m_cost.size() + 1, 0);
         for (const Entry& e : m_entries) ++start[static_cast<std::size_t>(e.col) + 1];
         std::partial_sum(start.begin(), start.end(), start.begin());
@@ -75,10 +91,10 @@ public:
             index[at] = e.row;
             value[at] = e.coef;
         }
-        Cbc_loadProblem(model, columns(), rows(), start.data(), index.data(), value.data(), m_lower.data(), m_upper.data(),
-                        m_cost.data(), m_row_lower.data(), m_row_upper.data());
+        solver.loadProblem(columns(), rows(), start.data(), index.data(), value.data(), m_lower.data(), m_upper.data(), m_cost.data(),
+                           m_row_lower.data(), m_row_upper.data());
         for (int c = 0; c < columns(); ++c)
-            if (m_integer[static_cast<std::size_t>(c)]) Cbc_setInteger(model, c);
+            if (m_integer[static_cast<std::size_t>(c)]) solver.setInteger(c);
     }
 
 private:
@@ -144,38 +160,116 @@ struct Outcome {
     std::vector<std::uint8_t> open;  ///< x > 0.5
 };
 
-/// One CBC run of `mip` (x = its first m columns), from `start` if not empty.
-Outcome run_cbc(const Mip& mip, const Problem& pr, bool maximise, double seconds, int threads,
-                const std::vector<std::uint32_t>& start) {
-    std::unique_ptr<Cbc_Model, void (*)(Cbc_Model*)> model(Cbc_newModel(), Cbc_deleteModel);
-    mip.load(model.get());
-    Cbc_setObjSense(model.get(), maximise ? -1 : 1);
-    const char* log = std::getenv("TISHENG_CBC_LOG");
-    Cbc_setLogLevel(model.get(), log && *log ? std::max(1, std::atoi(log)) : 0);
-    Cbc_setParameter(model.get(), "timeMode", "elapsed");  // the limit is wall-clock, as the caller measures it
-    Cbc_setParameter(model.get(), "sec", fmt::format("{:.3f}", std::max(seconds, 0.01)).c_str());
-    // 100 + n: n threads with a repeatable search, as the heuristic promises.
-    if (threads > 1) Cbc_setParameter(model.get(), "threads", std::to_string(100 + threads).c_str());
-    if (!start.empty()) {
-        const auto m = static_cast<int>(pr.candidates.size());
-        std::vector<int> cols(static_cast<std::size_t>(m));
-        std::iota(cols.begin(), cols.end(), 0);
-        std::vector<double> values(static_cast<std::size_t>(m), 0.0);
-        for (std::uint32_t k : start) values[k] = 1.0;
-        Cbc_setMIPStartI(model.get(), m, cols.data(), values.data());
-    }
-    Cbc_solve(model.get());
+using Clock = std::chrono::steady_clock;
 
+/// Stops CBC's search once the deadline has passed, at the next node, tree
+/// status or heuristic pass (CBC copies it into every model it makes).
+class StopAtDeadline : public CbcEventHandler {
+public:
+    explicit StopAtDeadline(Clock::time_point deadline) : m_deadline(deadline) {}
+    CbcAction event(CbcEvent which) override {
+        switch (which) {
+        case node:
+        case treeStatus:
+        case afterHeuristic:
+        case heuristicPass: return Clock::now() >= m_deadline ? stop : noAction;
+        default: return noAction;  // solutions are kept whenever they come
+        }
+    }
+    [[nodiscard]] CbcEventHandler* clone() const override { return new StopAtDeadline(*this); }
+
+    /// Set once the first LP relaxation is solved: until then CBC's bound
+    /// is whatever the stopped LP held, no bound at all.
+    bool root_lp_solved = false;
+
+private:
+    Clock::time_point m_deadline;
+};
+
+/// Stops an LP that began before the deadline and is still running at it
+/// (Clp then reports status 5, "stopped by event"). Clp copies it into every
+/// model it makes, so it also reaches the LPs of preprocessing, cuts and
+/// heuristics. A new solve is seen by its iteration count starting again.
+class StopLpAtDeadline : public ClpEventHandler {
+public:
+    explicit StopLpAtDeadline(Clock::time_point deadline) : m_deadline(deadline) {}
+    int event(Event which) override {
+        if (which != endOfIteration) return -1;
+        const auto now = Clock::now();
+        const int iteration = model_->numberIterations();
+        if (iteration <= m_last) m_began = now;
+        m_last = iteration;
+        return now >= m_deadline && m_began < m_deadline ? 0 : -1;
+    }
+    [[nodiscard]] ClpEventHandler* clone() const override { return new StopLpAtDeadline(*this); }
+
+private:
+    Clock::time_point m_deadline, m_began;
+    int m_last = std::numeric_limits<int>::max();
+};
+
+double seconds_until(Clock::time_point deadline) { return std::chrono::duration<double>(deadline - Clock::now()).count(); }
+
+/// One CBC run of `mip` (x = its first m columns) until `deadline`, from
+/// `start` if not empty.
+Outcome run_cbc(const Mip& mip, const Problem& pr, bool maximise, Clock::time_point deadline, int threads,
+                const std::vector<std::uint32_t>& start) {
+    OsiClpSolverInterface solver;
+    mip.load(solver);
+    solver.setObjSense(maximise ? -1 : 1);
+    const StopLpAtDeadline stop_lp(deadline);
+    solver.getModelPtr()->passInEventHandler(&stop_lp);  // Clp keeps a copy
+    CbcModel model(solver);
+    CbcSolverUsefulData data;
+    CbcMain0(model, data);
+    if (!start.empty()) {  // by column name, as CBC takes it
+        std::vector<std::string> names;
+        for (std::size_t k = 0; k < pr.candidates.size(); ++k) names.push_back(model.solver()->getColName(static_cast<int>(k)));
+        std::vector<const char*> name_ptrs;
+        for (const auto& n : names) name_ptrs.push_back(n.c_str());
+        std::vector<double> values(pr.candidates.size(), 0.0);
+        for (std::uint32_t k : start) values[k] = 1.0;
+        model.setMIPStart(static_cast<int>(names.size()), name_ptrs.data(), values.data());
+    }
+    const StopAtDeadline stop_at(deadline);
+    model.passInEventHandler(&stop_at);  // CBC keeps a copy
+    // What is left once the model is built and loaded; a run is never given less than 10 ms.
+    const double seconds = std::max(seconds_until(deadline), 0.01);
+    const char* log_env = std::getenv("TISHENG_CBC_LOG");
+    const std::string log = std::to_string(log_env && *log_env ? std::max(1, std::atoi(log_env)) : 0);  // CBC's and Clp's
+    const std::string sec = fmt::format("{:.3f}", seconds);
+    // 100 + n: n threads with a repeatable search, as the heuristic promises.
+    const std::string thread_count = std::to_string(100 + threads);
+    std::vector<const char*> argv{"tisheng", "-log", log.c_str(), "-slog", log.c_str(), "-timeMode", "elapsed", "-sec", sec.c_str()};
+    if (threads > 1) argv.insert(argv.end(), {"-threads", thread_count.c_str()});
+    argv.insert(argv.end(), {"-solve", "-quit"});
+    // The first LP relaxation: Clp's own wall-clock limit (not every path
+    // of its initial solve calls the event handler), lifted once that LP
+    // is done so that no later LP stops at it.
+    dynamic_cast<OsiClpSolverInterface*>(model.solver())->getModelPtr()->setMaximumWallSeconds(seconds);
+    constexpr int after_root_lp = 1;  // CbcMain1's callback points: 1 after the first LP, 2 after preprocessing, ...
+    CbcMain1(static_cast<int>(argv.size()), argv.data(), model,
+             [](CbcModel* m, int where) {
+                 if (where != after_root_lp) return 0;
+                 if (auto* stop = dynamic_cast<StopAtDeadline*>(m->getEventHandler())) stop->root_lp_solved = m->solver()->isProvenOptimal();
+                 if (auto* clp = dynamic_cast<OsiClpSolverInterface*>(m->solver())) clp->getModelPtr()->setMaximumWallSeconds(-1);
+                 return 0;
+             },
+             data);
+    const auto* stop = dynamic_cast<const StopAtDeadline*>(model.getEventHandler());
+
+    // Past the deadline, an LP may have been cut short: CBC's proofs
+    // (optimal, infeasible) are not trusted then.
     Outcome out;
-    if (Cbc_isProvenInfeasible(model.get()))
+    out.timed_out = model.isSecondsLimitReached() || Clock::now() >= deadline;
+    if (model.isProvenInfeasible() && !out.timed_out)
         throw Infeasible({"CBC proved the model infeasible: " + families(pr)});
-    out.timed_out = Cbc_isSecondsLimitReached(model.get()) != 0;
-    out.found = Cbc_bestSolution(model.get()) != nullptr;
-    out.optimal = out.found && Cbc_isProvenOptimal(model.get()) != 0;
-    out.objective = Cbc_getObjValue(model.get());
-    out.bound = Cbc_getBestPossibleObjValue(model.get());
+    out.found = model.bestSolution() != nullptr;
+    out.optimal = out.found && model.isProvenOptimal() && !out.timed_out;
+    out.objective = model.getObjValue();
+    out.bound = stop && stop->root_lp_solved ? model.getBestPossibleObjValue() : std::numeric_limits<double>::quiet_NaN();
     if (out.found) {
-        const double* x = Cbc_getColSolution(model.get());
+        const double* x = model.getColSolution();
         for (std::size_t j = 0; j < pr.candidates.size(); ++j) out.open.push_back(x[j] > 0.5 ? 1 : 0);
     }
     return out;
@@ -260,15 +354,15 @@ std::vector<std::uint32_t> open_list(const std::vector<std::uint8_t>& open) {
 }  // namespace
 
 Solution solve_exact(const Problem& problem, const ExactOptions& options) {
-    using clock = std::chrono::steady_clock;
-    const auto t0 = clock::now();
+    const auto t0 = Clock::now();
+    const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(std::max(options.time_limit_s, 0.0)));
     detail::validate(problem);
     if (auto c = detail::conflicts(problem); !c.empty()) throw Infeasible(std::move(c));
-    auto left = [&] { return options.time_limit_s - std::chrono::duration<double>(clock::now() - t0).count(); };
 
     std::vector<std::uint32_t> start;
     if (options.start)
         for (const Choice& c : options.start->chosen) start.push_back(c.candidate);
+    const std::vector<std::uint32_t> start_plan = start;
 
     Solution sol;
     sol.solver = "cbc";
@@ -276,7 +370,7 @@ Solution solve_exact(const Problem& problem, const ExactOptions& options) {
     bool found = false;
     tisheng::detail::throw_if_cancelled(options.cancel);
     if (problem.objective == Objective::max_cover) {
-        const Outcome out = run_cbc(cover_model(problem), problem, true, left(), options.threads, start);
+        const Outcome out = run_cbc(cover_model(problem), problem, true, deadline, options.threads, start);
         found = out.found;
         if (found) best = open_list(out.open);
         sol.optimal = out.optimal;
@@ -293,8 +387,8 @@ Solution solve_exact(const Problem& problem, const ExactOptions& options) {
         sol.bound = -inf;
         for (;;) {
             tisheng::detail::throw_if_cancelled(options.cancel);
-            const Outcome out = run_cbc(median_model(problem, near, depth), problem, false, left(), options.threads, start);
-            sol.bound = std::max(sol.bound, out.bound);
+            const Outcome out = run_cbc(median_model(problem, near, depth), problem, false, deadline, options.threads, start);
+            if (!std::isnan(out.bound)) sol.bound = std::max(sol.bound, out.bound);
             sol.timed_out = out.timed_out;
             if (!out.found) break;
             found = true;
@@ -319,17 +413,23 @@ Solution solve_exact(const Problem& problem, const ExactOptions& options) {
                 sol.optimal = out.optimal;
                 break;
             }
-            if (left() <= 0) {
+            if (Clock::now() >= deadline) {
                 sol.timed_out = true;
                 break;
             }
             start = best;
         }
     }
+    if (!found && options.start) {  // the time ran out first: the warm start is the best plan known
+        best = start_plan;
+        found = true;
+    }
+    if (std::isinf(sol.bound)) sol.bound = std::numeric_limits<double>::quiet_NaN();  // no run solved its LP relaxation
     if (!found)
-        throw Error(fmt::format("siting: CBC found no feasible plan within {} s (best bound {}); raise the time limit or "
-                                "start it from the heuristic's plan",
-                                options.time_limit_s, sol.bound));
+        throw NoPlanInTime(fmt::format("siting: CBC found no feasible plan within {} s ({}); raise the time limit or "
+                                       "start it from the heuristic's plan",
+                                       options.time_limit_s,
+                                       std::isnan(sol.bound) ? "its LP relaxation was not solved by then" : fmt::format("best bound {}", sol.bound)));
 
     std::vector<std::uint32_t> order;
     for (std::uint32_t k : best)
@@ -340,7 +440,7 @@ Solution solve_exact(const Problem& problem, const ExactOptions& options) {
     sol.objective = detail::objective_of(problem, order);
     sol.spent = detail::spending(problem, order);
     sol.gap = std::abs(sol.bound - sol.objective) / std::max(std::abs(sol.objective), 1e-9);
-    sol.seconds = std::chrono::duration<double>(clock::now() - t0).count();
+    sol.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     return sol;
 }
 

@@ -23,6 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include "tisheng/error.hpp"
+
 namespace tisheng::siting {
 
 enum class Objective { max_cover, p_median };
@@ -125,14 +127,31 @@ struct HeuristicOptions {
 };
 
 struct ExactOptions {
-    /// Wall clock, model building included. CBC checks it between
-    /// branch-and-bound nodes: a slow root (a large p-median) can overrun it.
+    /// Wall clock from the call to solve_exact until it returns: the checks,
+    /// building each model, every CBC run (a p-median model runs again with
+    /// longer lists, from the best plan so far) and evaluating the plan.
+    /// Each CBC run gets the time left, and at the deadline
+    /// - its first LP relaxation stops (Clp's wall-clock limit);
+    /// - any later LP begun before the deadline stops at its next iteration;
+    /// - its search stops at the next node or heuristic pass.
+    /// What can run past it: the start of the first LP (Clp's presolve and
+    /// crash, which look at the clock only now and then) and its clean-up
+    /// once stopped; the LPs CBC begins after the deadline to check and
+    /// complete a plan it found (cut short, the plan would be lost);
+    /// loading a model into CBC. Measured on 2 cores (bench/README.md,
+    /// "CBC's time limit"): at most 1.9 s past a 10 s limit on OR-Library
+    /// pmed1-pmed40 (mostly under 0.5 s), 1.7 s past 0.5 s on pmed38 (a
+    /// model of 170,000 columns), 0.6 s past 0.2 s on tests/test_siting.cpp's
+    /// 72,000. Once the limit has passed, CBC's proofs are not trusted (an
+    /// LP may have been cut short): the solution says timed_out, not
+    /// optimal. With no plan found by then, the warm start (if any) is the
+    /// answer, else NoPlanInTime is thrown.
     double time_limit_s = 60;
     int threads = 1;           ///< CBC threads, in its repeatable mode
     /// Warm start: a feasible solution to give CBC as its first incumbent.
     const Solution* start = nullptr;
-    /// Polled before each CBC run (CBC's C interface cannot be interrupted,
-    /// so a run ends at its time limit): set, solve_exact throws Cancelled.
+    /// Polled before each CBC run (a run itself ends only at the time
+    /// limit): set, solve_exact throws Cancelled.
     const std::atomic<bool>* cancel = nullptr;
 };
 
@@ -143,12 +162,20 @@ struct ExactOptions {
 /// Throws tisheng::Error if the problem is malformed.
 std::vector<std::string> infeasibility(const Problem& problem);
 
+/// solve_exact's time limit ended before CBC found a plan, and no warm
+/// start was given. The message names the limit and CBC's bound.
+class NoPlanInTime : public Error {
+public:
+    using Error::Error;
+};
+
 /// Throws tisheng::Error if the problem is malformed (sizes, indices,
 /// negative weights or costs, p larger than the candidates) and
 /// tisheng::Infeasible (see below) if `infeasibility` finds conflicts or the
 /// search finds no feasible plan (the heuristic names what it could not
 /// meet; CBC, when it proves infeasibility, the constraint families). The
-/// exact solver throws tisheng::Error if CBC finds no plan within its time.
+/// exact solver throws NoPlanInTime if CBC finds no plan within its time
+/// and it has no warm start.
 Solution solve_heuristic(const Problem& problem, const HeuristicOptions& options = {});
 Solution solve_exact(const Problem& problem, const ExactOptions& options = {});
 
