@@ -499,6 +499,18 @@ struct Loader {
         return spec;
     }
 
+    /// Distances (metres, or the cost matrix's unit) are positive and at most
+    /// 1e7: 10,000 km, or 19 years of minutes.
+    static constexpr double max_length = 1e7;
+    std::optional<double> length(MapReader& m, const std::string& key, const std::string& what) {
+        auto v = m.number(key);
+        if (v && !(*v > 0 && *v <= max_length)) {
+            m.error(key, what + " must be > 0 and at most 1e7, got " + m.child(key).Scalar());
+            return std::nullopt;
+        }
+        return v;
+    }
+
     void run(MapReader& top, RunSettings& r) {
         if (!top.has("run")) {
             top.missing("run");
@@ -858,7 +870,7 @@ struct Loader {
             for (std::size_t i = 0; i < items.size(); ++i) {
                 const std::string ip = rp + "[" + std::to_string(i) + "]";
                 auto v = detail::read_number(ctx, items[i], ip);
-                if (v && !(*v > 0)) ctx.error(items[i], ip, "a radius must be > 0, got " + items[i].Scalar());
+                if (v && !(*v > 0 && *v <= max_length)) ctx.error(items[i], ip, "a radius must be > 0 and at most 1e7, got " + items[i].Scalar());
                 else if (v && !c.radii.empty() && *v <= c.radii.back())
                     ctx.error(items[i], ip, "radii must ascend, got " + items[i].Scalar() + " after " + detail::shown_number(c.radii.back()));
                 else if (v) c.radii.push_back(*v);
@@ -866,16 +878,10 @@ struct Loader {
             if (items.empty()) m.error("radii", "expected at least one radius, e.g. [1000, 3000, 5000]");
         }
         if (auto v = m.boolean("match_industry")) c.match_industry = *v;
-        if (auto v = m.number("cell_m")) {
-            if (*v > 0) c.cell_m = *v;
-            else m.error("cell_m", "the cell size must be > 0 metres, got " + detail::shown_number(*v));
-        }
+        if (auto v = length(m, "cell_m", "the cell size")) c.cell_m = *v;
         if (m.has("access")) {
             MapReader a(ctx, m.child("access"), m.path("access"));
-            if (auto v = a.number("catchment")) {
-                if (*v > 0) c.catchment = *v;
-                else a.error("catchment", "the catchment must be > 0, got " + detail::shown_number(*v));
-            }
+            if (auto v = length(a, "catchment", "the catchment")) c.catchment = *v;
             if (auto d = a.choice("decay", {"none", "step", "linear", "gaussian"}))
                 c.decay = *d == "none" ? coverage::Decay::none : *d == "step" ? coverage::Decay::step
                         : *d == "linear" ? coverage::Decay::linear : coverage::Decay::gaussian;
@@ -896,10 +902,7 @@ struct Loader {
         MapReader m(ctx, top.child("siting"), "siting");
         if (auto o = m.choice("objective", {"max_cover", "p_median"}))
             st.objective = *o == "max_cover" ? siting::Objective::max_cover : siting::Objective::p_median;
-        if (auto v = m.number("radius")) {
-            if (*v > 0) st.radius = *v;
-            else m.error("radius", "the radius must be > 0, got " + detail::shown_number(*v));
-        }
+        if (auto v = length(m, "radius", "the radius")) st.radius = *v;
         if (auto v = m.integer("p", 1, 1000000)) st.p = static_cast<int>(*v);
         if (auto v = m.integer("budget_years", 1, 100)) st.budget_years = static_cast<int>(*v);
         if (auto v = m.string("unit_minimums")) st.unit_minimums = *v;

@@ -201,7 +201,12 @@ static auto read_key(MapReader& r, const std::string& key, bool required, F&& f)
 }
 
 std::optional<std::string> MapReader::string(const std::string& key, bool required) {
-    return read_key(*this, key, required, [&](const YAML::Node& n) { return read_string(m_ctx, n, path(key)); });
+    auto v = read_key(*this, key, required, [&](const YAML::Node& n) { return read_string(m_ctx, n, path(key)); });
+    if (v && v->empty() && required) {
+        error(key, "required field is empty; expected a text");
+        return std::nullopt;
+    }
+    return v;
 }
 
 std::optional<double> MapReader::number(const std::string& key, bool required) {
@@ -221,6 +226,11 @@ std::optional<double> MapReader::money(const std::string& key, bool required) {
     auto v = number(key, required);
     if (v && *v < 0) {
         error(key, "an amount of money cannot be negative (got " + child(key).Scalar() + " CNY)");
+        return std::nullopt;
+    }
+    // Sums of such amounts stay finite and exact to the fen.
+    if (v && *v > 1e15) {
+        error(key, "expected at most 1e15 CNY, got " + child(key).Scalar());
         return std::nullopt;
     }
     return v;
