@@ -294,6 +294,35 @@ std::string unclosed_ring(const OGRGeometry& g) {
     return {};
 }
 
+/// The text of a GeoJSON file's top-level `crs` object, read from the
+/// file's first MiB (writers put it before "features"); empty if none.
+std::string geojson_crs_member(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::string head(std::size_t{1} << 20, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+    const std::size_t key = head.find("\"crs\"");
+    if (key == std::string::npos || key > head.find("\"features\"")) return {};
+    const std::size_t open = head.find('{', key);
+    if (open == std::string::npos) return {};
+    int depth = 0;
+    bool quoted = false;
+    for (std::size_t i = open; i < head.size(); ++i) {
+        const char c = head[i];
+        if (quoted) {
+            if (c == '\\') ++i;
+            else if (c == '"') quoted = false;
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == '{') {
+            ++depth;
+        } else if (c == '}' && --depth == 0) {
+            return head.substr(open, i - open + 1);
+        }
+    }
+    return {};
+}
+
 /// Refuses a layer whose declared CRS is not lon/lat on WGS 84 (a GeoJSON
 /// `crs` member, a GeoPackage's srs_id): the scenario reads its numbers as
 /// degrees (`coords`), so another CRS means the file and the scenario
@@ -302,26 +331,16 @@ std::string unclosed_ring(const OGRGeometry& g) {
 void check_layer_crs(GDALDataset& ds, OGRLayer& layer, const fs::path& path, const std::string& shown, CoordSys coords) {
     const std::string expected = "the scenario reads its coordinates as longitude and latitude in degrees (coords: " +
                                  std::string(to_string(coords)) + ")";
-    if (std::string(ds.GetDriverName()) == "GeoJSON") {
-        // The member, if any, near the start (where writers put it).
-        std::ifstream in(path, std::ios::binary);
-        std::string head(std::size_t{1} << 20, '\0');
-        in.read(head.data(), static_cast<std::streamsize>(head.size()));
-        head.resize(static_cast<std::size_t>(in.gcount()));
-        if (head.find("\"crs\"") != std::string::npos) {
+    if (std::string(ds.GetDriverName()) == "GeoJSON")
+        if (const std::string member = geojson_crs_member(path); !member.empty()) {
             CPLJSONDocument doc;
-            if (doc.Load(path.string())) {
-                const CPLJSONObject crs = doc.GetRoot().GetObj("crs");
-                const std::string name = crs.GetString("properties/name");
-                OGRSpatialReference declared;
-                if (crs.IsValid() && (name.empty() || declared.SetFromUserInput(name.c_str()) != OGRERR_NONE))
-                    throw InputError({shown, 0, 0, "", "crs"},
-                                     "names '" + (name.empty() ? crs.Format(CPLJSONObject::PrettyFormat::Plain) : name) +
-                                         "', which is not a coordinate reference system; " + expected +
-                                         ": remove the member (RFC 7946 GeoJSON is always WGS 84) or name EPSG:4326");
-            }
+            const std::string name = doc.LoadMemory(member) ? doc.GetRoot().GetString("properties/name") : std::string();
+            OGRSpatialReference declared;
+            if (name.empty() || declared.SetFromUserInput(name.c_str()) != OGRERR_NONE)
+                throw InputError({shown, 0, 0, "", "crs"}, "names '" + (name.empty() ? member : name) +
+                                                               "', which is not a coordinate reference system; " + expected +
+                                                               ": remove the member (RFC 7946 GeoJSON is always WGS 84) or name EPSG:4326");
         }
-    }
     const OGRSpatialReference* srs = layer.GetSpatialRef();
     if (!srs) return;
     OGRSpatialReference wgs84;

@@ -18,12 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// The folder's name without a trailing separator ("runs/x/" -> "x").
-fs::path folder_name(const fs::path& p) {
-    const fs::path n = p.lexically_normal();
-    return n.has_filename() ? n.filename() : n.parent_path().filename();
-}
-
 /// `.<name>.<kind>-<pid>`, the hidden siblings a StagedFolder makes.
 std::string sibling(const fs::path& name, const std::string& kind, long pid) {
     return "." + name.string() + "." + kind + "-" + std::to_string(pid);
@@ -83,7 +77,7 @@ StagedFolder::StagedFolder(fs::path target) {
     if (parent.empty()) parent = ".";
     fs::create_directories(parent, ec);
     if (ec) throw Error(parent.string() + ": cannot create the folder: " + ec.message());
-    const fs::path name = folder_name(m_target);
+    const fs::path name = m_target.filename();
     remove_leftovers(parent, name);
     m_staging = parent / sibling(name, "partial", ::getpid());
     fs::remove_all(m_staging, ec);
@@ -123,7 +117,7 @@ void StagedFolder::commit() {
     // No atomic swap here: the old folder aside, the new one in, the old gone.
     fs::path parent = m_target.parent_path();
     if (parent.empty()) parent = ".";
-    const fs::path old = parent / sibling(folder_name(m_target), "old", ::getpid());
+    const fs::path old = parent / sibling(m_target.filename(), "old", ::getpid());
     fs::remove_all(old, ec);
     fs::rename(m_target, old, ec);
     if (ec) throw Error(m_target.string() + ": cannot move the previous outputs aside: " + ec.message());
