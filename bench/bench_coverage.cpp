@@ -41,10 +41,10 @@
 #include <string>
 #include <vector>
 
-#include "tisheng/coverage.hpp"
-#include "tisheng/geo.hpp"
-#include "tisheng/random.hpp"
-#include "tisheng/siting.hpp"
+#include "tisheng/coverage/coverage.hpp"
+#include "tisheng/geo/geo.hpp"
+#include "tisheng/core/random.hpp"
+#include "tisheng/siting/siting.hpp"
 
 namespace fs = std::filesystem;
 using tisheng::MetricPoint;

@@ -31,10 +31,10 @@
 #include <string>
 #include <vector>
 
-#include "tisheng/coverage_model.hpp"
-#include "tisheng/scenario.hpp"
-#include "tisheng/simulate.hpp"
-#include "tisheng/synth.hpp"
+#include "tisheng/planning/coverage_model.hpp"
+#include "tisheng/model/scenario.hpp"
+#include "tisheng/simulate/simulate.hpp"
+#include "tisheng/synth/synth.hpp"
 
 namespace fs = std::filesystem;
 

@@ -31,9 +31,9 @@
 
 #include "support/instances.hpp"
 #include "support/orlib.hpp"
-#include "tisheng/coverage.hpp"
-#include "tisheng/error.hpp"
-#include "tisheng/siting.hpp"
+#include "tisheng/coverage/coverage.hpp"
+#include "tisheng/core/error.hpp"
+#include "tisheng/siting/siting.hpp"
 
 namespace fs = std::filesystem;
 namespace siting = tisheng::siting;

@@ -1,7 +1,7 @@
 // The scenario YAML reader: load_scenario on the input as scenarios/fuzz.yaml,
 // with its data (a few rows of each register).
 #include "fuzz_support.hpp"
-#include "tisheng/scenario.hpp"
+#include "tisheng/model/scenario.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace tisheng;

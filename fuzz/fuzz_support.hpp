@@ -16,7 +16,7 @@
 #include <string_view>
 #include <typeinfo>
 
-#include "tisheng/error.hpp"
+#include "tisheng/core/error.hpp"
 
 namespace tisheng::fuzz {
 

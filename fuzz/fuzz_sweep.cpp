@@ -2,8 +2,8 @@
 // beside the shipped scenarios (a valid sweep loads its base with its data,
 // a few rows of each register, and checks every parameter against it).
 #include "fuzz_support.hpp"
-#include "tisheng/scenario.hpp"
-#include "tisheng/sweep.hpp"
+#include "tisheng/model/scenario.hpp"
+#include "tisheng/sweep/sweep.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace tisheng;

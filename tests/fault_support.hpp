@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "test_support.hpp"
-#include "tisheng/io.hpp"
+#include "tisheng/core/text.hpp"
 
 extern char** environ;
 

@@ -1,5 +1,5 @@
-#include "tisheng/calendar.hpp"
-#include "tisheng/error.hpp"
+#include "tisheng/model/calendar.hpp"
+#include "tisheng/core/error.hpp"
 
 #include <gtest/gtest.h>
 

@@ -6,8 +6,9 @@
 #include <cmath>
 
 #include "test_support.hpp"
-#include "tisheng/calibrate.hpp"
-#include "tisheng/simulate.hpp"
+#include "tisheng/analysis/calibrate.hpp"
+#include "tisheng/simulate/simulate.hpp"
+#include "tisheng/core/text.hpp"
 
 namespace tisheng {
 namespace {

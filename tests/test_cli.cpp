@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "test_support.hpp"
-#include "tisheng/report.hpp"
+#include "tisheng/report/report.hpp"
 
 namespace fs = std::filesystem;
 using namespace tisheng::test;

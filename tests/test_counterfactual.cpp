@@ -6,9 +6,9 @@
 #include <algorithm>
 
 #include "test_support.hpp"
-#include "tisheng/counterfactual.hpp"
-#include "tisheng/scenario.hpp"
-#include "tisheng/simulate.hpp"
+#include "tisheng/simulate/counterfactual.hpp"
+#include "tisheng/model/scenario.hpp"
+#include "tisheng/simulate/simulate.hpp"
 
 using namespace tisheng;
 using namespace tisheng::test;

@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
-#include "tisheng/coverage.hpp"
-#include "tisheng/error.hpp"
-#include "tisheng/region.hpp"
+#include "tisheng/coverage/coverage.hpp"
+#include "tisheng/core/error.hpp"
+#include "tisheng/model/region.hpp"
 #include "test_support.hpp"
 
 using namespace tisheng;

@@ -19,11 +19,11 @@
 #include <string>
 #include <vector>
 
-#include "tisheng/forms.hpp"
-#include "tisheng/io.hpp"
-#include "tisheng/privacy.hpp"
-#include "tisheng/scenario.hpp"
-#include "tisheng/simulate.hpp"
+#include "tisheng/report/forms.hpp"
+#include "tisheng/core/text.hpp"
+#include "tisheng/core/privacy.hpp"
+#include "tisheng/model/scenario.hpp"
+#include "tisheng/simulate/simulate.hpp"
 #include "test_support.hpp"
 
 using namespace tisheng;

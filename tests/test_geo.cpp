@@ -4,7 +4,7 @@
 #include <thread>
 #include <vector>
 
-#include "tisheng/geo.hpp"
+#include "tisheng/geo/geo.hpp"
 
 using namespace tisheng;
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "tisheng/gsa.hpp"
+#include "tisheng/analysis/gsa.hpp"
 
 using namespace tisheng;
 

@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "tisheng/io.hpp"
+#include "tisheng/core/text.hpp"
+#include "tisheng/core/files.hpp"
+#include "tisheng/io/layers.hpp"
 #include "test_support.hpp"
 
 using namespace tisheng;

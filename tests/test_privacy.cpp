@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "tisheng/error.hpp"
-#include "tisheng/privacy.hpp"
-#include "tisheng/scenario.hpp"
+#include "tisheng/core/error.hpp"
+#include "tisheng/core/privacy.hpp"
+#include "tisheng/model/scenario.hpp"
 #include "test_support.hpp"
 
 using namespace tisheng;

@@ -4,7 +4,7 @@
 
 #include <regex>
 
-#include "tisheng/scenario.hpp"
+#include "tisheng/model/scenario.hpp"
 #include "test_support.hpp"
 
 using namespace tisheng;

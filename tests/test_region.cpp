@@ -3,8 +3,8 @@
 // Skipped where ../shared is absent, as in a user's clone.
 #include <gtest/gtest.h>
 
-#include "tisheng/io.hpp"
-#include "tisheng/scenario.hpp"
+#include "tisheng/io/layers.hpp"
+#include "tisheng/model/scenario.hpp"
 #include "test_support.hpp"
 
 using namespace tisheng;

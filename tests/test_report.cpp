@@ -13,11 +13,11 @@
 #include <set>
 
 #include "test_support.hpp"
-#include "tisheng/counterfactual.hpp"
-#include "tisheng/report.hpp"
-#include "tisheng/run.hpp"
-#include "tisheng/scenario.hpp"
-#include "tisheng/simulate.hpp"
+#include "tisheng/simulate/counterfactual.hpp"
+#include "tisheng/report/report.hpp"
+#include "tisheng/results/run.hpp"
+#include "tisheng/model/scenario.hpp"
+#include "tisheng/simulate/simulate.hpp"
 
 namespace fs = std::filesystem;
 using namespace tisheng;

@@ -4,8 +4,9 @@
 #include <algorithm>
 #include <fstream>
 
-#include "tisheng/scenario.hpp"
+#include "tisheng/model/scenario.hpp"
 #include "test_support.hpp"
+#include "tisheng/core/text.hpp"
 
 using namespace tisheng;
 using namespace tisheng::test;

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "test_support.hpp"
-#include "tisheng/sensitivity.hpp"
-#include "tisheng/sweep_run.hpp"
+#include "tisheng/analysis/sensitivity.hpp"
+#include "tisheng/sweep/sweep_run.hpp"
 
 namespace tisheng {
 namespace {

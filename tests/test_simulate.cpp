@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "tisheng/random.hpp"
-#include "tisheng/scenario.hpp"
-#include "tisheng/simulate.hpp"
+#include "tisheng/core/random.hpp"
+#include "tisheng/model/scenario.hpp"
+#include "tisheng/simulate/simulate.hpp"
 #include "test_support.hpp"
 
 using namespace tisheng;

@@ -24,9 +24,9 @@
 #include "support/instances.hpp"
 #include "support/orlib.hpp"
 #include "test_support.hpp"
-#include "tisheng/error.hpp"
-#include "tisheng/random.hpp"
-#include "tisheng/siting.hpp"
+#include "tisheng/core/error.hpp"
+#include "tisheng/core/random.hpp"
+#include "tisheng/siting/siting.hpp"
 
 using namespace tisheng::siting;
 using tisheng::Error;

@@ -8,9 +8,9 @@
 #include <set>
 
 #include "test_support.hpp"
-#include "tisheng/error.hpp"
-#include "tisheng/privacy.hpp"
-#include "tisheng/store.hpp"
+#include "tisheng/core/error.hpp"
+#include "tisheng/core/privacy.hpp"
+#include "tisheng/results/store.hpp"
 
 namespace fs = std::filesystem;
 using namespace tisheng;

@@ -16,10 +16,10 @@
 #include <sstream>
 
 #include "test_support.hpp"
-#include "tisheng/error.hpp"
-#include "tisheng/sweep.hpp"
-#include "tisheng/sweep_analysis.hpp"
-#include "tisheng/sweep_run.hpp"
+#include "tisheng/core/error.hpp"
+#include "tisheng/sweep/sweep.hpp"
+#include "tisheng/sweep/sweep_analysis.hpp"
+#include "tisheng/sweep/sweep_run.hpp"
 
 namespace fs = std::filesystem;
 using namespace tisheng;

@@ -20,10 +20,10 @@
 #include <boost/geometry/geometries/point_xy.hpp>
 #include <boost/geometry/geometries/polygon.hpp>
 
-#include "tisheng/geo.hpp"
-#include "tisheng/io.hpp"
-#include "tisheng/scenario.hpp"
-#include "tisheng/synth.hpp"
+#include "tisheng/geo/geo.hpp"
+#include "tisheng/io/layers.hpp"
+#include "tisheng/model/scenario.hpp"
+#include "tisheng/synth/synth.hpp"
 #include "test_support.hpp"
 
 using namespace tisheng;

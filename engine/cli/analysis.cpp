@@ -8,11 +8,12 @@
 #include <thread>
 
 #include "commands.hpp"
-#include "tisheng/calibrate.hpp"
-#include "tisheng/io.hpp"
-#include "tisheng/run.hpp"
-#include "tisheng/sensitivity.hpp"
-#include "tisheng/sweep_run.hpp"
+#include "tisheng/analysis/calibrate.hpp"
+#include "tisheng/core/text.hpp"
+#include "tisheng/core/files.hpp"
+#include "tisheng/results/run.hpp"
+#include "tisheng/analysis/sensitivity.hpp"
+#include "tisheng/sweep/sweep_run.hpp"
 
 namespace tisheng::cli {
 

@@ -12,8 +12,8 @@
 
 #include <fmt/core.h>
 
-#include "tisheng/simulate.hpp"
-#include "tisheng/sweep_run.hpp"
+#include "tisheng/simulate/simulate.hpp"
+#include "tisheng/sweep/sweep_run.hpp"
 
 namespace tisheng::cli {
 

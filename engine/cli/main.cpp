@@ -14,18 +14,18 @@
 #include <unistd.h>
 
 #include "commands.hpp"
-#include "tisheng/counterfactual.hpp"
-#include "tisheng/error.hpp"
-#include "tisheng/forms.hpp"
-#include "tisheng/io.hpp"
-#include "tisheng/plan.hpp"
-#include "tisheng/report.hpp"
-#include "tisheng/run.hpp"
-#include "tisheng/scenario.hpp"
-#include "tisheng/simulate.hpp"
-#include "tisheng/staged_folder.hpp"
-#include "tisheng/store.hpp"
-#include "tisheng/synth.hpp"
+#include "tisheng/simulate/counterfactual.hpp"
+#include "tisheng/core/error.hpp"
+#include "tisheng/report/forms.hpp"
+#include "tisheng/core/files.hpp"
+#include "tisheng/planning/plan.hpp"
+#include "tisheng/report/report.hpp"
+#include "tisheng/results/run.hpp"
+#include "tisheng/model/scenario.hpp"
+#include "tisheng/simulate/simulate.hpp"
+#include "tisheng/core/staged_folder.hpp"
+#include "tisheng/results/store.hpp"
+#include "tisheng/synth/synth.hpp"
 
 namespace fs = std::filesystem;
 using namespace tisheng;

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <limits>
 
-#include "tisheng/error.hpp"
-#include "tisheng/simulate.hpp"
+#include "tisheng/core/error.hpp"
+#include "tisheng/simulate/simulate.hpp"
 
 #include "commands.hpp"
 

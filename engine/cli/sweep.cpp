@@ -9,11 +9,11 @@
 #include <thread>
 
 #include "commands.hpp"
-#include "tisheng/error.hpp"
-#include "tisheng/io.hpp"
-#include "tisheng/report.hpp"
-#include "tisheng/sweep.hpp"
-#include "tisheng/sweep_analysis.hpp"
+#include "tisheng/core/error.hpp"
+#include "tisheng/core/files.hpp"
+#include "tisheng/report/report.hpp"
+#include "tisheng/sweep/sweep.hpp"
+#include "tisheng/sweep/sweep_analysis.hpp"
 
 namespace fs = std::filesystem;
 

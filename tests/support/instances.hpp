@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "tisheng/geo.hpp"
-#include "tisheng/random.hpp"
-#include "tisheng/siting.hpp"
+#include "tisheng/geo/geo.hpp"
+#include "tisheng/core/random.hpp"
+#include "tisheng/siting/siting.hpp"
 
 namespace tisheng::test {
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "tisheng/siting.hpp"
+#include "tisheng/siting/siting.hpp"
 
 namespace tisheng::test::orlib {
 

@@ -14,8 +14,8 @@
 
 #include "core/basemap.hpp"
 #include "test_support.hpp"
-#include "tisheng/error.hpp"
-#include "tisheng/geo.hpp"
+#include "tisheng/core/error.hpp"
+#include "tisheng/geo/geo.hpp"
 
 namespace {
 

@@ -21,7 +21,7 @@
 #include "core/jobs.hpp"
 #include "core/model.hpp"
 #include "test_support.hpp"
-#include "tisheng/plan.hpp"
+#include "tisheng/planning/plan.hpp"
 
 namespace {
 

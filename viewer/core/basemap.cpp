@@ -13,7 +13,7 @@
 #include <memory>
 #include <mutex>
 
-#include "tisheng/error.hpp"
+#include "tisheng/core/error.hpp"
 
 namespace tisheng::view {
 

@@ -17,7 +17,7 @@
 
 #include "core/camera.hpp"
 #include "core/legend.hpp"
-#include "tisheng/geo.hpp"
+#include "tisheng/geo/geo.hpp"
 
 namespace tisheng::view {
 

@@ -6,7 +6,7 @@
 #include <array>
 #include <string>
 
-#include "tisheng/geo.hpp"
+#include "tisheng/geo/geo.hpp"
 
 namespace tisheng::view {
 

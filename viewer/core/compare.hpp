@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "tisheng/simulate.hpp"
+#include "tisheng/simulate/simulate.hpp"
 
 namespace tisheng::view {
 

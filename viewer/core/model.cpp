@@ -1,6 +1,6 @@
 #include "core/model.hpp"
-#include "tisheng/counterfactual.hpp"
-#include "tisheng/run.hpp"
+#include "tisheng/simulate/counterfactual.hpp"
+#include "tisheng/results/run.hpp"
 
 #include <fmt/format.h>
 #include <sys/resource.h>
@@ -12,8 +12,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
-#include "tisheng/error.hpp"
-#include "tisheng/io.hpp"
+#include "tisheng/core/error.hpp"
 
 namespace tisheng::viewer {
 

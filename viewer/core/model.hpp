@@ -15,11 +15,11 @@
 #include "core/picking.hpp"
 #include "core/triangulate.hpp"
 #include "core/jobs.hpp"
-#include "tisheng/coverage.hpp"
-#include "tisheng/coverage_model.hpp"
-#include "tisheng/scenario.hpp"
-#include "tisheng/simulate.hpp"
-#include "tisheng/store.hpp"
+#include "tisheng/coverage/coverage.hpp"
+#include "tisheng/planning/coverage_model.hpp"
+#include "tisheng/model/scenario.hpp"
+#include "tisheng/simulate/simulate.hpp"
+#include "tisheng/results/store.hpp"
 
 namespace tisheng::viewer {
 

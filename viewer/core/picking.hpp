@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/camera.hpp"
-#include "tisheng/geo.hpp"
+#include "tisheng/geo/geo.hpp"
 
 namespace tisheng::view {
 

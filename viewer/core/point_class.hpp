@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/legend.hpp"
-#include "tisheng/calendar.hpp"
+#include "tisheng/model/calendar.hpp"
 
 namespace tisheng::view {
 

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "core/camera.hpp"
-#include "tisheng/geo.hpp"
+#include "tisheng/geo/geo.hpp"
 
 namespace tisheng::view {
 

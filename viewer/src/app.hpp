@@ -22,8 +22,8 @@
 #include "basemap_layer.hpp"
 #include "map_renderer.hpp"
 #include "core/model.hpp"
-#include "tisheng/counterfactual.hpp"
-#include "tisheng/plan.hpp"
+#include "tisheng/simulate/counterfactual.hpp"
+#include "tisheng/planning/plan.hpp"
 
 namespace tisheng::viewer {
 

@@ -23,7 +23,7 @@
 #include "core/layout.hpp"
 #include "fonts.hpp"
 #include "core/labels.hpp"
-#include "tisheng/io.hpp"
+#include "tisheng/core/files.hpp"
 
 using namespace tisheng;
 using namespace tisheng::viewer;

@@ -14,7 +14,7 @@
 #include "core/basemap.hpp"
 #include "core/camera.hpp"
 #include "core/legend.hpp"
-#include "tisheng/coverage.hpp"
+#include "tisheng/coverage/coverage.hpp"
 
 namespace tisheng::viewer {
 

@@ -10,9 +10,9 @@
 #include "app.hpp"
 #include "core/compare.hpp"
 #include "core/labels.hpp"
-#include "tisheng/counterfactual.hpp"
-#include "tisheng/report.hpp"
-#include "tisheng/run.hpp"
+#include "tisheng/simulate/counterfactual.hpp"
+#include "tisheng/report/report.hpp"
+#include "tisheng/results/run.hpp"
 
 namespace tisheng::viewer {
 namespace {

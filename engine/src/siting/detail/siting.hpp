@@ -1,0 +1,35 @@
+// Internals shared by the siting heuristic (siting.cpp) and the exact MIP
+// (siting_mip.cpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tisheng/siting/siting.hpp"
+
+namespace tisheng::siting::detail {
+
+/// Throws tisheng::Error naming the field, candidate or group if `problem`
+/// is malformed (sizes, indices, negative or NaN values, p out of range).
+void validate(const Problem& problem);
+
+/// `infeasibility` without validating again.
+std::vector<std::string> conflicts(const Problem& problem);
+
+/// Objective of exactly the candidates in `open` (fixed ones must be listed).
+double objective_of(const Problem& problem, const std::vector<std::uint32_t>& open);
+
+/// `order` with each candidate's marginal gain when opened in that order
+/// (fixed candidates must come first). For max_cover the gains sum to the
+/// covered weight; for p_median to the reduction from every demand point at
+/// its farthest candidate.
+std::vector<Choice> gains_along(const Problem& problem, const std::vector<std::uint32_t>& order);
+
+/// Spending per budget of the candidates in `open`.
+std::vector<double> spending(const Problem& problem, const std::vector<std::uint32_t>& open);
+
+/// 1,234,567 or 1,234.50: amounts in messages.
+std::string amount(double value);
+
+}  // namespace tisheng::siting::detail
