@@ -13,8 +13,6 @@
 
 #include "core/detail/cancel.hpp"
 #include "model/detail/loaders.hpp"
-#include "tisheng/planning/coverage_model.hpp"
-#include "tisheng/planning/plan.hpp"
 #include "model/detail/yaml_reader.hpp"
 #include "tisheng/core/files.hpp"
 #include "tisheng/core/text.hpp"
@@ -1545,7 +1543,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
         }
         detail::throw_if_cancelled(options.cancel);
         if (s.coverage.cost_matrix && options.data_from) s.cost_matrix = options.data_from->cost_matrix;
-        else if (matrix_ok) read_guarded([&] { s.cost_matrix = CoverageModel::read_cost_matrix(s); });
+        else if (matrix_ok) read_guarded([&] { s.cost_matrix = detail::read_cost_matrix(s); });
         if (!L.selection_plan.empty()) {
             const Location& where = L.selection_plan_where;
             if (prog.kind != ProgrammeKind::bases) {
@@ -1553,7 +1551,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
             } else if (plan_ok) {
                 const fs::path path = selection_plan_path(L.selection_plan, file, options);
                 read_guarded([&] {
-                    auto order = read_plan_order(path, path.string());
+                    auto order = detail::read_plan_order(path, path.string());
                     for (const auto& [id, tier] : order) {
                         const bool known = std::any_of(s.sites.bases.begin(), s.sites.bases.end(), [&id = id](const CandidateBase& b) { return b.id == id; });
                         if (!known) diag.error(where, "the plan names '" + id + "', which is not a candidate base of this scenario");

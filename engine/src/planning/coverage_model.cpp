@@ -11,25 +11,26 @@
 namespace tisheng {
 
 CoverageModel::CoverageModel(const Scenario& s) : matrix(s.cost_matrix), match_industry(s.coverage.match_industry) {
+    // The ids and their order are coverage_ids' (the cost matrix is read by them).
+    CoverageIds ids = coverage_ids(s);
+    demand_ids = std::move(ids.demand);
+    site_ids = std::move(ids.sites);
+    project_sites = ids.project_sites;
     const MetricCrs& crs = s.region.crs();
     const auto& sites_in = s.sites;
     if (s.programme.kind == ProgrammeKind::stations) {
         industries = {"construction"};
         for (const Project& p : sites_in.projects) {
-            demand_ids.push_back(p.id);
             demand.push_back(crs.forward(p.pos));
             workers.push_back(p.workforce);
             demand_unit.push_back(p.unit);
             demand_industry.push_back(0);
-            site_ids.push_back(p.id);
             sites.push_back(demand.back());
             site_unit.push_back(p.unit);
             site_industry.push_back(-1);
             capacity.push_back(1);
         }
-        project_sites = sites_in.projects.size();
         for (const CandidateSite& c : sites_in.stations) {
-            site_ids.push_back(c.id);
             sites.push_back(crs.forward(c.pos));
             site_unit.push_back(c.unit);
             site_industry.push_back(-1);
@@ -43,33 +44,18 @@ CoverageModel::CoverageModel(const Scenario& s) : matrix(s.cost_matrix), match_i
             return it->second;
         };
         for (const DemandPoint& d : sites_in.demand) {
-            demand_ids.push_back(d.id);
             demand.push_back(crs.forward(d.pos));
             workers.push_back(d.workers);
             demand_unit.push_back(d.unit);
             demand_industry.push_back(industry(d.industry));
         }
         for (const CandidateBase& b : sites_in.bases) {
-            site_ids.push_back(b.id);
             sites.push_back(crs.forward(b.pos));
             site_unit.push_back(b.unit);
             site_industry.push_back(static_cast<std::int32_t>(industry(b.industry)));
             capacity.push_back(b.annual_trainees);
         }
     }
-}
-
-std::shared_ptr<const coverage::CostMatrix> CoverageModel::read_cost_matrix(const Scenario& s) {
-    const CoverageModel ids(s);
-    const auto& spec = *s.coverage.cost_matrix;
-    auto m = std::make_shared<coverage::CostMatrix>(coverage::CostMatrix::read(spec.path, spec.unit, ids.demand_ids, ids.site_ids));
-    // An on-site station serves its own project at no cost, listed or not.
-    for (std::uint32_t j = 0; j < ids.project_sites; ++j) {
-        m->origin.push_back(j);
-        m->destination.push_back(j);
-        m->cost.push_back(0);
-    }
-    return m;
 }
 
 std::size_t CoverageModel::site_count(const Scenario& s) {

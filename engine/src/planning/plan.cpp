@@ -332,35 +332,4 @@ void write_plan(const Scenario& s, const SitingModel& model, const Plan& plan, c
     write_file_atomic(dir / "plan.json", j.dump(2) + "\n");
 }
 
-std::vector<std::pair<std::string, std::string>> read_plan_order(const fs::path& plan_csv, const std::string& shown) {
-    const std::string name = shown.empty() ? plan_csv.string() : shown;
-    const std::string text = read_file(plan_csv, name);
-    std::vector<std::pair<std::string, std::string>> ids;
-    std::size_t pos = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
-    int line = 0, column = -1, variant = -1;
-    while (pos < text.size()) {
-        std::size_t eol = text.find('\n', pos);
-        if (eol == std::string::npos) eol = text.size();
-        std::string row = text.substr(pos, eol - pos);
-        pos = eol + 1;
-        ++line;
-        if (trim(row).empty()) continue;
-        std::vector<std::string> f;
-        if (!split_csv(row, f)) throw InputError(Location{name, line, 1, {}, {}}, "unterminated quote");
-        if (column < 0) {
-            const auto it = std::find(f.begin(), f.end(), "candidate_id"), vt = std::find(f.begin(), f.end(), "variant");
-            if (it == f.end() || vt == f.end())
-                throw InputError(Location{name, line, 1, {}, "candidate_id"},
-                                 "expected a plan.csv written by `tisheng site`, with candidate_id and variant columns");
-            column = static_cast<int>(it - f.begin());
-            variant = static_cast<int>(vt - f.begin());
-            continue;
-        }
-        if (f.size() <= static_cast<std::size_t>(std::max(column, variant)))
-            throw InputError(Location{name, line, 1, {}, "candidate_id"}, "expected at least " + std::to_string(std::max(column, variant) + 1) + " fields");
-        ids.emplace_back(f[static_cast<std::size_t>(column)], f[static_cast<std::size_t>(variant)]);
-    }
-    return ids;
-}
-
 }  // namespace tisheng

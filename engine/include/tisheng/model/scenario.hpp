@@ -200,4 +200,15 @@ void save_scenario(const std::filesystem::path& file, const std::vector<std::str
                    const std::filesystem::path& target, const std::map<std::string, Source>& sources = {},
                    const std::string& header = {});
 
+/// The ids of the demand and of the sites as coverage sees them, in its
+/// order. Stations programme: demand = the register's projects; sites = the
+/// projects (an on-site station), then the candidate stations. Bases
+/// programme: demand = the demand points; sites = the candidate bases. A
+/// cost matrix is read by these ids, and CoverageModel keeps this order.
+struct CoverageIds {
+    std::vector<std::string> demand, sites;
+    std::size_t project_sites = 0;  ///< stations: sites [0, project_sites) are the projects
+};
+CoverageIds coverage_ids(const Scenario& s);
+
 }  // namespace tisheng

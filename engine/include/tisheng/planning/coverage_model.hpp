@@ -27,7 +27,7 @@ struct OpenSitesCoverage {
 };
 
 struct CoverageModel {
-    std::vector<std::string> demand_ids;
+    std::vector<std::string> demand_ids;  ///< coverage_ids(s).demand
     std::vector<MetricPoint> demand;
     std::vector<double> workers;
     std::vector<std::uint32_t> demand_unit, demand_industry;
@@ -44,11 +44,6 @@ struct CoverageModel {
     bool match_industry = false;
 
     explicit CoverageModel(const Scenario& s);
-
-    /// Reads the cost matrix the scenario names (errors name its file and
-    /// line), adding that an on-site station serves its own project at 0.
-    /// The scenario loader calls it once.
-    static std::shared_ptr<const coverage::CostMatrix> read_cost_matrix(const Scenario& s);
 
     /// Sites a scenario's coverage model holds, without building it.
     static std::size_t site_count(const Scenario& s);

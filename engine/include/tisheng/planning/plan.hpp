@@ -62,8 +62,4 @@ Plan make_plan(const Scenario& s, const SitingModel& model, const SitingOptions&
 /// and plan.json in `dir`; each file whole or not at all.
 void write_plan(const Scenario& s, const SitingModel& model, const Plan& plan, const std::filesystem::path& dir);
 
-/// (candidate id, variant) of a plan.csv, in the order of choice.
-std::vector<std::pair<std::string, std::string>> read_plan_order(const std::filesystem::path& plan_csv,
-                                                                 const std::string& shown = {});
-
 }  // namespace tisheng

@@ -2,14 +2,22 @@
 #pragma once
 
 #include <atomic>
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tisheng/core/error.hpp"
+#include "tisheng/coverage/coverage.hpp"
 #include "tisheng/io/layers.hpp"
 #include "tisheng/model/region.hpp"
 #include "tisheng/model/sites.hpp"
+
+namespace tisheng {
+struct Scenario;
+}
 
 namespace tisheng::detail {
 
@@ -37,5 +45,12 @@ std::vector<Project> load_projects(const LayerSpec& spec, const Region& region, 
 std::vector<CandidateSite> load_stations(const LayerSpec& spec, const Region& region, Diagnostics& diag);
 std::vector<CandidateBase> load_bases(const LayerSpec& spec, const Region& region, Diagnostics& diag);
 std::vector<DemandPoint> load_demand(const LayerSpec& spec, const Region& region, Diagnostics& diag);
+
+/// Reads the cost matrix the scenario names (errors name its file and
+/// line), adding that an on-site station serves its own project at 0.
+std::shared_ptr<const coverage::CostMatrix> read_cost_matrix(const Scenario& s);
+/// (candidate id, variant) of a plan.csv written by `tisheng site`, in the order of choice.
+std::vector<std::pair<std::string, std::string>> read_plan_order(const std::filesystem::path& plan_csv,
+                                                                 const std::string& shown = {});
 
 }  // namespace tisheng::detail
