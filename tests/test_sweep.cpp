@@ -700,7 +700,7 @@ TEST(SweepStore, TinyJiangmenSweep_outcomesAndExports) {
     EXPECT_GE(calls, 1u);
     EXPECT_EQ(last_done, 2u);
 
-    std::vector<SweepStore::Row> rows;
+    std::vector<SweepRow> rows;
     {
         const SweepStore store(dir, runner, true);
         EXPECT_EQ(store.done_count(), 2u);
@@ -867,13 +867,13 @@ TEST(SweepAnalysis, Analyse_matchesTheStoreRows) {
     SweepOptions o;
     o.threads = 2;
     run_sweep(runner, tmp / "out", o);
-    std::vector<SweepStore::Row> rows;
+    std::vector<SweepRow> rows;
     {
         const SweepStore store(tmp / "out", runner, true);
         rows = store.rows();
     }
     ASSERT_EQ(rows.size(), 4u);
-    const SweepStore::Analysis a = analyse(runner, rows);
+    const SweepAnalysis a = analyse(runner, rows);
     ASSERT_EQ(a.variants.size(), 4u);
     ASSERT_EQ(a.points.size(), 4u);
     ASSERT_EQ(a.front.size(), 4u);

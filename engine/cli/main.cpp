@@ -26,6 +26,8 @@
 #include "tisheng/core/staged_folder.hpp"
 #include "tisheng/results/store.hpp"
 #include "tisheng/synth/synth.hpp"
+#include "tisheng/core/threads.hpp"
+#include "tisheng/core/version.hpp"
 
 namespace fs = std::filesystem;
 using namespace tisheng;
@@ -265,7 +267,7 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
     }
     MonteCarloOptions mc;
     // The ranks on one machine share its cores.
-    mc.threads = threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / cli::mpi_local_size());
+    mc.threads = thread_count(threads, cli::mpi_local_size());
     if (rank == 0) mc.progress = cli::ProgressBar("simulating");
     mc.status_at = s.run.report_date;  // the forms' most likely statuses
     mc.ranks = cli::mpi_ranks();

@@ -14,6 +14,7 @@
 #include "tisheng/report/report.hpp"
 #include "tisheng/sweep/sweep.hpp"
 #include "tisheng/sweep/sweep_analysis.hpp"
+#include "tisheng/core/threads.hpp"
 
 namespace fs = std::filesystem;
 
@@ -96,7 +97,7 @@ int run_find_min(const SweepRunner& runner, const SweepArgs& a, const fs::path& 
 }  // namespace
 
 int shared_threads(int threads) {
-    return threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / mpi_local_size());
+    return thread_count(threads, mpi_local_size());
 }
 
 SweepOptions sweep_options(int threads, bool resume, SweepTransport* transport, const std::string& what, const std::string& unit) {

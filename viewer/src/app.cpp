@@ -11,6 +11,7 @@
 #include "core/layout.hpp"
 #include "core/point_class.hpp"
 #include "core/labels.hpp"
+#include "tisheng/core/threads.hpp"
 
 namespace tisheng::viewer {
 
@@ -21,10 +22,7 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr view::Rgba candidate_colour{40, 40, 40, 255}, demand_colour{70, 70, 90, 110};
 
 /// Background threads leave one core to the UI (and to llvmpipe).
-int background_threads(int requested) {
-    if (requested > 0) return requested;
-    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency() - 1));
-}
+int background_threads(int requested) { return thread_count(requested, 1, 1); }
 
 /// A background result over open sites: nothing wanted, or what is shown
 /// already: no job; else one job for `want`, started once (`asked`).

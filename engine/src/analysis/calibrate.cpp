@@ -19,6 +19,8 @@
 #include "tisheng/core/files.hpp"
 #include "tisheng/core/random.hpp"
 #include "tisheng/results/run.hpp"
+#include "tisheng/core/threads.hpp"
+#include "tisheng/core/version.hpp"
 
 namespace tisheng {
 
@@ -367,7 +369,7 @@ ObservationSet read_observations(const std::filesystem::path& file, const Scenar
             }
             if (ob.unit < 0) {
                 const std::string hint = closest_match(ob.unit_text, names);
-                diag.error(at("unit"), "unknown unit '" + ob.unit_text + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                diag.error(at("unit"), "unknown unit '" + ob.unit_text + "'" + did_you_mean(hint) +
                                            ": expected a unit id or name of the scenario, or all (全市)");
                 ok = false;
             }
@@ -396,7 +398,7 @@ ObservationSet read_observations(const std::filesystem::path& file, const Scenar
         const auto m = std::find_if(measures.begin(), measures.end(), [&](const auto& x) { return x.first == ob.measure_text; });
         if (m == measures.end()) {
             const std::string hint = closest_match(ob.measure_text, measure_words);
-            diag.error(at("measure"), "unknown measure '" + ob.measure_text + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+            diag.error(at("measure"), "unknown measure '" + ob.measure_text + "'" + did_you_mean(hint) +
                                           " (expected one of: " + measure_list + ")");
             ok = false;
         } else {
@@ -465,7 +467,7 @@ CalibrationResult calibrate(const Scenario& s, const ObservationSet& obs, const 
     const Evaluator ev(s, obs);
     const std::size_t K = s.calibrate.size(), J = obs.rows.size();
     const std::size_t S = static_cast<std::size_t>(std::max(2, opt.replications));
-    const int threads = detail::thread_count(opt.threads);
+    const int threads = thread_count(opt.threads);
     const std::size_t screen_n = opt.screen > 0 ? static_cast<std::size_t>(opt.screen) : 10 * K + 20;
     const std::size_t max_evals = opt.max_evaluations > 0 ? static_cast<std::size_t>(opt.max_evaluations) : 150 * K;
     const std::size_t starts = static_cast<std::size_t>(std::clamp(opt.starts, 1, static_cast<int>(screen_n)));

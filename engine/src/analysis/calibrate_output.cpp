@@ -14,6 +14,8 @@
 #include "tisheng/core/text.hpp"
 #include "tisheng/core/files.hpp"
 #include "tisheng/results/run.hpp"
+#include "tisheng/core/threads.hpp"
+#include "tisheng/core/version.hpp"
 
 namespace tisheng {
 
@@ -129,7 +131,7 @@ std::string page(const Scenario& s, const ObservationSet& obs, const Calibration
     meta("方法 Method", fmt::format("simulated method of moments with common random numbers: {} replications per value, a screen of {} "
                                     "points, Nelder-Mead from the best {} (Pearson weights), then again with the counts' simulated "
                                     "variances; {} evaluations in all; {:.0f} s on {} thread(s)",
-                                    o.replications, st.screen_q.size(), o.starts, st.evaluations, r.seconds, detail::thread_count(o.threads)));
+                                    o.replications, st.screen_q.size(), o.starts, st.evaluations, r.seconds, thread_count(o.threads)));
     meta("生成 Created", h::esc(created) + ", Tisheng " + h::esc(engine_version()));
     out += "</table>\n";
 

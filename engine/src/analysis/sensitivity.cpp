@@ -14,6 +14,7 @@
 #include "tisheng/core/text.hpp"
 #include "tisheng/core/files.hpp"
 #include "tisheng/results/run.hpp"
+#include "tisheng/core/version.hpp"
 
 namespace tisheng {
 
@@ -199,7 +200,7 @@ Sweep sensitivity_sweep(std::shared_ptr<const Scenario> base, const std::vector<
     return point_sweep(std::move(base), sets, std::move(name), std::move(params), std::move(points), o.replications, seed, design);
 }
 
-SensitivityResult analyse_sensitivity(const SweepRunner& runner, const std::vector<SweepStore::Row>& rows, const SensitivityPlan& plan,
+SensitivityResult analyse_sensitivity(const SweepRunner& runner, const std::vector<SweepRow>& rows, const SensitivityPlan& plan,
                                       const SensitivityOptions& o) {
     SensitivityResult r;
     r.method = o.method;

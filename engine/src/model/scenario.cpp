@@ -123,7 +123,7 @@ std::optional<std::string> apply_override(YAML::Node root, const std::string& te
         }
         if (!cur[seg.key]) {
             std::string hint = closest_match(seg.key, map_keys(cur));
-            diag.error(where, "no key '" + canon + "' in the scenario" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+            diag.error(where, "no key '" + canon + "' in the scenario" + did_you_mean(hint));
             return std::nullopt;
         }
         YAML::Node next = cur[seg.key];
@@ -308,7 +308,7 @@ std::vector<ParameterRange> read_ranges(const YamlContext& ctx, const YAML::Node
             std::string hint = closest_match(key, numeric);
             if (hint.empty()) hint = closest_match("behaviour." + key, numeric);
             diag.error(where, "'" + key + "' names no number of the scenario (a key path as --set takes it, '*' for any key or index)" +
-                                  (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+                                  did_you_mean(hint));
             continue;
         }
         for (const auto& path : hits) {
@@ -355,7 +355,7 @@ void read_provenance(const YamlContext& ctx, const YAML::Node& root, Scenario& s
             Resolved r = resolve_path(root, key);
             if (!r.path) {
                 diag.error(where, "'" + key + "' names no value of the scenario: " + r.why +
-                                      (r.hint.empty() ? "" : "; did you mean '" + r.hint + "'?"));
+                                      did_you_mean(r.hint));
                 continue;
             }
             const YAML::Node v = it->second;  // a copy: `it->` yields a temporary
@@ -370,7 +370,7 @@ void read_provenance(const YamlContext& ctx, const YAML::Node& root, Scenario& s
             if (!kind) {
                 const std::string hint = closest_match(word, kinds);
                 diag.error(ctx.at_mark(entry->first.Mark(), field), "unknown kind of source '" + word + "'" +
-                                                                         (hint.empty() ? "" : "; did you mean '" + hint + "'?") + " (expected one of: " + kinds_list + ")");
+                                                                         did_you_mean(hint) + " (expected one of: " + kinds_list + ")");
                 continue;
             }
             const YAML::Node note = entry->second;
@@ -677,7 +677,7 @@ struct Loader {
                 for (const auto& el : *v)
                     if (std::find(known.begin(), known.end(), el) == known.end()) {
                         const std::string hint = closest_match(el, known);
-                        s.error("elements", "unknown standard element '" + el + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                        s.error("elements", "unknown standard element '" + el + "'" + did_you_mean(hint) +
                                                 " (the notice's parts: facilities, content, staff, funding)");
                     }
                 p.standard.elements = *v;
@@ -984,7 +984,7 @@ struct Loader {
                                                 " programme; this is a " + kind_name + " programme (its levers: " + listed(mine) + ")");
                 else {
                     const std::string hint = closest_match(*id, mine);
-                    ctx.error(items[k], ip, "unknown lever '" + *id + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                    ctx.error(items[k], ip, "unknown lever '" + *id + "'" + did_you_mean(hint) +
                                                 " (expected one of: " + listed(mine) + ")");
                 }
                 continue;
@@ -1039,7 +1039,7 @@ struct Loader {
                 if (std::find(known.begin(), known.end(), id) == known.end()) {
                     const std::string hint = closest_match(id, known);
                     ctx.diag->error(ctx.at_mark(it->first.Mark(), ip), "unknown " + prefix + " '" + id + "'" +
-                                                                            (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                                                                            did_you_mean(hint) +
                                                                             " (expected one of: " + listed(known) + ")");
                     continue;
                 }
@@ -1132,14 +1132,14 @@ void check_behaviour(Scenario& s, Loader& L, const YAML::Node& root, Diagnostics
         if (std::find(phase_names.begin(), phase_names.end(), name) == phase_names.end()) {
             std::string hint = closest_match(name, phase_names);
             diag.error(at_key("behaviour.adoption.phases." + name),
-                       "unknown phase '" + name + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                       "unknown phase '" + name + "'" + did_you_mean(hint) +
                            " (programme.phases has: " + names_in(phase_names) + ")");
         }
     for (const auto& [name, p] : st.element_pass)
         if (std::find(prog.standard.elements.begin(), prog.standard.elements.end(), name) == prog.standard.elements.end()) {
             std::string hint = closest_match(name, prog.standard.elements);
             diag.error(at_key("behaviour.standard_pass." + name),
-                       "unknown standard element '" + name + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                       "unknown standard element '" + name + "'" + did_you_mean(hint) +
                            " (programme.station_standard.elements has: " + names_in(prog.standard.elements) + ")");
         }
     if (s.run.end.days() != 0 && st.as_of > s.run.end)
@@ -1159,7 +1159,7 @@ void check_behaviour(Scenario& s, Loader& L, const YAML::Node& root, Diagnostics
         }
         misnamed = true;
         std::string hint = closest_match(id, payer_ids);
-        diag.error(where, "unknown payer '" + id + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+        diag.error(where, "unknown payer '" + id + "'" + did_you_mean(hint) +
                               " (budgets.payers has: " + names_in(payer_ids) + ")");
         return false;
     };
@@ -1374,7 +1374,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
         const std::string hint = closest_match(s.siting.unit_minimums, ids);
         if (it == ts.end())
             diag.error(L.ctx.at(static_cast<const YAML::Node&>(root)["siting"]["unit_minimums"], "siting.unit_minimums"),
-                       "unknown target '" + s.siting.unit_minimums + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                       "unknown target '" + s.siting.unit_minimums + "'" + did_you_mean(hint) +
                            ": expected the id of a per-unit count target");
         else if (it->city_wide || (it->measure != Measure::stations_built && it->measure != Measure::bases_named))
             diag.error(L.ctx.at(static_cast<const YAML::Node&>(root)["siting"]["unit_minimums"], "siting.unit_minimums"),
@@ -1566,7 +1566,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options, Diagnos
         for (const auto& u : s.region.units()) ids.push_back(u.id);
         auto unknown_unit = [&](const std::string& id, const Location& where) {
             std::string hint = closest_match(id, ids);
-            diag.error(where, "unknown unit '" + id + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+            diag.error(where, "unknown unit '" + id + "'" + did_you_mean(hint) +
                                   " (units come from " + (units_spec ? units_spec->source.display : "the units layer") + ")");
         };
         for (std::size_t i = 0; i < prog.targets.size(); ++i) {

@@ -311,7 +311,7 @@ std::optional<std::string> MapReader::choice(const std::string& key, const std::
     std::string list;
     for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
     std::string hint = closest_match(*v, choices);
-    error(key, "unknown value '" + *v + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+    error(key, "unknown value '" + *v + "'" + did_you_mean(hint) +
                    " (expected one of: " + list + ")");
     return std::nullopt;
 }
@@ -333,7 +333,7 @@ void MapReader::finish() {
         if (m_known.count(key)) continue;
         std::string hint = closest_match(key, known);
         m_ctx.diag->error(m_ctx.at_mark(it->first.Mark(), path(key)),
-                          "unknown key '" + key + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                          "unknown key '" + key + "'" + did_you_mean(hint) +
                               " (known keys here: " + list + ")");
     }
 }

@@ -154,7 +154,7 @@ SitingModel::SitingModel(const Scenario& s, const std::atomic<bool>* cancel) : c
             const std::string hint = closest_match(id, ids);
             throw InputError(siting_field(s, "siting.required[" + std::to_string(r) + "]"),
                              "'" + id + "' is not a siting candidate (an eligible project, candidate site or eligible base)" +
-                                 (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+                                 did_you_mean(hint));
         }
         if (of.size() == 1) P.candidates[of[0]].fixed = true;
         else {

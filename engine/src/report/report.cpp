@@ -22,6 +22,7 @@
 #include "tisheng/planning/coverage_model.hpp"
 #include "tisheng/core/files.hpp"
 #include "tisheng/results/run.hpp"
+#include "tisheng/core/version.hpp"
 
 namespace fs = std::filesystem;
 

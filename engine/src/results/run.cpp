@@ -15,12 +15,11 @@
 #include "tisheng/core/text.hpp"
 #include "tisheng/core/files.hpp"
 #include "tisheng/io/layers.hpp"
+#include "tisheng/core/version.hpp"
 
 namespace tisheng {
 
 namespace fs = std::filesystem;
-
-std::string engine_version() { return TISHENG_VERSION; }
 
 std::vector<UnitSummary> summarise(const Scenario& s) {
     std::vector<UnitSummary> out;

@@ -13,6 +13,7 @@
 #include "tisheng/core/text.hpp"
 #include "tisheng/core/files.hpp"
 #include "tisheng/core/privacy.hpp"
+#include "tisheng/core/version.hpp"
 
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>

@@ -1,6 +1,7 @@
 // What would have fixed a miss: counterfactual re-runs with common random
 // numbers (counterfactual.hpp).
 #include "tisheng/simulate/counterfactual.hpp"
+#include "tisheng/core/threads.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -166,8 +167,7 @@ Counterfactuals explain_misses(const Simulator& sim, const Results& r, const Cou
     out.sample = static_cast<int>(sample.size());
     if (out.fixes.empty() || sample.empty() || out.levers.empty()) return out;
 
-    const int threads = std::clamp(options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
-                                   1, static_cast<int>(sample.size()));
+    const int threads = std::clamp(thread_count(options.threads), 1, static_cast<int>(sample.size()));
     std::atomic<int> done{0};
     int planned = 0;
 

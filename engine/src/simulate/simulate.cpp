@@ -15,6 +15,7 @@
 
 #include "simulate/detail/sim.hpp"
 #include "tisheng/planning/coverage_model.hpp"
+#include "tisheng/core/threads.hpp"
 
 namespace tisheng {
 
@@ -408,7 +409,7 @@ void record(const Shape& z, const Trajectory& t, std::size_t k, const std::vecto
 /// Runs the replications k = rank, rank + ranks, ... over the threads.
 Tally run_share(const Simulator& sim, const Shape& z, const MonteCarloOptions& options, int rank, int ranks) {
     const std::size_t mine = z.reps > static_cast<std::size_t>(rank) ? (z.reps - static_cast<std::size_t>(rank) + static_cast<std::size_t>(ranks) - 1) / static_cast<std::size_t>(ranks) : 0;
-    int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int threads = thread_count(options.threads);
     threads = std::clamp(threads, 1, static_cast<int>(std::max<std::size_t>(1, mine)));
     Tally slots(z);
     std::vector<Tally> counts;

@@ -11,6 +11,7 @@
 #include "tisheng/simulate/simulate.hpp"
 #include "tisheng/core/files.hpp"
 #include "tisheng/core/text.hpp"
+#include "tisheng/core/version.hpp"
 
 namespace fs = std::filesystem;
 
@@ -246,7 +247,7 @@ Sweep load_sweep(const fs::path& file, Diagnostics* warnings) {
         for (const auto& t : base.programme.targets) ids.push_back(t.id);
         if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
             const std::string hint = closest_match(id, ids);
-            diag.error(ctx.at(root["targets"], "targets"), "unknown target '" + id + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+            diag.error(ctx.at(root["targets"], "targets"), "unknown target '" + id + "'" + did_you_mean(hint) +
                                                                " (the scenario's targets: " + [&] {
                                                                    std::string all;
                                                                    for (const auto& x : ids) all += (all.empty() ? "" : ", ") + x;

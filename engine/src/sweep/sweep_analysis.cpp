@@ -88,10 +88,10 @@ std::vector<std::uint8_t> pareto_front(const std::vector<ParetoPoint>& pts) {
     return front;
 }
 
-SweepStore::Analysis analyse(const SweepRunner& runner, const std::vector<SweepStore::Row>& rows) {
+SweepAnalysis analyse(const SweepRunner& runner, const std::vector<SweepRow>& rows) {
     const Sweep& sw = runner.sweep();
     const SweepOutcomes& oc = runner.outcomes();
-    SweepStore::Analysis a;
+    SweepAnalysis a;
     std::vector<std::string> params;
     std::vector<std::size_t> numeric;
     for (std::size_t j = 0; j < sw.parameters.size(); ++j)
@@ -147,7 +147,7 @@ SweepTarget parse_target(const std::string& text, const SweepOutcomes& outcomes)
         const std::string hint = closest_match(t.column, outcomes.columns);
         std::string all;
         for (const auto& c : outcomes.columns) all += (all.empty() ? "" : ", ") + c;
-        throw InputError(where, "unknown outcome '" + t.column + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+        throw InputError(where, "unknown outcome '" + t.column + "'" + did_you_mean(hint) +
                                     " (outcomes: " + all + ")");
     }
     if (!std::isfinite(t.value)) throw InputError(where, "the target value must be a finite number, got '" + number + "'");
@@ -178,7 +178,7 @@ FindMin find_min(const SweepRunner& runner, const std::string& parameter, const 
     if (!p) {
         const std::string hint = closest_match(parameter, paths);
         throw InputError(where, "'" + parameter + "' is not a parameter of " + sw.file.string() +
-                                    (hint.empty() ? "" : "; did you mean '" + hint + "'?") + " (its range is where the search starts)");
+                                    did_you_mean(hint) + " (its range is where the search starts)");
     }
     if (!p->numeric) throw InputError(where, "'" + parameter + "' takes text values; find-min searches a number");
     double lo = 0, hi = 0;

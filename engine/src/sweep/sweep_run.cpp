@@ -20,6 +20,8 @@
 #include "tisheng/core/files.hpp"
 #include "tisheng/core/text.hpp"
 #include "tisheng/io/layers.hpp"
+#include "tisheng/core/threads.hpp"
+#include "tisheng/core/version.hpp"
 
 namespace fs = std::filesystem;
 
@@ -254,12 +256,12 @@ void SweepStore::write(const VariantResult& r) {
     }
 }
 
-std::vector<SweepStore::Row> SweepStore::rows() const {
+std::vector<SweepRow> SweepStore::rows() const {
     const Sweep& sw = m->runner.sweep();
     const SweepOutcomes& oc = m->runner.outcomes();
-    std::vector<Row> out;
+    std::vector<SweepRow> out;
     m->scan_sorted("variants", [&](const OGRFeature& f) {
-        Row r;
+        SweepRow r;
         r.variant = static_cast<std::uint64_t>(f.GetFieldAsInteger64("variant"));
         for (const auto& p : sw.parameters) {
             const int i = f.GetFieldIndex(p.column.c_str());
@@ -300,7 +302,7 @@ void SweepStore::export_csv() const {
     }
 }
 
-void SweepStore::write_analysis(const Analysis& a) {
+void SweepStore::write_analysis(const SweepAnalysis& a) {
     GDALDataset& ds = *m->ds;
     for (const char* name : {"sensitivity", "pareto"})
         for (int i = 0; i < ds.GetLayerCount(); ++i)
@@ -346,7 +348,7 @@ void SweepStore::write_analysis(const Analysis& a) {
 namespace {
 
 /// sweep.json: what the sweep was, its sensitivity ranking and frontier.
-void write_summary(const SweepRunner& runner, const SweepStore& store, const SweepStore::Analysis& a, const fs::path& dir) {
+void write_summary(const SweepRunner& runner, const SweepStore& store, const SweepAnalysis& a, const fs::path& dir) {
     const Sweep& sw = runner.sweep();
     nlohmann::ordered_json j;
     for (const auto& [k, v] : identity(runner)) j[k] = v;
@@ -459,7 +461,7 @@ SweepSummary run_sweep(const SweepRunner& runner, const fs::path& dir, const Swe
     }
     summary.ran = todo_all;
 
-    int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int threads = thread_count(options.threads);
     threads = std::max(1, std::min<int>(threads, static_cast<int>(std::max<std::size_t>(1, mine.size()))));
     auto write = [&](const VariantResult& r) {
         const auto w0 = std::chrono::steady_clock::now();
@@ -510,7 +512,7 @@ SweepSummary run_sweep(const SweepRunner& runner, const fs::path& dir, const Swe
     pool.clear();
     if (rank != 0) return summary;
 
-    const SweepStore::Analysis a = analyse(runner, store->rows());
+    const SweepAnalysis a = analyse(runner, store->rows());
     store->write_analysis(a);
     store->export_csv();
     write_summary(runner, *store, a, dir);

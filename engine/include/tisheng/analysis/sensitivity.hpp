@@ -80,7 +80,7 @@ struct SensitivityResult {
 
 /// The indices of every outcome from the sweep's finished rows (all of
 /// them, in variant order).
-SensitivityResult analyse_sensitivity(const SweepRunner& runner, const std::vector<SweepStore::Row>& rows, const SensitivityPlan& plan,
+SensitivityResult analyse_sensitivity(const SweepRunner& runner, const std::vector<SweepRow>& rows, const SensitivityPlan& plan,
                                       const SensitivityOptions& options);
 
 /// Writes sensitivity.json and sensitivity.html into `dir` (whole or not at all).

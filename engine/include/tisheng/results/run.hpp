@@ -13,9 +13,6 @@
 
 namespace tisheng {
 
-/// Engine version string ("0.1.0").
-std::string engine_version();
-
 /// Per-unit counts of what the scenario holds (validate's summary, the
 /// `units` layer of map.gpkg).
 struct UnitSummary {

@@ -2,8 +2,9 @@
 // lists, stepped ranges crossed into a full grid, or Latin-hypercube samples
 // over ranges), each variant a Monte Carlo run with the sweep's seed (common
 // random numbers: variants differ by their parameters, not by their luck).
-// Results stream into an embedded store (sweep_store.hpp), one transaction
-// per variant; the analysis (sweep_analysis.hpp) reads the finished table.
+// Results stream into an embedded store (SweepStore, sweep_run.hpp), one
+// transaction per variant; the analysis (sweep_analysis.hpp) reads the
+// finished table.
 #pragma once
 
 #include <cstdint>

@@ -12,9 +12,16 @@
 #include <vector>
 
 #include "tisheng/sweep/sweep.hpp"
-#include "tisheng/sweep/sweep_run.hpp"
 
 namespace tisheng {
+
+/// A finished variant as the sweep's store reads it back: parameter values
+/// as text, outcomes.
+struct SweepRow {
+    std::uint64_t variant = 0;
+    std::vector<std::string> values;
+    std::vector<double> outcomes;
+};
 
 /// One outcome regressed on the varied parameters, every column scaled to
 /// mean 0 and standard deviation 1: the coefficients are the SRCs, |SRC|
@@ -43,14 +50,14 @@ using ParetoPoint = std::array<double, 3>;
 /// on one). Equal points are all kept.
 std::vector<std::uint8_t> pareto_front(const std::vector<ParetoPoint>& points);
 
-struct SweepStore::Analysis {
+struct SweepAnalysis {
     std::vector<Sensitivity> sensitivity;
     std::vector<std::uint64_t> variants;
     std::vector<ParetoPoint> points;
     std::vector<std::uint8_t> front;
 };
 /// The analysis of a store's finished rows.
-SweepStore::Analysis analyse(const SweepRunner& runner, const std::vector<SweepStore::Row>& rows);
+SweepAnalysis analyse(const SweepRunner& runner, const std::vector<SweepRow>& rows);
 
 /// "p_all_met>=0.9": an outcome column, a comparison, a number.
 struct SweepTarget {

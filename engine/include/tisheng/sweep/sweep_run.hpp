@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tisheng/sweep/sweep.hpp"
+#include "tisheng/sweep/sweep_analysis.hpp"
 
 namespace tisheng {
 
@@ -42,20 +43,13 @@ public:
     /// Commits one variant (its row and its units' rows) in one transaction.
     void write(const VariantResult& r);
 
-    /// A finished variant as read back: parameter values as text, outcomes.
-    struct Row {
-        std::uint64_t variant = 0;
-        std::vector<std::string> values;
-        std::vector<double> outcomes;
-    };
     /// Every committed variant, ordered by variant number.
-    [[nodiscard]] std::vector<Row> rows() const;
+    [[nodiscard]] std::vector<SweepRow> rows() const;
     /// Writes variants.csv and units.csv into the store's folder (UTF-8
     /// with a BOM, for spreadsheets), ordered by variant and unit.
     void export_csv() const;
     /// Replaces the tables `sensitivity` and `pareto` (one transaction).
-    struct Analysis;
-    void write_analysis(const Analysis& a);
+    void write_analysis(const SweepAnalysis& a);
 
 private:
     struct Impl;

@@ -8,19 +8,15 @@
 #include <thread>
 #include <vector>
 
-namespace tisheng::detail {
+#include "tisheng/core/threads.hpp"
 
-/// Threads to use: `requested`, or all cores when 0 or less.
-inline int thread_count(int requested) {
-    if (requested > 0) return requested;
-    return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-}
+namespace tisheng::detail {
 
 /// Calls fn(begin, end) on `threads` threads (the calling thread takes the
 /// first chunk). Chunks smaller than `grain` are merged.
 template <class Fn>
 void parallel_chunks(std::size_t n, int threads, Fn&& fn, std::size_t grain = 1024) {
-    const std::size_t t = std::clamp<std::size_t>(n / std::max<std::size_t>(grain, 1), 1, static_cast<std::size_t>(thread_count(threads)));
+    const std::size_t t = std::clamp<std::size_t>(n / std::max<std::size_t>(grain, 1), 1, static_cast<std::size_t>(tisheng::thread_count(threads)));
     if (t <= 1) {
         fn(std::size_t{0}, n);
         return;

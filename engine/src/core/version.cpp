@@ -1,0 +1,7 @@
+#include "tisheng/core/version.hpp"
+
+namespace tisheng {
+
+std::string engine_version() { return TISHENG_VERSION; }
+
+}  // namespace tisheng
