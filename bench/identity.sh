@@ -8,8 +8,8 @@
 # scenarios/{jiangmen,quanzhou}-baseline.yaml with both programs under one
 # SOURCE_DATE_EPOCH (so run.json's `created`, the workbooks' and the
 # GeoPackages' dates agree), and compares every file of the run folders
-# byte for byte, then the CLI's output with its timings blanked. Exit 0 when
-# all agree.
+# byte for byte, then the CLI's output without its timings and progress
+# bars. Exit 0 when all agree.
 set -euo pipefail
 rev=${1:?usage: bench/identity.sh REV [BUILD_DIR]}
 root=$(cd "$(dirname "$0")/.." && pwd)
