@@ -21,6 +21,7 @@
 #include "tisheng/planning/plan.hpp"
 #include "tisheng/report/report.hpp"
 #include "tisheng/results/run.hpp"
+#include "tisheng/model/ids.hpp"
 #include "tisheng/model/scenario.hpp"
 #include "tisheng/simulate/simulate.hpp"
 #include "tisheng/core/staged_folder.hpp"
@@ -134,7 +135,7 @@ void print_summary(const Scenario& s, const Results& r) {
             // Shares and probabilities as the report writes them; counts whole.
             auto shown = [&](double v) { return share ? format_share(v) : format_count(v); };
             std::string line = fmt::format("    {}: P(met) {}", d.iso(), format_share(p));
-            std::string where = c.unit < 0 ? s.region.name() : s.region.unit(static_cast<UnitIndex>(c.unit)).name;
+            std::string where = c.unit == all_units ? s.region.name() : s.region.unit(static_cast<UnitIndex>(c.unit)).name;
             if (!tg.city_wide) where = "lowest: " + where;
             line += fmt::format(" ({}; median {} of {} required)", where, shown(r.checks[worst].value.p50), shown(c.required));
             if (const Fix* f = r.fixes ? r.fixes->find(worst) : nullptr; f && f->rerun > 0) {

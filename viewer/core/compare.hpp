@@ -9,12 +9,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "tisheng/model/ids.hpp"
 #include "tisheng/simulate/simulate.hpp"
 
 namespace tisheng::view {
 
 struct TargetRow {
-    std::int32_t unit = -1;  ///< unit index, -1 for the city
+    std::int32_t unit = all_units;  ///< unit index, or all_units for the city
     Date date;
     double required = 0;
     bool summary = false;    ///< the city line of a per-unit target: reported, not decisive

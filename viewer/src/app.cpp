@@ -12,6 +12,7 @@
 #include "core/point_class.hpp"
 #include "core/labels.hpp"
 #include "tisheng/core/threads.hpp"
+#include "tisheng/model/ids.hpp"
 
 namespace tisheng::viewer {
 
@@ -420,9 +421,8 @@ std::vector<App::KeyEntry> App::point_key(const Derived& d) const {
 std::string App::payer_name(const std::string& id) const {
     const Scenario& sc = *data->scenario;
     const char* lang = chinese() ? "zh" : "en";
-    if (auto colon = id.find(':'); colon != std::string::npos)
-        if (auto u = sc.region.find(id.substr(colon + 1)))
-            return sc.labels.name("payer:" + id.substr(0, colon), lang) + " " + unit_name(*u);
+    if (auto line = parse_payer_line(id))
+        if (auto u = sc.region.find(line->unit)) return sc.labels.name("payer:" + line->payer, lang) + " " + unit_name(*u);
     return sc.labels.name("payer:" + id, lang);
 }
 
@@ -444,30 +444,15 @@ Quantiles App::series(const Run& r, std::size_t metric, std::size_t row, std::si
 void App::load_whatif_defaults() {
     const Scenario& s = *run->scenario;
     whatif = {};
+    // Expanded per-unit payers ("county:350526") share one YAML entry, shown
+    // with its first county's amount.
     for (const Payer& p : s.budgets.payers) {
-        whatif.payer_ids.push_back(p.id);
+        const std::string id = payer_group(p);
+        if (std::find(whatif.payer_ids.begin(), whatif.payer_ids.end(), id) != whatif.payer_ids.end()) continue;
+        whatif.payer_ids.push_back(id);
         whatif.payer_cny.push_back(p.annual_cny.value_or(0));
         whatif.payer_unlimited.push_back(!p.annual_cny.has_value());
     }
-    // Expanded per-unit payers ("county:350526") share one YAML entry.
-    std::vector<std::string> ids;
-    for (std::size_t i = 0; i < whatif.payer_ids.size(); ++i) {
-        const std::string id = whatif.payer_ids[i].substr(0, whatif.payer_ids[i].find(':'));
-        if (std::find(ids.begin(), ids.end(), id) != ids.end()) continue;
-        ids.push_back(id);
-    }
-    std::vector<double> cny;
-    std::vector<bool> unlimited;
-    for (const auto& id : ids)
-        for (std::size_t i = 0; i < whatif.payer_ids.size(); ++i)
-            if (whatif.payer_ids[i].substr(0, whatif.payer_ids[i].find(':')) == id) {
-                cny.push_back(whatif.payer_cny[i]);
-                unlimited.push_back(whatif.payer_unlimited[i]);
-                break;
-            }
-    whatif.payer_ids = ids;
-    whatif.payer_cny = cny;
-    whatif.payer_unlimited = unlimited;
     for (const auto& t : s.programme.grants.tiers) whatif.tier_cny.push_back(t.cny);
     for (const auto& [phase, p] : s.behaviour.stations.adoption_by_phase) {
         whatif.phase_names.push_back(phase);

@@ -357,7 +357,7 @@ ObservationSet read_observations(const std::filesystem::path& file, const Scenar
         bool ok = true;
         ob.unit_text = field(col_unit);
         if (ob.unit_text == "all" || ob.unit_text == "全市" || ob.unit_text == s.region.name()) {
-            ob.unit = -1;
+            ob.unit = all_units;
         } else if (auto u = s.region.find(ob.unit_text)) {
             ob.unit = static_cast<std::int32_t>(*u);
         } else {

@@ -11,6 +11,7 @@
 #include "tisheng/core/text.hpp"
 #include "tisheng/core/files.hpp"
 #include "tisheng/io/layers.hpp"
+#include "tisheng/model/ids.hpp"
 #include "tisheng/model/scenario.hpp"
 
 namespace tisheng {
@@ -76,7 +77,7 @@ SitingModel::SitingModel(const Scenario& s, const std::atomic<bool>* cancel) : c
         // A per-unit payer ("county") resolves to the unit's own ("county:350526").
         for (const Payer& p : s.budgets.payers)
             if (p.id == id) return id;
-        return id + ":" + s.region.unit(unit).id;
+        return to_string(PayerLine{id, s.region.unit(unit).id});
     };
     auto add_group = [&](std::string name, int min, int max) {
         P.groups.push_back({std::move(name), min, max});

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "tisheng/model/ids.hpp"
 #include "tisheng/simulate/counterfactual.hpp"
 #include "tisheng/planning/coverage_model.hpp"
 #include "tisheng/core/text.hpp"
@@ -326,7 +327,7 @@ nlohmann::ordered_json what_would_fix_json(const Scenario& s, const Results& r) 
         const Check& c = L.checks[f.check];
         const double p = r.checks[f.check].p_met;
         nlohmann::ordered_json e{{"id", s.programme.targets[c.target].id},
-                                 {"unit", c.unit < 0 ? std::string("all") : s.region.unit(static_cast<UnitIndex>(c.unit)).id},
+                                 {"unit", unit_id(s.region, c.unit)},
                                  {"date", c.date.iso()},
                                  {"p_met", p},
                                  {"missed", f.missed},
@@ -457,8 +458,8 @@ void write_run_directory(const Scenario& s, const Results& r, const fs::path& di
         const Target& t = s.programme.targets[c.target];
         const auto& cr = r.checks[k];
         nlohmann::ordered_json tj{{"id", t.id}, {"label", s.labels.name("target:" + t.id)}, {"measure", to_string(t.measure)}};
-        tj["unit"] = c.unit < 0 ? std::string("all") : s.region.unit(static_cast<UnitIndex>(c.unit)).id;
-        tj["name"] = c.unit < 0 ? s.region.name() : s.region.unit(static_cast<UnitIndex>(c.unit)).name;
+        tj["unit"] = unit_id(s.region, c.unit);
+        tj["name"] = c.unit == all_units ? s.region.name() : s.region.unit(static_cast<UnitIndex>(c.unit)).name;
         tj["date"] = c.date.iso();
         if (t.recurring()) tj["from"] = t.deadline.iso();
         tj["required"] = c.required;

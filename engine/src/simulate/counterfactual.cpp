@@ -12,14 +12,6 @@ namespace tisheng {
 
 namespace {
 
-/// The payer lever a payer belongs to: its own id, or a per-unit payer's
-/// prefix ("county" for "county:350502").
-std::string payer_group(const Payer& p) {
-    if (p.unit.empty()) return p.id;
-    const auto colon = p.id.find(':');
-    return colon == std::string::npos ? p.id : p.id.substr(0, colon);
-}
-
 bool limited(const Payer& p) { return p.annual_cny.has_value() || !p.annual_by_year.empty(); }
 
 void unlimit(Payer& p) {
@@ -48,19 +40,19 @@ void combinations(std::size_t n, std::size_t size, std::vector<std::vector<std::
 
 std::vector<Lever> levers(const Scenario& s) {
     std::vector<Lever> out;
+    auto add = [&](const Cause& c) { out.push_back({c, to_string(c, s.programme.kind)}); };
     std::set<std::string> groups;
     for (const Payer& p : s.budgets.payers) {
         if (!limited(p)) continue;
         const std::string g = payer_group(p);
         if (!groups.insert(g).second) continue;
-        out.push_back({Lever::Kind::payer, "payer:" + g, g});
+        add({Cause::Kind::payer, g});
     }
-    if (groups.size() >= 2) out.push_back({Lever::Kind::all_payers, "payers:all", ""});
-    const bool stations = s.programme.kind == ProgrammeKind::stations;
-    out.push_back({Lever::Kind::durations, "durations", ""});
-    out.push_back({Lever::Kind::adoption, stations ? "adoption" : "application", ""});
-    out.push_back({Lever::Kind::review, stations ? "standard" : "review", ""});
-    if (!stations && s.programme.round_cap != Programme::RoundCap::none) out.push_back({Lever::Kind::round_cap, "round_cap", ""});
+    if (groups.size() >= 2) add({Cause::Kind::all_payers});
+    add({Cause::Kind::durations});
+    add({Cause::Kind::adoption});
+    add({Cause::Kind::review});
+    if (s.programme.kind == ProgrammeKind::bases && s.programme.round_cap != Programme::RoundCap::none) add({Cause::Kind::round_cap});
     const auto& wanted = s.counterfactuals.levers;
     if (!wanted.empty())
         std::erase_if(out, [&](const Lever& l) { return std::find(wanted.begin(), wanted.end(), l.id) == wanted.end(); });

@@ -133,7 +133,7 @@ Layout make_layout(const Scenario& s) {
         const Date watch = target.recurring() ? std::max(target.deadline, s.run.start) : s.run.start;
         for (const Date& d : target.dates(s.run.start, s.run.end)) {
             if (target.city_wide) {
-                l.checks.push_back({t, -1, target.required_default, d, watch});
+                l.checks.push_back({t, all_units, target.required_default, d, watch});
                 continue;
             }
             double city = 0;
@@ -146,7 +146,7 @@ Layout make_layout(const Scenario& s) {
             // per-district thresholds the pooled share may differ, so only
             // the districts decide whether the target is met.
             const bool share = target.measure == Measure::share_eligible_with_station;
-            l.checks.push_back({t, -1, share ? target.required_default : city, d, watch, true});
+            l.checks.push_back({t, all_units, share ? target.required_default : city, d, watch, true});
         }
     }
     for (const auto& p : s.budgets.payers) l.payers.push_back(p.id);

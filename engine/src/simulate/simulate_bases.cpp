@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "simulate/detail/sim.hpp"
+#include "tisheng/model/ids.hpp"
 
 namespace tisheng::detail {
 
@@ -53,8 +54,8 @@ public:
         for (std::size_t i = 0; i < s.budgets.payers.size(); ++i) {
             const Payer& p = s.budgets.payers[i];
             if (p.id == m_p.grants.city_payer) m_city = i;
-            if (p.id.starts_with(m_p.grants.county_payer + ":"))
-                if (auto u = s.region.find(p.unit)) m_county_of_unit[*u] = i;
+            if (auto line = parse_payer_line(p.id); line && line->payer == m_p.grants.county_payer)
+                if (auto u = s.region.find(line->unit)) m_county_of_unit[*u] = i;
         }
     }
 

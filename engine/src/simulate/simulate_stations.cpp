@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include "simulate/detail/sim.hpp"
+#include "tisheng/model/ids.hpp"
 
 namespace tisheng::detail {
 
@@ -30,7 +31,7 @@ std::vector<StationsPrep::Share> resolve(const Scenario& s, const std::vector<Co
         sh.share = c.share;
         for (const auto& u : s.region.units()) {
             auto it = index.find(c.payer);
-            if (it == index.end()) it = index.find(c.payer + ":" + u.id);  // a per-unit payer
+            if (it == index.end()) it = index.find(to_string(PayerLine{c.payer, u.id}));  // a per-unit payer
             assert(it != index.end());
             sh.payer_by_unit.push_back(it->second);
         }

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "tisheng/model/ids.hpp"
 #include "tisheng/model/scenario.hpp"
 #include "tisheng/simulate/simulate.hpp"
 
@@ -47,7 +48,7 @@ double range_position(const ParameterRange& r, double v);
 struct Observation {
     int line = 0;                ///< in the file
     std::string unit_text;       ///< as written (id or name)
-    std::int32_t unit = -1;      ///< unit index; -1: the whole region
+    std::int32_t unit = all_units;  ///< unit index, or all_units: the whole region
     Date date;
     std::string measure_text;    ///< as written
     std::size_t metric = 0;      ///< Layout::metrics

@@ -119,7 +119,7 @@ struct GrantRule {
 
 /// Who pays, and how much a year.
 struct Payer {
-    std::string id;    ///< "city", "enterprise", or "<unit id>" for per-unit payers
+    std::string id;    ///< "city", "enterprise"; a county's own: its PayerLine's text, "county:350526" (ids.hpp)
     std::string name;
     std::optional<double> annual_cny;            ///< nullopt = unlimited
     std::map<int, double> annual_by_year;        ///< year -> amount, overrides annual_cny

@@ -14,20 +14,20 @@
 #include <string>
 #include <vector>
 
+#include "tisheng/model/ids.hpp"
 #include "tisheng/model/scenario.hpp"
 #include "tisheng/simulate/simulate.hpp"
 
 namespace tisheng {
 
-/// One thing a planner (or the model) could relax.
-struct Lever {
-    enum class Kind { payer, all_payers, durations, adoption, review, round_cap };
-    Kind kind = Kind::payer;
-    /// "payer:union", "payer:county" (every county's own budget),
-    /// "payers:all", "durations", "adoption" (stations) or "application"
-    /// (bases), "standard" (stations) or "review" (bases), "round_cap".
+/// One thing a planner (or the model) could relax: a cause (ids.hpp) with
+/// its id.
+struct Lever : Cause {
+    /// to_string(cause, the programme's kind): "payer:union", "payer:county"
+    /// (every county's own budget), "payers:all", "durations" ... Kept with
+    /// the lever, since the outputs name it by this and a lever does not
+    /// know its programme.
     std::string id;
-    std::string payer;  ///< Kind::payer: the payer's id, or the prefix of a per-unit payer ("county")
 };
 
 /// The levers the scenario's model has: every payer whose budget is

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "tisheng/coverage/coverage.hpp"
+#include "tisheng/model/ids.hpp"
 #include "tisheng/model/scenario.hpp"
 #include "tisheng/model/calendar.hpp"
 
@@ -53,7 +54,7 @@ std::string_view outcome_name(BaseStatus s);
 /// for the city (its share, or the units' required counts added up).
 struct Check {
     std::size_t target = 0;  ///< index into programme.targets
-    std::int32_t unit = -1;  ///< unit index, or -1 for 'all'
+    std::int32_t unit = all_units;  ///< unit index, or all_units (ids.hpp)
     double required = 0;
     Date date;               ///< when it is checked
     /// From when CheckOutcome::first_met is looked for: the run's start, or
