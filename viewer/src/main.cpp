@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,17 +71,25 @@ struct FrameTimes {
     }
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    CLI::App cli{"tisheng-viewer: the Tisheng map viewer (Dear ImGui)"};
+/// What the command line asks for.
+struct Args {
     Options options;
-    std::string input, screenshot, size = "1600x1000", lang = "zh";
+    std::string screenshot;
     int frames = 0;
     bool timing = false, rerun = false;
+    bool batch = false;  ///< frames counted, then exit: --screenshot or --timing
+    int width = 1600, height = 1000;
+};
+
+/// Reads the command line into `args`; an exit code when the viewer stops
+/// there (help shown, or a usage error).
+std::optional<int> parse_arguments(int argc, char** argv, Args& args) {
+    CLI::App cli{"tisheng-viewer: the Tisheng map viewer (Dear ImGui)"};
+    Options& options = args.options;
+    std::string input, size = "1600x1000", lang = "zh";
     cli.add_option("INPUT", input, "a scenario YAML file or a run directory");
-    cli.add_option("--screenshot", screenshot, "render, write the window to this PNG, and exit");
-    cli.add_option("--frames", frames, "frames to render once loaded (with --screenshot or --timing; default 3)");
+    cli.add_option("--screenshot", args.screenshot, "render, write the window to this PNG, and exit");
+    cli.add_option("--frames", args.frames, "frames to render once loaded (with --screenshot or --timing; default 3)");
     cli.add_option("--date", options.date, "the date shown (YYYY-MM-DD; default: the end of the horizon)");
     cli.add_option("--size", size, "window size WxH (default 1600x1000)");
     cli.add_option("--set", options.overrides, "override a scenario value: path.to.key=value (repeatable)");
@@ -100,36 +109,40 @@ int main(int argc, char** argv) {
                    "a basemap drawn under the data (repeatable): a raster GDAL reads (GeoTIFF, MBTiles, GeoPackage tiles) or "
                    "vector lines (GeoPackage, GeoJSON, Shapefile); default: basemap.tif / basemap.gpkg beside the scenario's data");
     cli.add_flag("--no-basemap", options.no_basemap, "draw no basemap");
-    cli.add_flag("--timing", timing, "print frame times (median, p95, max) when done");
-    cli.add_flag("--rerun", rerun, "once loaded, re-run the scenario in the background (frame times while it runs)");
+    cli.add_flag("--timing", args.timing, "print frame times (median, p95, max) when done");
+    cli.add_flag("--rerun", args.rerun, "once loaded, re-run the scenario in the background (frame times while it runs)");
     try {
         cli.parse(argc, argv);
         if (size.find('x') == std::string::npos) throw CLI::ValidationError("--size", "expected WxH, e.g. 1600x1000");
     } catch (const CLI::ParseError& e) {
         return cli.exit(e) == 0 ? 0 : 2;
     }
-    int width = 1600, height = 1000;
     try {
-        width = std::stoi(size.substr(0, size.find('x')));
-        height = std::stoi(size.substr(size.find('x') + 1));
+        args.width = std::stoi(size.substr(0, size.find('x')));
+        args.height = std::stoi(size.substr(size.find('x') + 1));
     } catch (const std::exception&) {
-        width = height = 0;
+        args.width = args.height = 0;
     }
-    if (width < 320 || height < 240) {
+    if (args.width < 320 || args.height < 240) {
         fmt::print(stderr, "tisheng-viewer: --size {}: expected WxH of at least 320x240\n", size);
         return 2;
     }
     options.input = input;
     options.chinese = lang == "zh";
-    const bool batch = !screenshot.empty() || timing;
-    if (batch && frames <= 0) frames = 3;
-    options.batch = batch;
+    args.batch = !args.screenshot.empty() || args.timing;
+    if (args.batch && args.frames <= 0) args.frames = 3;
+    options.batch = args.batch;
+    return std::nullopt;
+}
 
+/// A window with an OpenGL 3.3 core context, made current; nullptr (said on
+/// stderr) without a display or without OpenGL 3.3.
+GLFWwindow* open_window(int width, int height, bool batch) {
     glfwSetErrorCallback([](int, const char* text) { g_glfw_error = text; });
     if (!glfwInit()) {
         fmt::print(stderr, "tisheng-viewer: cannot open a window: {}\n  (run it in a desktop session, or under xvfb-run for screenshots)\n",
                    g_glfw_error);
-        return 4;
+        return nullptr;
     }
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
@@ -140,11 +153,15 @@ int main(int argc, char** argv) {
     if (!window) {
         fmt::print(stderr, "tisheng-viewer: cannot create an OpenGL 3.3 window: {}\n", g_glfw_error);
         glfwTerminate();
-        return 4;
+        return nullptr;
     }
     glfwMakeContextCurrent(window);
     glfwSwapInterval(batch ? 0 : 1);
+    return window;
+}
 
+/// Dear ImGui on the window, light style, no saved layout.
+void start_imgui(GLFWwindow* window) {
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
@@ -153,6 +170,43 @@ int main(int argc, char** argv) {
     ImGui::GetStyle().WindowRounding = 0;
     ImGui_ImplGlfw_InitForOpenGL(window, true);
     ImGui_ImplOpenGL3_Init("#version 330 core");
+}
+
+/// Dear ImGui and the window, closed in the reverse order of their start.
+void close_window(GLFWwindow* window) {
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+    glfwDestroyWindow(window);
+    glfwTerminate();
+}
+
+/// The map alone as the PNG the user asked for (app.export_png), if any.
+void export_map(App& app, int fb_w, int fb_h) {
+    if (app.export_png.empty()) return;
+    const view::Rect m = view::screen_layout(fb_w, fb_h).map;
+    try {
+        write_png(app.export_png, static_cast<int>(m.x), static_cast<int>(m.y), static_cast<int>(m.w), static_cast<int>(m.h), fb_h);
+        app.message(tr("exported the map to ") + app.export_png);
+    } catch (const std::exception& e) {
+        app.message(tr("could not export the map: ") + std::string(e.what()));
+    }
+    app.export_png.clear();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Args args;
+    if (const auto stop = parse_arguments(argc, argv, args)) return *stop;
+    const Options& options = args.options;
+    const std::string& screenshot = args.screenshot;
+    const int frames = args.frames;
+    const bool timing = args.timing, rerun = args.rerun, batch = args.batch;
+
+    GLFWwindow* window = open_window(args.width, args.height, batch);
+    if (!window) return 4;
+    start_imgui(window);
 
     int code = 0;
     // A job that ends wakes the loop below from glfwWaitEventsTimeout.
@@ -206,16 +260,7 @@ int main(int argc, char** argv) {
             app.render_map(fb_h);
             ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 
-            if (!app.export_png.empty()) {
-                const view::Rect m = view::screen_layout(fb_w, fb_h).map;
-                try {
-                    write_png(app.export_png, static_cast<int>(m.x), static_cast<int>(m.y), static_cast<int>(m.w), static_cast<int>(m.h), fb_h);
-                    app.message(tr("exported the map to ") + app.export_png);
-                } catch (const std::exception& e) {
-                    app.message(tr("could not export the map: ") + std::string(e.what()));
-                }
-                app.export_png.clear();
-            }
+            export_map(app, fb_w, fb_h);
             if (batch) {
                 // Frames count once everything is loaded and run.
                 const bool ready = app.idle() && (app.run || app.failed());
@@ -255,10 +300,6 @@ int main(int argc, char** argv) {
         code = 3;
     }
     job_ended_hook = nullptr;  // every job has ended with the App
-    ImGui_ImplOpenGL3_Shutdown();
-    ImGui_ImplGlfw_Shutdown();
-    ImGui::DestroyContext();
-    glfwDestroyWindow(window);
-    glfwTerminate();
+    close_window(window);
     return code;
 }

@@ -518,45 +518,28 @@ void merge_serialised(const Shape& z, const std::vector<std::uint8_t>& in, Tally
     if (at != in.size()) throw Error("simulate: a rank's tally has trailing bytes");
     t.add_counters(c);
 }
-}  // namespace
 
-Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
-    const Scenario& s = sim.scenario();
-    const Layout& L = sim.layout();
-    const Shape z = shape_of(sim, options);
-    const int rank = options.ranks ? options.ranks->rank() : 0, ranks = options.ranks ? options.ranks->size() : 1;
-    Tally tally = run_share(sim, z, options, rank, ranks);
-    if (ranks > 1) {
-        std::vector<std::vector<std::uint8_t>> parts = options.ranks->gather(serialise(z, tally));
-        if (rank != 0) return {};
-        for (std::size_t r = 1; r < parts.size(); ++r) merge_serialised(z, parts[r], tally);
-    }
-    if (std::count(tally.have.begin(), tally.have.end(), 1) != static_cast<std::ptrdiff_t>(z.reps))
-        throw Error("simulate: some replications were not run");
-    if (options.progress) options.progress(static_cast<int>(z.reps), static_cast<int>(z.reps));
-    const int n = static_cast<int>(z.reps);
-    const std::size_t reps = z.reps, S = z.S, C = z.C, PY = z.PY, P = L.payers.size(), B = z.B, N = z.N, D = z.D, IK = z.IK;
-    const auto& series = tally.series;
-    const auto& checks = tally.checks;
-    const auto& spent = tally.spent;
-    const auto& shorts = tally.shorts;
-    const auto& allocated = tally.allocated;
-    const auto& grants = tally.grants;
-    const auto& covered = tally.covered;
-    const auto& report_status = tally.report_status;
+// The steps by which simulate turns a run's tally into Results.
 
-    Results r;
-    r.layout = L;
-    r.replications = n;
-    r.project_deadlines = project_deadlines(s);
-    const std::size_t K = Results::status_kinds;
-    // Aggregates.
+/// Quantiles over the replications of each of the `width` values that a
+/// replication k keeps in slots [k * width, (k + 1) * width).
+std::vector<Quantiles> slot_quantiles(const std::vector<float>& slots, std::size_t reps, std::size_t width) {
+    std::vector<Quantiles> out(width);
     std::vector<double> col(reps);
-    r.series.resize(S);
-    for (std::size_t i = 0; i < S; ++i) {
-        for (std::size_t k = 0; k < reps; ++k) col[k] = series[k * S + i];
-        r.series[i] = quantiles(col);
+    for (std::size_t i = 0; i < width; ++i) {
+        for (std::size_t k = 0; k < reps; ++k) col[k] = slots[k * width + i];
+        out[i] = quantiles(col);
     }
+    return out;
+}
+
+/// Per check: which replications met it (and so their target), P(met),
+/// the value and what is missing, and the first day it is met.
+void aggregate_checks(const Scenario& s, const Layout& L, const Shape& z, const Tally& tally, Results& r) {
+    const int n = static_cast<int>(z.reps);
+    const std::size_t reps = z.reps, C = z.C;
+    const auto& checks = tally.checks;
+    std::vector<double> col(reps);
     const std::size_t T = s.programme.targets.size();
     r.target_met.assign(reps * T, 1);
     r.check_met.assign(reps * C, 0);
@@ -588,29 +571,45 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
         cr.first_met_p50 = rank(0.5);
         cr.first_met_p95 = rank(0.95);
     }
-    // The representative replication of the official tables.
-    {
-        const std::size_t counted = s.programme.kind == ProgrammeKind::stations ? static_cast<std::size_t>(StationStatus::built)
-                                                                                : static_cast<std::size_t>(BaseStatus::named);
-        for (std::size_t k = 0; k < reps; ++k) col[k] = report_status[k * K + counted];
-        std::vector<double> sorted = col;
-        r.report_count = quantiles(sorted);
-        double best = std::numeric_limits<double>::infinity();
-        for (std::size_t k = 0; k < reps; ++k)
-            if (const double gap = std::abs(col[k] - r.report_count.p50); gap < best) {
-                best = gap;
-                r.representative_replication = static_cast<int>(k);
-            }
-        r.report_status_mean.assign(K, 0);
-        for (std::size_t i = 0; i < K; ++i) {
-            std::uint64_t total = 0;
-            for (std::size_t k = 0; k < reps; ++k) total += report_status[k * K + i];
-            r.report_status_mean[i] = static_cast<double>(total) / static_cast<double>(reps);
+}
+
+/// The representative replication of the official tables: the one whose
+/// count of stations built (bases named) is nearest the median.
+void representative_replication(const Scenario& s, const Shape& z, const Tally& tally, Results& r) {
+    const std::size_t reps = z.reps;
+    const auto& report_status = tally.report_status;
+    const std::size_t K = Results::status_kinds;
+    std::vector<double> col(reps);
+    const std::size_t counted = s.programme.kind == ProgrammeKind::stations ? static_cast<std::size_t>(StationStatus::built)
+                                                                            : static_cast<std::size_t>(BaseStatus::named);
+    for (std::size_t k = 0; k < reps; ++k) col[k] = report_status[k * K + counted];
+    std::vector<double> sorted = col;
+    r.report_count = quantiles(sorted);
+    double best = std::numeric_limits<double>::infinity();
+    for (std::size_t k = 0; k < reps; ++k)
+        if (const double gap = std::abs(col[k] - r.report_count.p50); gap < best) {
+            best = gap;
+            r.representative_replication = static_cast<int>(k);
         }
-        const auto rep = static_cast<std::size_t>(r.representative_replication);
-        r.report_status.assign(report_status.begin() + static_cast<std::ptrdiff_t>(rep * K),
-                               report_status.begin() + static_cast<std::ptrdiff_t>((rep + 1) * K));
+    r.report_status_mean.assign(K, 0);
+    for (std::size_t i = 0; i < K; ++i) {
+        std::uint64_t total = 0;
+        for (std::size_t k = 0; k < reps; ++k) total += report_status[k * K + i];
+        r.report_status_mean[i] = static_cast<double>(total) / static_cast<double>(reps);
     }
+    const auto rep = static_cast<std::size_t>(r.representative_replication);
+    r.report_status.assign(report_status.begin() + static_cast<std::ptrdiff_t>(rep * K),
+                           report_status.begin() + static_cast<std::ptrdiff_t>((rep + 1) * K));
+}
+
+/// Per payer: the allocations, the median spent per year, and the totals
+/// spent and short over the horizon.
+void aggregate_payers(const Layout& L, const Shape& z, const Tally& tally, Results& r) {
+    const std::size_t reps = z.reps, PY = z.PY, P = L.payers.size();
+    const auto& spent = tally.spent;
+    const auto& shorts = tally.shorts;
+    const auto& allocated = tally.allocated;
+    std::vector<double> col(reps);
     const auto Y = static_cast<std::size_t>(L.years);
     for (std::size_t p = 0; p < P; ++p) {
         Results::PayerResult pr;
@@ -632,6 +631,13 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
         pr.short_cny = quantiles(total_short);
         r.payers.push_back(std::move(pr));
     }
+}
+
+/// The median replication, and its state at the end (run again).
+void median_replication(const Simulator& sim, const Shape& z, const Tally& tally, Results& r) {
+    const Layout& L = sim.layout();
+    const std::size_t reps = z.reps, S = z.S;
+    const auto& series = tally.series;
     // The median replication: its headline nearest the headline's median.
     if (S > 0) {
         const std::size_t head = L.series_index(0, L.all_row(), L.months.size() - 1);
@@ -648,14 +654,20 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
     // What the median replication has open at the end, and where its
     // workers are then: the coverage every output maps (one replication
     // run again rather than every replication's sites kept).
-    {
-        Trajectory t = sim.run(static_cast<std::uint64_t>(r.median_replication));
-        if (!L.months.empty())
-            for (std::size_t k = 0; k < L.radii.size(); ++k)
-                r.median_covered_at_end.push_back(t.series[L.series_index(L.first_coverage_metric + k, L.all_row(), L.months.size() - 1)]);
-        r.median_open_at_end = std::move(t.site_open_at_end);
-        r.median_workers_at_end = std::move(t.demand_weight_at_end);
-    }
+    Trajectory t = sim.run(static_cast<std::uint64_t>(r.median_replication));
+    if (!L.months.empty())
+        for (std::size_t k = 0; k < L.radii.size(); ++k)
+            r.median_covered_at_end.push_back(t.series[L.series_index(L.first_coverage_metric + k, L.all_row(), L.months.size() - 1)]);
+    r.median_open_at_end = std::move(t.site_open_at_end);
+    r.median_workers_at_end = std::move(t.demand_weight_at_end);
+}
+
+/// Per site: P(built by each deadline), P(named), P(demonstration), P(open at
+/// the end), the counts by status and month, and each base's median grant.
+void aggregate_sites(const Shape& z, Tally& tally, Results& r) {
+    const int n = static_cast<int>(z.reps);
+    const std::size_t reps = z.reps, B = z.B, N = z.N, D = z.D;
+    const auto& grants = tally.grants;
     r.project_p_built.assign(D, std::vector<float>(N, 0));
     r.base_p_named.assign(B, 0);
     r.base_p_demonstration.assign(B, 0);
@@ -673,11 +685,6 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
     r.by_month = std::move(tally.by_month);
     for (std::size_t i = 0; i < z.status_sites; ++i)
         for (std::size_t m = 1; m < z.M; ++m) r.by_month[i * z.M + m] += r.by_month[i * z.M + m - 1];
-    r.covered_by_industry.resize(IK);
-    for (std::size_t i = 0; i < IK; ++i) {
-        for (std::size_t k = 0; k < reps; ++k) col[k] = covered[k * IK + i];
-        r.covered_by_industry[i] = quantiles(col);
-    }
     for (auto& v : r.project_p_built)
         for (auto& x : v) x /= static_cast<float>(n);
     for (std::size_t b = 0; b < B; ++b) {
@@ -688,6 +695,36 @@ Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
             if (grants[k * B + b] >= 0) g.push_back(grants[k * B + b]);
         r.base_median_grant_cny[b] = g.empty() ? 0.0f : static_cast<float>(quantiles(g).p50);
     }
+}
+
+}  // namespace
+
+Results simulate(const Simulator& sim, const MonteCarloOptions& options) {
+    const Scenario& s = sim.scenario();
+    const Layout& L = sim.layout();
+    const Shape z = shape_of(sim, options);
+    const int rank = options.ranks ? options.ranks->rank() : 0, ranks = options.ranks ? options.ranks->size() : 1;
+    Tally tally = run_share(sim, z, options, rank, ranks);
+    if (ranks > 1) {
+        std::vector<std::vector<std::uint8_t>> parts = options.ranks->gather(serialise(z, tally));
+        if (rank != 0) return {};
+        for (std::size_t r = 1; r < parts.size(); ++r) merge_serialised(z, parts[r], tally);
+    }
+    if (std::count(tally.have.begin(), tally.have.end(), 1) != static_cast<std::ptrdiff_t>(z.reps))
+        throw Error("simulate: some replications were not run");
+    if (options.progress) options.progress(static_cast<int>(z.reps), static_cast<int>(z.reps));
+    const int n = static_cast<int>(z.reps);
+    Results r;
+    r.layout = L;
+    r.replications = n;
+    r.project_deadlines = project_deadlines(s);
+    r.series = slot_quantiles(tally.series, z.reps, z.S);
+    aggregate_checks(s, L, z, tally, r);
+    representative_replication(s, z, tally, r);
+    aggregate_payers(L, z, tally, r);
+    median_replication(sim, z, tally, r);
+    aggregate_sites(z, tally, r);
+    r.covered_by_industry = slot_quantiles(tally.covered, z.reps, z.IK);
     return r;
 }
 
