@@ -16,6 +16,7 @@
 #include "tisheng/core/files.hpp"
 #include "tisheng/results/run.hpp"
 #include "tisheng/core/version.hpp"
+#include "tisheng/model/ids.hpp"
 
 namespace fs = std::filesystem;
 
@@ -109,7 +110,7 @@ std::string measure_html(const Scenario& s, Measure m) {
 
 std::string payer_html(const Scenario& s, std::size_t p, const std::string& id) {
     const auto& payer = s.budgets.payers[p];
-    const std::string base = id.substr(0, id.find(':'));
+    const std::string base = payer_group(payer);
     for (const std::string& key : {"payer:" + id, "payer:" + base})
         if (s.labels.names.count(key)) {
             std::string zh = s.labels.name(key, "zh"), en = s.labels.name(key, "en");
@@ -358,7 +359,7 @@ std::string fixes_section(const Scenario& s, const Results& r) {
             h += "<section><h3>" + target_html(s, tg) + " · " + d.iso() + "</h3><table class=\"fix\" data-target=\"" + esc(tg.id) + "\" data-date=\"" +
                  d.iso() + "\"><tr><th></th>";
             for (const auto& [k, f] : cols)
-                h += "<th data-unit=\"" + esc(L.checks[k].unit < 0 ? std::string("all") : s.region.unit(static_cast<UnitIndex>(L.checks[k].unit)).id) + "\">" +
+                h += "<th data-unit=\"" + esc(unit_id(s.region, L.checks[k].unit)) + "\">" +
                      unit_html(s, L.checks[k].unit) + "</th>";
             h += "</tr><tr><td>P(达标 met)</td>";
             for (const auto& [k, f] : cols) h += p_cell(r.checks[k].p_met);
@@ -577,7 +578,7 @@ std::string money_section(const Scenario& s, const Results& r) {
                     named_bases += r.base_p_named[b];
                     grant += r.base_p_named[b] * r.base_median_grant_cny[b];
                 }
-            const std::string id = g.county_payer + ":" + units[u].id;
+            const std::string id = to_string(PayerLine{g.county_payer, units[u].id});
             const auto it = std::find_if(r.payers.begin(), r.payers.end(), [&](const auto& pr) { return pr.id == id; });
             if (it == r.payers.end()) continue;
             const std::string verdict = it->short_cny.p50 > 0 ? "<span class=\"miss\">多数情形不能 not in most replications</span>"
