@@ -1,7 +1,7 @@
 // Where each number of a scenario comes from (scenario.hpp: Source,
 // InputValue, ProvenanceSummary): the covering `sources:` key and the counts
 // that `tisheng validate` prints. The YAML side (reading `sources:`, listing
-// the inputs) is in scenario.cpp, with the rest of the loading.
+// the inputs) is in load_sources.cpp, with the rest of the loading.
 #include <array>
 #include <string>
 

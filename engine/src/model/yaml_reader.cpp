@@ -296,9 +296,9 @@ std::optional<DayRange> MapReader::days(const std::string& key, int least, bool 
 std::optional<std::vector<std::string>> string_list(MapReader& parent, const std::string& key) {
     if (!parent.has(key)) return std::nullopt;
     std::vector<std::string> out;
-    auto items = sequence(parent.ctx(), parent.child(key), parent.path(key));
-    for (std::size_t i = 0; i < items.size(); ++i)
-        if (auto v = read_string(parent.ctx(), items[i], parent.path(key) + "[" + std::to_string(i) + "]")) out.push_back(*v);
+    each_item(parent, key, [&](const YAML::Node& item, const std::string& path) {
+        if (auto v = read_string(parent.ctx(), item, path)) out.push_back(*v);
+    });
     return out;
 }
 

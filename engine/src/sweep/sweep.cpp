@@ -146,6 +146,137 @@ std::vector<std::string> Sweep::overrides(std::size_t v) const {
     return overrides_with(extra);
 }
 
+namespace {
+
+/// One entry of `parameters:` (`i` its index); nullopt when it gives both
+/// or neither of values and a range, or a range without both ends.
+std::optional<SweepParameter> read_parameter(detail::MapReader& m, std::size_t i, SweepDesign design) {
+    const detail::YamlContext& ctx = m.ctx();
+    SweepParameter p;
+    p.where = ctx.at(m.node(), "parameters[" + std::to_string(i) + "]");
+    p.path = m.string("path", true).value_or("");
+    p.column = column_name(p.path);
+    if (names_fixed(p.path))
+        m.error("path", "'" + p.path + "' cannot vary in a sweep: data files are read once for every variant, and " +
+                            "the sweep sets run.seed and run.replications itself");
+    const bool has_min = m.has("min"), has_max = m.has("max"), has_step = m.has("step");  // each marked as known
+    const bool has_values = m.has("values"), has_range = has_min || has_max || has_step;
+    if (has_values == has_range) {
+        m.error(has_values ? "values" : "path", "expected either 'values: [...]' or a range 'min:, max:' (and 'step:')");
+        return std::nullopt;
+    }
+    if (has_values) {
+        p.values = detail::string_list(m, "values").value_or(std::vector<std::string>{});
+        if (p.values.empty()) m.error("values", "an empty list makes zero variants; expected at least one value");
+        for (const auto& v : p.values) p.numeric = p.numeric && as_number(v).has_value();
+    } else {
+        p.min = m.number("min", true);
+        p.max = m.number("max", true);
+        p.step = m.number("step", design == SweepDesign::grid);
+        if (!p.min || !p.max) return std::nullopt;
+        p.integral = written_whole(m.child("min")) && written_whole(m.child("max")) && (!p.step || written_whole(m.child("step")));
+        if (*p.min > *p.max)
+            m.error("min", "the range's min (" + detail::shown_number(*p.min) + ") is above its max (" + detail::shown_number(*p.max) + ")");
+        if (p.step && *p.step <= 0) m.error("step", "expected a step > 0, got " + detail::shown_number(*p.step));
+        if (p.step && *p.step > 0 && (*p.max - *p.min) / *p.step > static_cast<double>(max_variants))
+            m.error("step", "the step makes more than " + std::to_string(max_variants) + " values");
+    }
+    m.finish();
+    return p;
+}
+
+/// The ids of `targets:` are targets of the base scenario.
+void check_targets(const Sweep& sw, const Scenario& base, const detail::YamlContext& ctx, const YAML::Node& root, Diagnostics& diag) {
+    for (const auto& id : sw.all_targets) {
+        std::vector<std::string> ids;
+        for (const auto& t : base.programme.targets) ids.push_back(t.id);
+        if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+            const std::string hint = closest_match(id, ids);
+            diag.error(ctx.at(root["targets"], "targets"), "unknown target '" + id + "'" + did_you_mean(hint) +
+                                                               " (the scenario's targets: " + [&] {
+                                                                   std::string all;
+                                                                   for (const auto& x : ids) all += (all.empty() ? "" : ", ") + x;
+                                                                   return all;
+                                                               }() + ")");
+        }
+    }
+}
+
+/// Every parameter against the scenario: each listed value, a range's
+/// ends and its first step, as the scenario loader reads them.
+void check_against_base(const Sweep& sw, const Scenario& base, Diagnostics& diag) {
+    for (const auto& p : sw.parameters) {
+        std::vector<std::string> trial = p.values;
+        if (p.is_range()) {
+            trial = {p.format(*p.min), p.format(*p.max)};
+            if (p.step) trial.push_back(p.format(std::min(*p.max, *p.min + *p.step)));
+        }
+        std::sort(trial.begin(), trial.end());
+        trial.erase(std::unique(trial.begin(), trial.end()), trial.end());
+        for (const auto& value : trial) {
+            LoadOptions o;
+            o.overrides = sw.fixed;
+            o.overrides.push_back(p.path + "=" + value);
+            o.data_from = &base;
+            try {
+                (void)load_scenario(sw.scenario, o);
+            } catch (const InvalidInput& e) {
+                for (const auto& q : e.problems())
+                    if (q.severity == Severity::error)
+                        diag.error(p.where, "'" + p.path + "' = " + value + ": " +
+                                                (q.where.field.empty() || q.where.field == p.path ? "" : "field '" + q.where.field + "': ") + q.message);
+                break;  // one bad value says it
+            } catch (const InputError& e) {
+                diag.error(p.where, "'" + p.path + "' = " + value + ": " + e.problem().message);
+                break;
+            }
+        }
+    }
+}
+
+/// A grid of more than max_variants variants is refused, counted before
+/// any value is made.
+void check_grid_size(const std::vector<SweepParameter>& parameters) {
+    std::size_t n = 1;
+    for (const auto& p : parameters) {
+        n *= std::max<std::size_t>(1, p.grid_size());
+        if (n > max_variants)
+            throw InputError(p.where, "the grid has more than " + std::to_string(max_variants) +
+                                          " variants; use coarser steps, fewer values, or 'design: lhs' with 'samples:'");
+    }
+}
+
+/// Latin-hypercube strata: for each parameter a random permutation of the
+/// samples, [parameter * samples + v].
+std::vector<std::uint32_t> lhs_strata(std::size_t parameters, std::size_t samples, std::uint64_t seed) {
+    std::vector<std::uint32_t> strata;
+    for (std::size_t j = 0; j < parameters; ++j) {
+        std::vector<std::uint32_t> perm(samples);
+        std::iota(perm.begin(), perm.end(), 0u);
+        Rng rng(seed, 0x4C48'5300'0000ULL + j);
+        for (std::size_t i = perm.size(); i-- > 1;)
+            std::swap(perm[i], perm[static_cast<std::size_t>(rng.integer(0, static_cast<std::int64_t>(i)))]);
+        strata.insert(strata.end(), perm.begin(), perm.end());
+    }
+    return strata;
+}
+
+/// What identifies the results: everything that makes a variant's numbers.
+std::string sweep_fingerprint(const Sweep& sw) {
+    std::string fp = "tisheng-sweep/1\nengine " + engine_version() + "\nscenario " + sw.base->hash + "\nreplications " +
+                     std::to_string(sw.replications) + "\nseed " + std::to_string(sw.seed) + "\ndesign " +
+                     (sw.design == SweepDesign::grid ? "grid" : "lhs " + std::to_string(sw.samples)) + "\ntargets";
+    for (const auto& t : sw.all_targets) fp += " " + t;
+    for (const auto& p : sw.parameters) {
+        fp += "\n" + p.path + (p.integral ? " int" : "");
+        for (const auto& v : p.values) fp += " " + v;
+        if (p.is_range()) fp += " [" + p.format(*p.min) + ", " + p.format(*p.max) + "] step " + (p.step ? p.format(*p.step) : "-");
+    }
+    return fnv1a_hex(fp);
+}
+
+}  // namespace
+
 Sweep load_sweep(const fs::path& file, Diagnostics* warnings) {
     Diagnostics diag;
     const std::string shown = file.string();
@@ -186,37 +317,7 @@ Sweep load_sweep(const fs::path& file, Diagnostics* warnings) {
     }
     if (!top.has("parameters")) top.missing("parameters");
     detail::each_map(top, "parameters", [&](detail::MapReader& m, std::size_t i) {
-        SweepParameter p;
-        p.where = ctx.at(m.node(), "parameters[" + std::to_string(i) + "]");
-        p.path = m.string("path", true).value_or("");
-        p.column = column_name(p.path);
-        if (names_fixed(p.path))
-            m.error("path", "'" + p.path + "' cannot vary in a sweep: data files are read once for every variant, and " +
-                                "the sweep sets run.seed and run.replications itself");
-        const bool has_min = m.has("min"), has_max = m.has("max"), has_step = m.has("step");  // each marked as known
-        const bool has_values = m.has("values"), has_range = has_min || has_max || has_step;
-        if (has_values == has_range) {
-            m.error(has_values ? "values" : "path", "expected either 'values: [...]' or a range 'min:, max:' (and 'step:')");
-            return;
-        }
-        if (has_values) {
-            p.values = detail::string_list(m, "values").value_or(std::vector<std::string>{});
-            if (p.values.empty()) m.error("values", "an empty list makes zero variants; expected at least one value");
-            for (const auto& v : p.values) p.numeric = p.numeric && as_number(v).has_value();
-        } else {
-            p.min = m.number("min", true);
-            p.max = m.number("max", true);
-            p.step = m.number("step", sw.design == SweepDesign::grid);
-            if (!p.min || !p.max) return;
-            p.integral = written_whole(m.child("min")) && written_whole(m.child("max")) && (!p.step || written_whole(m.child("step")));
-            if (*p.min > *p.max)
-                m.error("min", "the range's min (" + detail::shown_number(*p.min) + ") is above its max (" + detail::shown_number(*p.max) + ")");
-            if (p.step && *p.step <= 0) m.error("step", "expected a step > 0, got " + detail::shown_number(*p.step));
-            if (p.step && *p.step > 0 && (*p.max - *p.min) / *p.step > static_cast<double>(max_variants))
-                m.error("step", "the step makes more than " + std::to_string(max_variants) + " values");
-        }
-        m.finish();
-        sw.parameters.push_back(std::move(p));
+        if (auto p = read_parameter(m, i, sw.design)) sw.parameters.push_back(std::move(*p));
     });
     top.finish();
     for (std::size_t i = 0; i < sw.parameters.size(); ++i)
@@ -242,87 +343,23 @@ Sweep load_sweep(const fs::path& file, Diagnostics* warnings) {
     }
     const Scenario& base = *sw.base;
     sw.seed = seed ? static_cast<std::uint64_t>(*seed) : base.run.seed;
-    for (const auto& id : sw.all_targets) {
-        std::vector<std::string> ids;
-        for (const auto& t : base.programme.targets) ids.push_back(t.id);
-        if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
-            const std::string hint = closest_match(id, ids);
-            diag.error(ctx.at(root["targets"], "targets"), "unknown target '" + id + "'" + did_you_mean(hint) +
-                                                               " (the scenario's targets: " + [&] {
-                                                                   std::string all;
-                                                                   for (const auto& x : ids) all += (all.empty() ? "" : ", ") + x;
-                                                                   return all;
-                                                               }() + ")");
-        }
-    }
-
-    // Every parameter against the scenario: each listed value, a range's
-    // ends and its first step, as the scenario loader reads them.
-    for (auto& p : sw.parameters) {
-        std::vector<std::string> trial = p.values;
-        if (p.is_range()) {
-            trial = {p.format(*p.min), p.format(*p.max)};
-            if (p.step) trial.push_back(p.format(std::min(*p.max, *p.min + *p.step)));
-        }
-        std::sort(trial.begin(), trial.end());
-        trial.erase(std::unique(trial.begin(), trial.end()), trial.end());
-        for (const auto& value : trial) {
-            LoadOptions o;
-            o.overrides = sw.fixed;
-            o.overrides.push_back(p.path + "=" + value);
-            o.data_from = &base;
-            try {
-                (void)load_scenario(sw.scenario, o);
-            } catch (const InvalidInput& e) {
-                for (const auto& q : e.problems())
-                    if (q.severity == Severity::error)
-                        diag.error(p.where, "'" + p.path + "' = " + value + ": " +
-                                                (q.where.field.empty() || q.where.field == p.path ? "" : "field '" + q.where.field + "': ") + q.message);
-                break;  // one bad value says it
-            } catch (const InputError& e) {
-                diag.error(p.where, "'" + p.path + "' = " + value + ": " + e.problem().message);
-                break;
-            }
-        }
-    }
+    check_targets(sw, base, ctx, root, diag);
+    check_against_base(sw, base, diag);
     diag.throw_if_errors();
 
     // The design.
     if (sw.design == SweepDesign::grid) {
-        std::size_t n = 1;
-        for (const auto& p : sw.parameters) {  // counted before any value is made
-            n *= std::max<std::size_t>(1, p.grid_size());
-            if (n > max_variants)
-                throw InputError(p.where, "the grid has more than " + std::to_string(max_variants) +
-                                              " variants; use coarser steps, fewer values, or 'design: lhs' with 'samples:'");
-        }
+        check_grid_size(sw.parameters);
         for (const auto& p : sw.parameters) {
             sw.m_grid.push_back(p.grid_values());
             sw.m_grid_sizes.push_back(sw.m_grid.back().size());
         }
     } else {
-        for (std::size_t j = 0; j < sw.parameters.size(); ++j) {
-            std::vector<std::uint32_t> perm(sw.samples);
-            std::iota(perm.begin(), perm.end(), 0u);
-            Rng rng(sw.seed, 0x4C48'5300'0000ULL + j);
-            for (std::size_t i = perm.size(); i-- > 1;)
-                std::swap(perm[i], perm[static_cast<std::size_t>(rng.integer(0, static_cast<std::int64_t>(i)))]);
-            sw.m_strata.insert(sw.m_strata.end(), perm.begin(), perm.end());
-        }
+        sw.m_strata = lhs_strata(sw.parameters.size(), sw.samples, sw.seed);
     }
     if (sw.variants() == 0) throw InputError(ctx.at(root["parameters"], "parameters"), "the sweep has zero variants; list at least one parameter with at least one value");
 
-    // What identifies the results: everything that makes a variant's numbers.
-    std::string fp = "tisheng-sweep/1\nengine " + engine_version() + "\nscenario " + base.hash + "\nreplications " +
-                     std::to_string(sw.replications) + "\nseed " + std::to_string(sw.seed) + "\ndesign " +
-                     (sw.design == SweepDesign::grid ? "grid" : "lhs " + std::to_string(sw.samples)) + "\ntargets";
-    for (const auto& t : sw.all_targets) fp += " " + t;
-    for (const auto& p : sw.parameters) {
-        fp += "\n" + p.path + (p.integral ? " int" : "");
-        for (const auto& v : p.values) fp += " " + v;
-        if (p.is_range()) fp += " [" + p.format(*p.min) + ", " + p.format(*p.max) + "] step " + (p.step ? p.format(*p.step) : "-");
-    }
-    sw.fingerprint = fnv1a_hex(fp);
+    sw.fingerprint = sweep_fingerprint(sw);
     return sw;
 }
 

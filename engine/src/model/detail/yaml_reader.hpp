@@ -93,16 +93,29 @@ private:
 /// Every element of a sequence node; an error if it is not a sequence.
 std::vector<YAML::Node> sequence(const YamlContext& ctx, const YAML::Node& n, const std::string& path);
 
+/// Calls `fn(item, path)` for each element of the list `parent.key`, with
+/// the element's path "parent.key[i]" for its messages; an error if the
+/// value is not a list. Returns how many elements the list has. Every loop
+/// over a list of the scenario goes through here, so that each names its
+/// elements the same way.
+template <class F>
+std::size_t each_item(MapReader& parent, const std::string& key, F&& fn) {
+    const std::string path = parent.path(key);
+    const std::vector<YAML::Node> items = sequence(parent.ctx(), parent.child(key), path);
+    for (std::size_t i = 0; i < items.size(); ++i) fn(items[i], path + "[" + std::to_string(i) + "]");
+    return items.size();
+}
+
 /// Calls `fn(reader, index)` for each mapping in the list `parent.key`
 /// (nothing if the key is absent).
 template <class F>
 void each_map(MapReader& parent, const std::string& key, F&& fn) {
     if (!parent.has(key)) return;
-    auto items = sequence(parent.ctx(), parent.child(key), parent.path(key));
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        MapReader m(parent.ctx(), items[i], parent.path(key) + "[" + std::to_string(i) + "]");
-        fn(m, i);
-    }
+    std::size_t i = 0;
+    each_item(parent, key, [&](const YAML::Node& item, const std::string& path) {
+        MapReader m(parent.ctx(), item, path);
+        fn(m, i++);
+    });
 }
 
 /// The list of strings `parent.key`, or nullopt if the key is absent.
