@@ -6,6 +6,7 @@
 #include <string>
 
 #include "model/detail/scenario_loader.hpp"
+#include "tisheng/model/ids.hpp"
 
 namespace tisheng::detail {
 
@@ -92,7 +93,7 @@ void ScenarioLoader::expand_per_unit_payers(Scenario& s) {
         }
         for (const auto& u : s.region.units()) {
             Payer q = p;
-            q.id = p.id + ":" + u.id;
+            q.id = to_string(PayerLine{p.id, u.id});
             q.name = u.name + p.name;
             // "德化县总工会" and "County trade union (Dehua)" for payer:county:350526.
             const auto& group = s.labels.names["payer:" + p.id];

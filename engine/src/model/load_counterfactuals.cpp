@@ -5,6 +5,7 @@
 
 #include "model/detail/scenario_loader.hpp"
 #include "tisheng/core/text.hpp"
+#include "tisheng/model/ids.hpp"
 
 namespace tisheng::detail {
 
@@ -12,10 +13,14 @@ namespace tisheng::detail {
 /// can name (both kinds' when `kind` is empty).
 std::vector<std::string> lever_ids(const Scenario& s, std::optional<ProgrammeKind> kind) {
     std::vector<std::string> ids;
-    for (const Payer& p : s.budgets.payers) ids.push_back("payer:" + p.id);  // per-unit payers: their prefix, not yet expanded
-    ids.insert(ids.end(), {"payers:all", "durations"});
-    if (!kind || *kind == ProgrammeKind::stations) ids.insert(ids.end(), {"adoption", "standard"});
-    if (!kind || *kind == ProgrammeKind::bases) ids.insert(ids.end(), {"application", "review", "round_cap"});
+    using K = Cause::Kind;
+    // Per-unit payers: their own id, not yet expanded.
+    for (const Payer& p : s.budgets.payers) ids.push_back(to_string(Cause{K::payer, p.id}, s.programme.kind));
+    for (K k : {K::all_payers, K::durations}) ids.push_back(to_string(Cause{k}, s.programme.kind));
+    for (ProgrammeKind pk : {ProgrammeKind::stations, ProgrammeKind::bases})
+        if (!kind || *kind == pk)
+            for (K k : {K::adoption, K::review}) ids.push_back(to_string(Cause{k}, pk));
+    if (!kind || *kind == ProgrammeKind::bases) ids.push_back(to_string(Cause{K::round_cap}, ProgrammeKind::bases));
     return ids;
 }
 
@@ -55,11 +60,12 @@ void ScenarioLoader::counterfactuals(MapReader& top, Scenario& s) {
             return;
         }
         // Known but idle here: say so, since it would silently be left out.
-        if (id->starts_with("payer:")) {
-            const auto p = std::find_if(s.budgets.payers.begin(), s.budgets.payers.end(), [&](const Payer& q) { return "payer:" + q.id == *id; });
+        const auto cause = parse_cause(*id, kind);
+        if (cause && cause->kind == Cause::Kind::payer) {
+            const auto p = std::find_if(s.budgets.payers.begin(), s.budgets.payers.end(), [&](const Payer& q) { return q.id == cause->payer; });
             if (p != s.budgets.payers.end() && !p->annual_cny && p->annual_by_year.empty())
                 ctx.diag->warning(ctx.at(item, ip), "payer '" + p->id + "' has no limit (annual_cny: unlimited); relaxing it changes nothing, so it is not tried");
-        } else if (*id == "round_cap" && s.programme.round_cap == Programme::RoundCap::none) {
+        } else if (cause && cause->kind == Cause::Kind::round_cap && s.programme.round_cap == Programme::RoundCap::none) {
             ctx.diag->warning(ctx.at(item, ip), "there is no per-round cap to lift (programme.quota.per_round: none), so it is not tried");
         }
         c.levers.push_back(*id);
