@@ -29,6 +29,7 @@
 #include "tisheng/synth/synth.hpp"
 #include "tisheng/core/threads.hpp"
 #include "tisheng/core/version.hpp"
+#include "tisheng/model/edits.hpp"
 
 namespace fs = std::filesystem;
 using namespace tisheng;
@@ -245,8 +246,8 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
             std::optional<std::int64_t> replications, std::optional<std::int64_t> seed, int threads, const FormsChoice& fc,
             const ExplainChoice& ec, bool force, int keep) {
     std::vector<std::string> all = sets;
-    if (replications) all.push_back("run.replications=" + std::to_string(*replications));
-    if (seed) all.push_back("run.seed=" + std::to_string(*seed));
+    if (replications) all.push_back(edit::replications(*replications));
+    if (seed) all.push_back(edit::seed(*seed));
     if (threads < 0) throw UsageError("--threads must be 0 (all cores) or more, got " + std::to_string(threads));
     auto t0 = std::chrono::steady_clock::now();
     // A run folder: its scenario again, from its own copies, with these edits.

@@ -8,6 +8,7 @@
 
 #include "app.hpp"
 #include "core/labels.hpp"
+#include "tisheng/model/edits.hpp"
 
 namespace tisheng::viewer {
 
@@ -17,14 +18,13 @@ std::vector<std::string> App::whatif_overrides() const {
     const WhatIf& b = whatif_base;
     for (std::size_t i = 0; i < w.payer_ids.size(); ++i)
         if (w.payer_unlimited[i] != b.payer_unlimited[i] || (!w.payer_unlimited[i] && w.payer_cny[i] != b.payer_cny[i]))
-            out.push_back(fmt::format("budgets.payers.{}.annual_cny={}", w.payer_ids[i],
-                                      w.payer_unlimited[i] ? std::string("unlimited") : fmt::format("{:.0f}", w.payer_cny[i])));
+            out.push_back(edit::payer_budget(w.payer_ids[i], w.payer_unlimited[i] ? std::nullopt : std::optional<double>(w.payer_cny[i])));
     for (std::size_t i = 0; i < w.tier_cny.size(); ++i)
-        if (w.tier_cny[i] != b.tier_cny[i]) out.push_back(fmt::format("programme.grants.tiers[{}].cny={:.0f}", i, w.tier_cny[i]));
+        if (w.tier_cny[i] != b.tier_cny[i]) out.push_back(edit::tier_grant(i, w.tier_cny[i]));
     for (std::size_t i = 0; i < w.phase_p.size(); ++i)
-        if (w.phase_p[i] != b.phase_p[i]) out.push_back(fmt::format("behaviour.adoption.phases.{}={:g}", w.phase_names[i], w.phase_p[i]));
-    if (w.replications != b.replications) out.push_back(fmt::format("run.replications={}", w.replications));
-    if (w.seed != b.seed) out.push_back(fmt::format("run.seed={}", w.seed));
+        if (w.phase_p[i] != b.phase_p[i]) out.push_back(edit::adoption_phase(w.phase_names[i], w.phase_p[i]));
+    if (w.replications != b.replications) out.push_back(edit::replications(w.replications));
+    if (w.seed != b.seed) out.push_back(edit::seed(static_cast<std::int64_t>(w.seed)));
     return out;
 }
 

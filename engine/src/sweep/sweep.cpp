@@ -12,6 +12,7 @@
 #include "tisheng/core/files.hpp"
 #include "tisheng/core/text.hpp"
 #include "tisheng/core/version.hpp"
+#include "tisheng/model/edits.hpp"
 
 namespace fs = std::filesystem;
 
@@ -133,8 +134,8 @@ std::vector<std::string> Sweep::values(std::size_t v) const {
 
 std::vector<std::string> Sweep::overrides_with(const std::vector<std::string>& extra) const {
     std::vector<std::string> out = fixed;
-    out.push_back("run.replications=" + std::to_string(replications));
-    out.push_back("run.seed=" + std::to_string(seed));
+    out.push_back(edit::replications(replications));
+    out.push_back(edit::seed(seed));
     out.insert(out.end(), extra.begin(), extra.end());
     return out;
 }
