@@ -72,8 +72,9 @@ TEST(SweepCli, KilledWithSigkillThenResumed_endsWithTheUninterruptedTables) {
         waitpid(pid, &status, 0);
         if (!WIFSIGNALED(status)) continue;  // it finished first: kill sooner next time is not possible, so wait longer is no help
         // Killed: the summary files exist only once every variant is in.
-        if (fs::exists(out / "sweep.json"))
+        if (fs::exists(out / "sweep.json")) {
             EXPECT_EQ(nlohmann::json::parse(slurp(out / "sweep.json"))["done"], 27) << "a summary of a sweep not finished";
+        }
         auto resumed = run_cli("sweep '" + sweep + "' --out '" + out.string() + "' --resume --threads 2");
         ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
         const int done = already_done(resumed.output);

@@ -479,7 +479,7 @@ void RadiusPairs::scan(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const {
             if (d2 > cut) continue;
             if (industry >= 0 && static_cast<std::uint32_t>(industry) != m_demand_industry[k]) continue;
             std::uint8_t c = 0;
-            while (c + 1 < K && d2 > m_d2_max[c]) ++c;
+            while (std::size_t{c} + 1 < K && d2 > m_d2_max[c]) ++c;
             pair(k, c);
         }
     }

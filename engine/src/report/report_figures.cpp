@@ -431,7 +431,7 @@ std::string coverage_section(const Scenario& s, const Results& r, std::size_t ma
     const std::string dots_en = stations ? "workers on the projects active then, by the distance to the nearest open station"
                                : s.coverage.match_industry ? "workers' demand points, by the distance to the nearest open base of their own industry"
                                                            : "workers' demand points, by the distance to the nearest open base";
-    std::size_t drawn = 0;
+    std::size_t drawn = 0;  // the points with workers: drawn, and counted under the map
     for (double w : c.workers) drawn += w > 0;
     if (drawn > max_drawn_points)
         h += "<p>" + legend(dots_zh + "；点过多，每个 2 像素格取其多数工人的距离等级 <span class=\"en\">Dots: " + dots_en +
@@ -444,17 +444,10 @@ std::string coverage_section(const Scenario& s, const Results& r, std::size_t ma
     if (tinted) h += "<span class=\"sw\" style=\"background:" + std::string(reach_tint) + "\"></span>" + hr + " 内 within " + hr + " of an open " + (stations ? "station" : "base");
     else if (s.coverage.match_industry) h += " · 覆盖按行业计算，故不绘距离底图 <span class=\"en\">(reach depends on the industry: no distance shading)</span>";
     h += "</span></p>";
-    double workers = 0;
-    std::size_t points = 0;
-    for (std::size_t i = 0; i < c.demand.size(); ++i)
-        if (c.workers[i] > 0) {
-            workers += c.workers[i];
-            ++points;
-        }
     const Quantiles& q = r.series[L.series_index(L.first_coverage_metric + head, L.all_row(), last)];
     h += "<p>" + hr + " 内工人占比 <span class=\"en\">share of workers within " + hr + "</span>: <b class=\"coverage-share\">" + format_share(c.share[head]) +
          "</b> <span class=\"en\">(this map: replication " + std::to_string(c.replication) + ", " + format_count(c.total_workers) + " workers at " +
-         format_count(static_cast<double>(points)) + " " + (stations ? "active projects" : "demand points") + ", " +
+         format_count(static_cast<double>(drawn)) + " " + (stations ? "active projects" : "demand points") + ", " +
          format_count(static_cast<double>(c.open_sites.size())) + " open " + (stations ? "stations" : "bases") + ")</span>; 全部 " +
          std::to_string(r.replications) + " 次重复 <span class=\"en\">across all replications</span>: 中位数 median " + format_share(q.p50) + " [" +
          format_share(q.p05) + "–" + format_share(q.p95) + "]</p>";
