@@ -121,6 +121,15 @@ struct SitingView {
     double objective_share = 0;    ///< the plan's own share, for reference
 };
 
+/// The File menu's path prompt (menu.cpp): what asked for a path, and the
+/// path as typed. Each App has its own.
+struct PathPrompt {
+    enum class Ask { none, open, against, save, export_png, basemap };
+    Ask ask = Ask::none;
+    bool open_popup = false;
+    char path[1024] = {};
+};
+
 struct SitingResult {
     std::shared_ptr<const Scenario> scenario;  ///< what it was made for (a result for data since replaced is dropped)
     SitingView view;                           ///< the plan's candidates on (its coverage found in the background too)
@@ -209,6 +218,7 @@ public:
     bool renderer_ready = false;
     BasemapLayer basemap;
     std::string export_png;  ///< set by the menu: write the map to this PNG after the frame
+    PathPrompt prompt;       ///< the File menu's
     bool quit = false;
 
     Task<Opened> loading;

@@ -12,25 +12,17 @@
 namespace tisheng::viewer {
 namespace {
 
-enum class Ask { none, open, against, save, export_png, basemap };
+using Ask = PathPrompt::Ask;
 
-struct PathPrompt {
-    Ask ask = Ask::none;
-    bool open_popup = false;
-    char path[1024] = {};
-};
-
-PathPrompt g_prompt;
-
-void ask(Ask a, const std::string& initial) {
-    g_prompt.ask = a;
-    g_prompt.open_popup = true;
-    std::strncpy(g_prompt.path, initial.c_str(), sizeof g_prompt.path - 1);
+void ask(PathPrompt& prompt, Ask a, const std::string& initial) {
+    prompt.ask = a;
+    prompt.open_popup = true;
+    std::strncpy(prompt.path, initial.c_str(), sizeof prompt.path - 1);
 }
 
 void act(App& app) {
-    const std::string path = g_prompt.path;
-    switch (g_prompt.ask) {
+    const std::string path = app.prompt.path;
+    switch (app.prompt.ask) {
         case Ask::open: app.open(path); break;
         case Ask::against: app.compare_with(path); break;
         case Ask::save:
@@ -62,15 +54,15 @@ void act(App& app) {
 void draw_menu(App& app) {
     if (ImGui::BeginMainMenuBar()) {
         if (ImGui::BeginMenu(trid("File").c_str())) {
-            if (ImGui::MenuItem(trid("Open scenario...").c_str())) ask(Ask::open, "scenarios/");
-            if (ImGui::MenuItem(trid("Open run directory...").c_str())) ask(Ask::open, "runs/");
+            if (ImGui::MenuItem(trid("Open scenario...").c_str())) ask(app.prompt, Ask::open, "scenarios/");
+            if (ImGui::MenuItem(trid("Open run directory...").c_str())) ask(app.prompt, Ask::open, "runs/");
             // Two saved runs side by side: the one shown stays B.
             if (ImGui::MenuItem(trid("Compare with run directory (as A)...").c_str(), nullptr, false, app.run != nullptr))
-                ask(Ask::against, "runs/");
+                ask(app.prompt, Ask::against, "runs/");
             if (ImGui::MenuItem(trid("Save scenario as...").c_str(), nullptr, false, app.data != nullptr))
-                ask(Ask::save, app.scenario_file.parent_path().string() + "/" + app.scenario_file.stem().string() + "-whatif.yaml");
-            if (ImGui::MenuItem(trid("Export map as PNG...").c_str(), nullptr, false, app.data != nullptr)) ask(Ask::export_png, "map.png");
-            if (ImGui::MenuItem(trid("Open basemap...").c_str(), nullptr, false, app.data != nullptr)) ask(Ask::basemap, "");
+                ask(app.prompt, Ask::save, app.scenario_file.parent_path().string() + "/" + app.scenario_file.stem().string() + "-whatif.yaml");
+            if (ImGui::MenuItem(trid("Export map as PNG...").c_str(), nullptr, false, app.data != nullptr)) ask(app.prompt, Ask::export_png, "map.png");
+            if (ImGui::MenuItem(trid("Open basemap...").c_str(), nullptr, false, app.data != nullptr)) ask(app.prompt, Ask::basemap, "");
             ImGui::Separator();
             if (ImGui::MenuItem(trid("Quit").c_str())) app.quit = true;
             ImGui::EndMenu();
@@ -91,14 +83,14 @@ void draw_menu(App& app) {
         }
         ImGui::EndMainMenuBar();
     }
-    if (g_prompt.open_popup) {
+    if (app.prompt.open_popup) {
         ImGui::OpenPopup("path");
-        g_prompt.open_popup = false;
+        app.prompt.open_popup = false;
     }
     if (ImGui::BeginPopupModal("path", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
         ImGui::SetNextItemWidth(520);
         if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
-        const bool enter = ImGui::InputText("##path", g_prompt.path, sizeof g_prompt.path, ImGuiInputTextFlags_EnterReturnsTrue);
+        const bool enter = ImGui::InputText("##path", app.prompt.path, sizeof app.prompt.path, ImGuiInputTextFlags_EnterReturnsTrue);
         if (ImGui::Button("OK", ImVec2(100, 0)) || enter) {
             act(app);
             ImGui::CloseCurrentPopup();
