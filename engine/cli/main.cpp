@@ -7,7 +7,6 @@
 #include <chrono>
 #include <functional>
 #include <future>
-#include <thread>
 #include <cmath>
 #include <cstdio>
 #include <iostream>

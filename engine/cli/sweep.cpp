@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <thread>
 
 #include "commands.hpp"
 #include "tisheng/core/error.hpp"
