@@ -511,8 +511,11 @@ bool same_as_scratch(const ReachTracker& t, const Scratch& s, std::size_t units,
 }
 
 // Hundreds of random open / close / set_weight steps, compared after each.
+// Random opening, closing and weight changes, compared with a count from
+// scratch after each step. `deferred`: sites are marked open or closed, and
+// the marks applied every few steps (then compared), as a replication does.
 void run_random_sequence(std::uint64_t seed, std::shared_ptr<const RadiusPairs> pairs, const std::vector<double>& cost,
-                         std::size_t demand_points, bool with_industries) {
+                         std::size_t demand_points, bool with_industries, bool deferred = false) {
     std::mt19937_64 rng(seed);
     const std::vector<double> radii = pairs->radii();
     const std::size_t sites = pairs->sites();
@@ -531,19 +534,22 @@ void run_random_sequence(std::uint64_t seed, std::shared_ptr<const RadiusPairs> 
                                 industries, open, -1));
     for (int step = 0; step < 700; ++step) {
         const auto op = rng() % 10;
-        if (op < 4) {
+        if (op < 7) {
             const auto j = static_cast<std::uint32_t>(rng() % sites);
-            t.open(j);  // sometimes already open
-            open[j] = 1;
-        } else if (op < 7) {
-            const auto j = static_cast<std::uint32_t>(rng() % sites);
-            t.close(j);  // sometimes already closed
-            open[j] = 0;
+            open[j] = op < 4;  // sometimes already so
+            if (deferred) t.mark(j, op < 4);
+            else if (op < 4) t.open(j);
+            else t.close(j);
+            ASSERT_EQ(t.is_open(j), op < 4) << "step " << step;
         } else {
             const auto i = static_cast<std::uint32_t>(rng() % demand_points);
             const double v = op == 9 ? weight[i] : w(rng);  // op 9: an unchanged weight
             t.set_weight(i, v);
             weight[i] = v;
+        }
+        if (deferred) {
+            if (rng() % 6 != 0 && step != 699) continue;
+            t.apply_marked();
         }
         if (!same_as_scratch(t, from_scratch(cost, sites, open, radii, weight, unit, units, industry, industries), units,
                              industries, open, step))
@@ -596,6 +602,17 @@ TEST(CoverageReachTracker, RandomOpenCloseSetWeightMatchesFromScratchAfterEveryS
                                                                    std::vector<std::uint32_t>{}, keep), cost, demand.size(), true);
         run_random_sequence(6, std::make_shared<const RadiusPairs>(demand, sites, std::vector<double>{1200}, std::vector<std::int32_t>{},
                                                                    std::vector<std::uint32_t>{}, keep), cost, demand.size(), false);
+    }
+    // Marked, and applied every few steps in the grid order of the sites
+    // (with sites opened and closed again between two applications).
+    {
+        SCOPED_TRACE("deferred, listed");
+        run_random_sequence(7, listed(radii), cost, demand.size(), true, true);
+    }
+    for (const std::size_t keep : {std::size_t{0}, std::size_t{5'000'000}}) {
+        SCOPED_TRACE("deferred, grid, pairs kept up to " + std::to_string(keep));
+        run_random_sequence(8, std::make_shared<const RadiusPairs>(demand, sites, radii, std::vector<std::int32_t>{},
+                                                                   std::vector<std::uint32_t>{}, keep), cost, demand.size(), true, true);
     }
 }
 

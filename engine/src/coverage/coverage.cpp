@@ -399,6 +399,12 @@ RadiusPairs::RadiusPairs(std::vector<MetricPoint> demand, std::vector<MetricPoin
     }
     m_cell_start.push_back(static_cast<std::uint32_t>(order.size()));
     for (std::size_t y = 1; y < m_row_first.size(); ++y) m_row_first[y] += m_row_first[y - 1];
+    m_run_first.reserve(m_sites.size() + 1);
+    m_run_first.push_back(0);
+    for (std::uint32_t j = 0; j < m_sites.size(); ++j) {
+        find_runs(j, m_runs);
+        m_run_first.push_back(static_cast<std::uint32_t>(m_runs.size()));
+    }
     keep_pairs_if_few(keep_at_most);
 }
 
@@ -432,27 +438,26 @@ void RadiusPairs::keep_pairs_if_few(std::size_t keep_at_most) {
         }
         m_kept_first.push_back(static_cast<std::uint32_t>(m_kept.size()));
     }
+    std::vector<Run>().swap(m_runs);  // kept: the runs are not read again
+    std::vector<std::uint32_t>().swap(m_run_first);
 }
 
-template <class Ahead, class OnPair>
-void RadiusPairs::scan(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const {
+// Site j's runs: the points of each row of cells that its disc reaches are
+// one run of slots, trimmed to its first and last point within the largest
+// radius. The cells are at least a quarter of the radius wide: at most 10
+// rows. Found once, when the pairs are prepared: a toggle then reads its
+// runs instead of searching the rows of the grid (memory: at most 16 runs a
+// site, whatever the density).
+void RadiusPairs::find_runs(std::uint32_t site, std::vector<Run>& out) const {
     if (m_points.empty()) return;
     const double radius = m_radii.back(), cut = m_d2_max.back();
     const MetricPoint s = m_sites[site];
     if (s.x + radius < m_box.min_x || s.y + radius < m_box.min_y || s.x - radius > m_box.max_x || s.y - radius > m_box.max_y) return;
     auto cx = [&](double x) { return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((x - m_box.min_x) / m_cell)), 0, m_nx - 1); };
     auto cy = [&](double y) { return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((y - m_box.min_y) / m_cell)), 0, m_ny - 1); };
-    const std::int32_t industry = m_site_industry.empty() ? -1 : m_site_industry[site];
-    const std::size_t K = m_d2_max.size();
-    // The points of each row of cells that the disc reaches are one run of
-    // slots. All the runs are found first, so that the cache misses of their
-    // first points (and the caller's state for them) overlap, then read.
-    // The cells are at least a quarter of the radius wide: at most 10 rows.
-    constexpr std::size_t max_rows = 16;
-    std::array<std::pair<std::uint32_t, std::uint32_t>, max_rows> runs{};
-    std::size_t n_runs = 0;
+    auto within = [&](std::uint32_t k) { return sq(m_points[k].x - s.x) + sq(m_points[k].y - s.y) <= cut; };
     const std::int64_t y0 = cy(s.y - radius), y1 = cy(s.y + radius);
-    if (y1 - y0 >= static_cast<std::int64_t>(max_rows)) throw Error("coverage: internal: a disc spans more rows of cells than the grid allows");
+    if (y1 - y0 >= static_cast<std::int64_t>(max_runs)) throw Error("coverage: internal: a disc spans more rows of cells than the grid allows");
     for (std::int64_t y = y0; y <= y1; ++y) {
         // The disc's widest extent within this row of cells (a little more,
         // so that rounding never drops a cell).
@@ -462,17 +467,30 @@ void RadiusPairs::scan(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const {
         const auto first = m_cell_x.begin() + m_row_first[static_cast<std::size_t>(y)];
         const auto last = m_cell_x.begin() + m_row_first[static_cast<std::size_t>(y) + 1];
         const auto from = std::lower_bound(first, last, cx(s.x - half)), to = std::upper_bound(from, last, cx(s.x + half));
-        if (from == to) continue;
-        runs[n_runs++] = {m_cell_start[static_cast<std::size_t>(from - m_cell_x.begin())],
-                          m_cell_start[static_cast<std::size_t>(to - m_cell_x.begin())]};
+        Run run{m_cell_start[static_cast<std::size_t>(from - m_cell_x.begin())], m_cell_start[static_cast<std::size_t>(to - m_cell_x.begin())]};
+        while (run.from < run.to && !within(run.from)) ++run.from;
+        while (run.to > run.from && !within(run.to - 1)) --run.to;
+        if (run.from < run.to) out.push_back(run);
+    }
+}
+
+template <class Ahead, class OnPair>
+void RadiusPairs::scan(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const {
+    if (m_points.empty()) return;
+    const double cut = m_d2_max.back();
+    const MetricPoint s = m_sites[site];
+    const std::int32_t industry = m_site_industry.empty() ? -1 : m_site_industry[site];
+    const std::size_t K = m_d2_max.size();
+    // The cache misses of the runs' first points (and the caller's state for
+    // them) overlap when they are all asked for before any is read.
+    const Run* runs = m_runs.data() + m_run_first[site];
+    const std::size_t n_runs = m_run_first[site + 1] - m_run_first[site];
+    for (std::size_t r = 0; r < n_runs; ++r) {
+        __builtin_prefetch(&m_points[runs[r].from]);
+        ahead(runs[r].from);
     }
     for (std::size_t r = 0; r < n_runs; ++r) {
-        __builtin_prefetch(&m_points[runs[r].first]);
-        ahead(runs[r].first);
-    }
-    for (std::size_t r = 0; r < n_runs; ++r) {
-        const auto [from, to] = runs[r];
-        for (std::uint32_t k = from; k < to; ++k) {
+        for (std::uint32_t k = runs[r].from; k < runs[r].to; ++k) {
             const MetricPoint p = m_points[k];
             // The arithmetic of `reach`, so that the classes are the same.
             const double d2 = sq(p.x - s.x) + sq(p.y - s.y);
@@ -483,6 +501,15 @@ void RadiusPairs::scan(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const {
             pair(k, c);
         }
     }
+}
+
+std::uint64_t RadiusPairs::site_order(std::uint32_t site) const {
+    if (m_listed) return m_offset[site] < m_offset[site + 1] ? m_demand[m_offset[site]] : std::uint64_t{site};
+    if (m_points.empty()) return site;
+    const MetricPoint s = m_sites[site];
+    const auto x = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((s.x - m_box.min_x) / m_cell)), 0, m_nx - 1);
+    const auto y = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((s.y - m_box.min_y) / m_cell)), 0, m_ny - 1);
+    return static_cast<std::uint64_t>(y * m_nx + x);
 }
 
 void RadiusPairs::pairs_of(std::uint32_t site, std::vector<Pair>& out) const {
@@ -497,40 +524,33 @@ ReachTracker::ReachTracker(Reach pairs, std::vector<double> radii, std::vector<d
 
 ReachTracker::ReachTracker(std::shared_ptr<const RadiusPairs> pairs, std::vector<double> weight, std::vector<std::uint32_t> unit,
                            std::size_t units, std::vector<std::uint32_t> industry, std::size_t industries)
-    : m_pairs(std::move(pairs)), m_radii(m_pairs->radii().size()), m_weight(std::move(weight)), m_unit(std::move(unit)),
-      m_industry(std::move(industry)) {
-    if (m_unit.size() != m_weight.size() || (!m_industry.empty() && m_industry.size() != m_weight.size()))
+    : m_pairs(std::move(pairs)), m_radii(m_pairs->radii().size()), m_industries(!industry.empty()) {
+    if (unit.size() != weight.size() || (!industry.empty() && industry.size() != weight.size()))
         throw Error("coverage: one unit (and industry, if any) per demand point expected");
     const std::size_t K = m_radii;
-    m_count.assign(m_weight.size() * K, 0);
-    m_open.assign(m_pairs->sites(), 0);
+    m_count.assign(weight.size() * K, 0);
+    m_site.assign(m_pairs->sites(), 0);
     m_all.assign(K, 0);
     m_by_unit.assign(units * K, 0);
     m_by_industry.assign(industries * K, 0);
     m_unit_total.assign(units, 0);
     m_industry_total.assign(industries, 0);
-    for (std::size_t i = 0; i < m_weight.size(); ++i) {
-        m_total += m_weight[i];
-        m_unit_total[m_unit[i]] += m_weight[i];
-        if (!m_industry.empty()) m_industry_total[m_industry[i]] += m_weight[i];
+    m_point.resize(weight.size());
+    for (std::uint32_t i = 0; i < weight.size(); ++i) {  // from demand order to slot order
+        m_total += weight[i];
+        m_unit_total[unit[i]] += weight[i];
+        if (m_industries) m_industry_total[industry[i]] += weight[i];
+        m_point[m_pairs->slot(i)] = {weight[i], unit[i], m_industries ? industry[i] : 0};
     }
-    // From demand order to slot order.
-    auto by_slot = [&](auto& v) {
-        auto out = v;
-        for (std::uint32_t i = 0; i < v.size(); ++i) out[m_pairs->slot(i)] = v[i];
-        v = std::move(out);
-    };
-    by_slot(m_weight);
-    by_slot(m_unit);
-    by_slot(m_industry);
 }
 
 void ReachTracker::add(std::uint32_t slot, std::size_t k, double sign) {
     const std::size_t K = m_radii;
-    const double w = sign * m_weight[slot];
+    const Point& p = m_point[slot];
+    const double w = sign * p.weight;
     m_all[k] += w;
-    m_by_unit[m_unit[slot] * K + k] += w;
-    if (!m_industry.empty()) m_by_industry[m_industry[slot] * K + k] += w;
+    m_by_unit[p.unit * K + k] += w;
+    if (m_industries) m_by_industry[p.industry * K + k] += w;
 }
 
 // m_count[i * K + k] counts the open sites whose nearest radius class for
@@ -545,22 +565,48 @@ std::size_t ReachTracker::smallest_class(std::uint32_t slot) const {
 }
 
 void ReachTracker::open(std::uint32_t site) {
-    if (m_open[site]) return;
-    m_open[site] = 1;
+    assert(m_marked.empty());
+    if (is_open(site)) return;
+    m_site[site] = site_open | site_applied;
     toggle(site, +1);
 }
 
 void ReachTracker::close(std::uint32_t site) {
-    if (!m_open[site]) return;
-    m_open[site] = 0;
+    assert(m_marked.empty());
+    if (!is_open(site)) return;
+    m_site[site] = 0;
     toggle(site, -1);
+}
+
+void ReachTracker::mark(std::uint32_t site, bool open) {
+    std::uint8_t& st = m_site[site];
+    if (is_open(site) == open) return;
+    st ^= site_open;
+    if (st & site_marked) return;
+    st |= site_marked;
+    m_marked.push_back(site);
+}
+
+void ReachTracker::apply_marked() {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> order;
+    order.reserve(m_marked.size());
+    for (const std::uint32_t j : m_marked) {
+        std::uint8_t& st = m_site[j];
+        st &= static_cast<std::uint8_t>(~site_marked);
+        if (((st & site_open) != 0) != ((st & site_applied) != 0)) order.emplace_back(m_pairs->site_order(j), j);
+    }
+    m_marked.clear();
+    std::sort(order.begin(), order.end());
+    for (const auto& [key, j] : order) {
+        m_site[j] ^= site_applied;
+        toggle(j, (m_site[j] & site_open) ? +1 : -1);
+    }
 }
 
 void ReachTracker::toggle(std::uint32_t site, int sign) {
     auto ahead = [&](std::uint32_t i) {
         __builtin_prefetch(&m_count[i * m_radii]);
-        __builtin_prefetch(&m_weight[i]);
-        __builtin_prefetch(&m_unit[i]);
+        __builtin_prefetch(&m_point[i]);
     };
     m_pairs->visit(site, ahead, [&](std::uint32_t i, std::uint8_t k0) {  // i: a slot
         if (k0 >= m_radii) return;
@@ -579,15 +625,16 @@ void ReachTracker::toggle(std::uint32_t site, int sign) {
 
 void ReachTracker::set_weight(std::uint32_t demand, double weight) {
     const std::uint32_t i = m_pairs->slot(demand);
-    const double delta = weight - m_weight[i];
+    Point& p = m_point[i];
+    const double delta = weight - p.weight;
     if (delta == 0) return;
     const std::size_t from = smallest_class(i);
     for (std::size_t k = from; k < m_radii; ++k) add(i, k, -1);
-    m_weight[i] = weight;
+    p.weight = weight;
     for (std::size_t k = from; k < m_radii; ++k) add(i, k, +1);
     m_total += delta;
-    m_unit_total[m_unit[i]] += delta;
-    if (!m_industry.empty()) m_industry_total[m_industry[i]] += delta;
+    m_unit_total[p.unit] += delta;
+    if (m_industries) m_industry_total[p.industry] += delta;
 }
 
 double ReachTracker::share_in_unit(std::size_t k, std::uint32_t unit) const {

@@ -154,6 +154,7 @@ public:
             [&](const Checkpoint& cp) { checkpoint(cp); });
         m_out.site_open_at_end.assign(CoverageModel::site_count(m_s), 0);
         for (std::size_t i = 0; i < m_slot_stations.size(); ++i) m_out.site_open_at_end[i] = m_slot_stations[i] > 0;
+        m_cov.apply_marked();
         finish_coverage(m_cov, m_cov_prep.industries, m_out);
         m_out.demand_weight_at_end.resize(m_cov_prep.workers.size());
         for (std::uint32_t i = 0; i < m_cov_prep.workers.size(); ++i) m_out.demand_weight_at_end[i] = static_cast<float>(m_cov.weight(i));
@@ -235,7 +236,7 @@ private:
         if (p.status == StationStatus::failed_standard) --u.failed;
         if (p.status == StationStatus::built) {
             --u.open;
-            if (--m_slot_stations[p.slot] == 0) m_cov.close(p.slot);
+            if (--m_slot_stations[p.slot] == 0) m_cov.mark(p.slot, false);
             if (p.due) --u.due_with;
             if (--m_ent_open[p.enterprise] == 0) redraw_enterprise(p.enterprise);
         }
@@ -246,7 +247,7 @@ private:
         if (to == StationStatus::built) {
             ++u.built_cum;
             ++u.open;
-            if (m_slot_stations[p.slot]++ == 0) m_cov.open(p.slot);
+            if (m_slot_stations[p.slot]++ == 0) m_cov.mark(p.slot, true);
             if (p.due) ++u.due_with;
             if (i < m_out.project_built_on.size() && m_out.project_built_on[i] == never) m_out.project_built_on[i] = m_today;
             if (m_ent_open[p.enterprise]++ == 0) redraw_enterprise(p.enterprise);
@@ -563,6 +564,7 @@ private:
             put(SHARE, row, x.due == 0 ? 1.0 : double(x.due_with) / x.due);
             put(COST, row, x.cost);
         }
+        m_cov.apply_marked();
         record_coverage(m_cov, m_layout, month, m_out);
     }
 

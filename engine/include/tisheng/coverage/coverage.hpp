@@ -97,11 +97,12 @@ struct CostMatrix {
 /// each tagged with the smallest radius that holds it. Prepared once, shared
 /// by trackers. Two layouts:
 /// - Euclidean: the demand points sit in a grid of cells a quarter of the
-///   largest radius wide (only the occupied cells are kept), and a site's
-///   pairs are found when it is asked for, from the runs of cells its disc
-///   reaches in each row. Memory is linear in the points, not in the pairs
-///   (a city x100 has ~10^9 pairs within 5 km). While the pairs are few
-///   (kept_pairs_max), they are found once and kept, in the same order.
+///   largest radius wide (only the occupied cells are kept). Each site keeps
+///   the runs of slots its disc reaches, one per row of cells (at most 16),
+///   and its pairs are found in them when it is asked for. Memory is linear
+///   in the points and sites, not in the pairs (a city x100 has ~10^9 pairs
+///   within 5 km). While the pairs are few (keep_at_most), they are found
+///   once and kept, in the same order.
 /// - Listed (a cost matrix, or a prepared Reach): kept as given.
 /// Either way the classes are those of the float costs of `reach`, bit for
 /// bit. Listed pairs come in ascending demand order, Euclidean ones in grid
@@ -137,6 +138,9 @@ public:
         if (!m_listed) __builtin_prefetch(&m_slot[demand]);
     }
     [[nodiscard]] std::size_t sites() const { return m_listed ? m_offset.size() - 1 : m_sites.size(); }
+    /// A key that orders sites by where their pairs lie: the grid cell of a
+    /// Euclidean site, the first demand point of a listed one.
+    [[nodiscard]] std::uint64_t site_order(std::uint32_t site) const;
     [[nodiscard]] const std::vector<double>& radii() const { return m_radii; }
 
 private:
@@ -145,6 +149,11 @@ private:
     void visit(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const;  // coverage.cpp
     template <class Ahead, class OnPair>
     void scan(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const;  // the grid, for one site
+    struct Run {
+        std::uint32_t from, to;  // slots [from, to)
+    };
+    static constexpr std::size_t max_runs = 16;  // a site's, one per row of cells
+    void find_runs(std::uint32_t site, std::vector<Run>& out) const;
     void keep_pairs_if_few(std::size_t keep_at_most);
     std::vector<double> m_radii;
     [[nodiscard]] std::uint8_t radius_class(float cost) const;
@@ -164,6 +173,8 @@ private:
     std::vector<std::int32_t> m_cell_x;       // per occupied cell: its column
     std::vector<std::uint32_t> m_cell_start;  // per occupied cell: its first point (and a last entry: the count)
     std::vector<std::uint32_t> m_slot;        // per demand point: its place in m_points
+    std::vector<std::uint32_t> m_run_first;   // per site: its first run (CSR), while the pairs are not kept
+    std::vector<Run> m_runs;
     std::vector<std::uint32_t> m_kept_first;  // per site: its first kept pair (CSR), when kept
     std::vector<Pair> m_kept;
 };
@@ -182,10 +193,20 @@ public:
 
     void open(std::uint32_t site);
     void close(std::uint32_t site);
-    [[nodiscard]] bool is_open(std::uint32_t site) const { return m_open[site] != 0; }
+    [[nodiscard]] bool is_open(std::uint32_t site) const { return (m_site[site] & site_open) != 0; }
+    /// Deferred opening and closing: is_open changes at once, the covered
+    /// sums at the next apply_marked(). That applies the net changes in the
+    /// grid order of the sites, so that neighbouring discs find their points
+    /// still in the cache, and a site opened and closed in between costs
+    /// nothing. The sums are the same as with open / close in the order
+    /// marked, bit for bit, when the weights are whole numbers (additions of
+    /// integers below 2^53 are exact in any order). Read no share, and call
+    /// no open / close, while marks are pending.
+    void mark(std::uint32_t site, bool open);
+    void apply_marked();
     /// Changes a demand point's weight (workers arrive or leave).
     void set_weight(std::uint32_t demand, double weight);
-    [[nodiscard]] double weight(std::uint32_t demand) const { return m_weight[m_pairs->slot(demand)]; }
+    [[nodiscard]] double weight(std::uint32_t demand) const { return m_point[m_pairs->slot(demand)].weight; }
     /// Hints that `set_weight(demand, ...)` comes soon (cache prefetches), in
     /// two steps some work apart: first 1 (the point's slot), then 2 (its
     /// state, found through the slot). Always inlined: GCC takes a function
@@ -196,7 +217,7 @@ public:
             return;
         }
         const std::uint32_t i = m_pairs->slot(demand);
-        __builtin_prefetch(&m_weight[i]);
+        __builtin_prefetch(&m_point[i]);
         __builtin_prefetch(&m_count[i * m_radii]);
     }
 
@@ -221,10 +242,17 @@ private:
     std::shared_ptr<const RadiusPairs> m_pairs;
     std::size_t m_radii = 0;
     // Per demand point, by its slot (RadiusPairs::slot).
-    std::vector<double> m_weight;
-    std::vector<std::uint32_t> m_unit, m_industry;
+    struct Point {
+        double weight = 0;
+        std::uint32_t unit = 0, industry = 0;
+    };
+    std::vector<Point> m_point;
+    bool m_industries = false;  // whether points have industries
     std::vector<std::uint32_t> m_count;  // [slot * radii + k]: open sites whose radius class for the point is k
-    std::vector<std::uint8_t> m_open;
+    // Per site: open (what is_open says), applied (what the sums count), marked (in m_marked).
+    enum : std::uint8_t { site_open = 1, site_applied = 2, site_marked = 4 };
+    std::vector<std::uint8_t> m_site;
+    std::vector<std::uint32_t> m_marked;
     std::vector<double> m_all, m_by_unit, m_by_industry, m_unit_total, m_industry_total;
     double m_total = 0;
 };
