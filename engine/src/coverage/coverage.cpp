@@ -333,6 +333,7 @@ RadiusPairs::RadiusPairs(Reach pairs, std::vector<double> radii)
     if (m_offset.empty()) m_offset.push_back(0);
     m_first.resize(pairs.cost.size());
     for (std::size_t p = 0; p < pairs.cost.size(); ++p) m_first[p] = radius_class(pairs.cost[p]);
+    order_sites();
 }
 
 RadiusPairs::RadiusPairs(std::vector<MetricPoint> demand, std::vector<MetricPoint> sites, std::vector<double> radii,
@@ -360,7 +361,10 @@ RadiusPairs::RadiusPairs(std::vector<MetricPoint> demand, std::vector<MetricPoin
         }
         m_d2_max.push_back(std::min(std::bit_cast<double>(lo), largest2));
     }
-    if (demand.empty()) return;
+    if (demand.empty()) {
+        order_sites();
+        return;
+    }
     // Cells a quarter of the largest radius wide (or 1/2048 of the extent);
     // a site scans, row by row, only the cells its disc can reach.
     m_box = bounding_box(demand);
@@ -405,6 +409,7 @@ RadiusPairs::RadiusPairs(std::vector<MetricPoint> demand, std::vector<MetricPoin
         find_runs(j, m_runs);
         m_run_first.push_back(static_cast<std::uint32_t>(m_runs.size()));
     }
+    order_sites();
     keep_pairs_if_few(keep_at_most);
 }
 
@@ -503,13 +508,19 @@ void RadiusPairs::scan(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const {
     }
 }
 
-std::uint64_t RadiusPairs::site_order(std::uint32_t site) const {
-    if (m_listed) return m_offset[site] < m_offset[site + 1] ? m_demand[m_offset[site]] : std::uint64_t{site};
-    if (m_points.empty()) return site;
-    const MetricPoint s = m_sites[site];
-    const auto x = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((s.x - m_box.min_x) / m_cell)), 0, m_nx - 1);
-    const auto y = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((s.y - m_box.min_y) / m_cell)), 0, m_ny - 1);
-    return static_cast<std::uint64_t>(y * m_nx + x);
+// The grid cell of each Euclidean site (the first demand point of a listed one).
+void RadiusPairs::order_sites() {
+    m_site_order.resize(sites());
+    for (std::uint32_t j = 0; j < m_site_order.size(); ++j) {
+        if (m_listed) {
+            m_site_order[j] = m_offset[j] < m_offset[j + 1] ? m_demand[m_offset[j]] : j;
+        } else if (!m_points.empty()) {
+            const MetricPoint s = m_sites[j];
+            const auto x = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((s.x - m_box.min_x) / m_cell)), 0, m_nx - 1);
+            const auto y = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((s.y - m_box.min_y) / m_cell)), 0, m_ny - 1);
+            m_site_order[j] = static_cast<std::uint64_t>(y * m_nx + x);
+        }
+    }
 }
 
 void RadiusPairs::pairs_of(std::uint32_t site, std::vector<Pair>& out) const {

@@ -140,7 +140,7 @@ public:
     [[nodiscard]] std::size_t sites() const { return m_listed ? m_offset.size() - 1 : m_sites.size(); }
     /// A key that orders sites by where their pairs lie: the grid cell of a
     /// Euclidean site, the first demand point of a listed one.
-    [[nodiscard]] std::uint64_t site_order(std::uint32_t site) const;
+    [[nodiscard]] std::uint64_t site_order(std::uint32_t site) const { return m_site_order[site]; }
     [[nodiscard]] const std::vector<double>& radii() const { return m_radii; }
 
 private:
@@ -154,6 +154,7 @@ private:
     };
     static constexpr std::size_t max_runs = 16;  // a site's, one per row of cells
     void find_runs(std::uint32_t site, std::vector<Run>& out) const;
+    void order_sites();
     void keep_pairs_if_few(std::size_t keep_at_most);
     std::vector<double> m_radii;
     [[nodiscard]] std::uint8_t radius_class(float cost) const;
@@ -175,6 +176,7 @@ private:
     std::vector<std::uint32_t> m_slot;        // per demand point: its place in m_points
     std::vector<std::uint32_t> m_run_first;   // per site: its first run (CSR), while the pairs are not kept
     std::vector<Run> m_runs;
+    std::vector<std::uint64_t> m_site_order;  // per site: site_order()
     std::vector<std::uint32_t> m_kept_first;  // per site: its first kept pair (CSR), when kept
     std::vector<Pair> m_kept;
 };

@@ -17,48 +17,54 @@
 
 namespace tisheng::detail {
 
-/// Events ordered by day, then by insertion: equal days keep their order,
-/// so a replication never depends on container internals.
+/// An event: what happens to entity `id` on `day`. Events of one day run in
+/// the order they were pushed, so a replication never depends on container
+/// internals.
 struct Event {
     std::int32_t day = 0;
-    std::uint32_t seq = 0;
     std::uint8_t type = 0;
     std::uint32_t id = 0;
     std::uint32_t gen = 0;  ///< for events that a later decision makes stale
 };
 
 /// A bucket queue over the horizon's days: days are whole numbers, so one
-/// FIFO vector per day, read in insertion order, gives (day, sequence) order
-/// at O(1) a push or pop, and a day's events are read from contiguous memory
-/// (a national replication has millions of events: a pool threaded by links
-/// missed the cache at every pop). A day's vector is released once read.
-/// Events after the last day are never run: dropped.
+/// FIFO vector per day, read in insertion order, gives (day, insertion)
+/// order at O(1) a push or pop, and a day's events are read from contiguous
+/// memory (a national replication has millions of events: a pool threaded
+/// by links missed the cache at every pop). A stored event is 12 bytes, its
+/// day being its bucket's. A day's vector is released once read. Events
+/// after the last day are never run: dropped.
 class EventQueue {
 public:
+    struct Stored {
+        std::uint32_t id, gen;
+        std::uint8_t type;
+    };
     EventQueue(std::int32_t first_day, std::int32_t last_day)
         : m_first(first_day), m_days(static_cast<std::size_t>(std::max(0, last_day - first_day + 1))) {}
     void push(std::int32_t day, std::uint8_t type, std::uint32_t id, std::uint32_t gen = 0) {
         assert(day >= m_first + static_cast<std::int32_t>(m_cur));  // never into the past
         const auto slot = static_cast<std::size_t>(day - m_first);
         if (day < m_first || slot >= m_days.size()) return;
-        m_days[slot].push_back(Event{day, m_seq++, type, id, gen});
+        m_days[slot].push_back(Stored{id, gen, type});
     }
     [[nodiscard]] bool empty() {
         settle();
         return m_cur == m_days.size();
     }
-    /// The next event; call only when !empty().
-    [[nodiscard]] const Event& top() {
+    /// The day of the next event; call only when !empty().
+    [[nodiscard]] std::int32_t next_day() {
         settle();
-        return m_days[m_cur][m_at];
+        return m_first + static_cast<std::int32_t>(m_cur);
     }
     Event pop() {
         settle();
-        return m_days[m_cur][m_at++];
+        const Stored& e = m_days[m_cur][m_at++];
+        return Event{m_first + static_cast<std::int32_t>(m_cur), e.type, e.id, e.gen};
     }
     /// The event `n` places after the next one, if it is on the same day
     /// (for prefetching what it will touch), or null.
-    [[nodiscard]] const Event* ahead(std::size_t n) const {
+    [[nodiscard]] const Stored* ahead(std::size_t n) const {
         if (m_cur >= m_days.size() || m_at + n >= m_days[m_cur].size()) return nullptr;
         return &m_days[m_cur][m_at + n];
     }
@@ -66,15 +72,14 @@ public:
 private:
     void settle() {
         while (m_cur < m_days.size() && m_at == m_days[m_cur].size()) {
-            std::vector<Event>().swap(m_days[m_cur]);
+            std::vector<Stored>().swap(m_days[m_cur]);
             ++m_cur;
             m_at = 0;
         }
     }
     std::int32_t m_first;
-    std::vector<std::vector<Event>> m_days;  // per day: its events in push order
-    std::size_t m_cur = 0, m_at = 0;         // the next event: m_days[m_cur][m_at]
-    std::uint32_t m_seq = 0;
+    std::vector<std::vector<Stored>> m_days;  // per day: its events in push order
+    std::size_t m_cur = 0, m_at = 0;          // the next event: m_days[m_cur][m_at]
 };
 
 /// Annual budgets per payer: what is left, what was spent, what was asked
@@ -82,6 +87,7 @@ private:
 class Ledger {
 public:
     Ledger(const Layout& layout, const Budgets& budgets, Trajectory& out) : m_years(layout.years), m_first(layout.first_year), m_out(out) {
+        for (int y = 1; y < m_years; ++y) m_year_starts.push_back(Date::from_ymd(m_first + y, 1, 1).days());
         const std::size_t n = layout.payers.size() * static_cast<std::size_t>(m_years);
         out.spent.assign(n, 0);
         out.short_cny.assign(n, 0);
@@ -97,7 +103,10 @@ public:
                 out.allocated[p * static_cast<std::size_t>(m_years) + static_cast<std::size_t>(y)] = a;
             }
     }
-    [[nodiscard]] int year_index(Date d) const { return std::clamp(d.year() - m_first, 0, m_years - 1); }
+    /// The budget year of `d` (years before the first count as the first, after the last as the last).
+    [[nodiscard]] int year_index(Date d) const {
+        return static_cast<int>(std::upper_bound(m_year_starts.begin(), m_year_starts.end(), d.days()) - m_year_starts.begin());
+    }
     [[nodiscard]] double available(std::size_t payer, Date d) const {
         auto i = slot(payer, d);
         return m_out.allocated[i] - m_out.spent[i];
@@ -115,6 +124,7 @@ private:
     }
     int m_years;
     int m_first;
+    std::vector<std::int32_t> m_year_starts;  // 1 January of each year after the first
     Trajectory& m_out;
 };
 
@@ -162,7 +172,7 @@ template <class OnEvent, class OnCheckpoint>
 void run_events(EventQueue& q, const std::vector<Checkpoint>& cps, OnEvent&& on_event, OnCheckpoint&& on_checkpoint) {
     std::size_t next = 0;
     while (!q.empty()) {
-        while (next < cps.size() && cps[next].day < q.top().day) on_checkpoint(cps[next++]);
+        while (next < cps.size() && cps[next].day < q.next_day()) on_checkpoint(cps[next++]);
         on_event(q.pop());
     }
     while (next < cps.size()) on_checkpoint(cps[next++]);
