@@ -200,7 +200,7 @@ Results monte_carlo(const Simulator& sim) {
     MonteCarloOptions o;
     o.replications = 20;
     o.threads = 2;
-    o.status_at = sim.scenario().run.report_date;
+    o.site_status = true;
     return simulate(sim, o);
 }
 

@@ -387,12 +387,28 @@ void expect_base_invariants(const Scenario& s, const Trajectory& t, const Layout
     EXPECT_EQ(row_series(t, L, "bases_named", L.all_row()).back(), n_named) << what;  // the horizon ends on a month end
 }
 
+/// Each site's status at the end of the report date, as the trajectory
+/// records it, is the one its status log gives (the forms count these).
+/// Returns the sites whose status is not the first one.
+int expect_site_status_as_logged(const Trajectory& t, std::size_t sites, const std::vector<StatusChange>& log, Date report,
+                                 const std::string& what) {
+    EXPECT_EQ(t.site_status.size(), sites) << what;
+    if (t.site_status.size() != sites) return 0;
+    const StatusHistory h(sites, log);
+    int moved = 0;
+    for (std::size_t i = 0; i < sites; ++i) {
+        EXPECT_EQ(t.site_status[i], h.at(i, report)) << what << " site " << i;
+        moved += t.site_status[i] != 0;
+    }
+    return moved;
+}
+
 }  // namespace
 
 // 40 random scenarios (20 of each kind), 3 replications each.
 TEST(Simulate, Invariants_holdOnRandomScenarios) {
     Rng r(20240615);
-    int built = 0, named = 0;
+    int built = 0, named = 0, moved = 0;
     for (int i = 0; i < 20; ++i) {
         {
             TempDir dir;
@@ -402,6 +418,7 @@ TEST(Simulate, Invariants_holdOnRandomScenarios) {
                 std::vector<StatusChange> log;
                 const Trajectory t = sim.run(k, &log);
                 expect_station_invariants(s, t, sim.layout(), log, fmt::format("stations scenario {} replication {}", i, k));
+                moved += expect_site_status_as_logged(t, s.sites.projects.size(), log, s.run.report_date, fmt::format("stations scenario {} replication {}", i, k));
                 built += static_cast<int>(row_series(t, sim.layout(), "stations_built", sim.layout().all_row()).back());
             }
         }
@@ -413,6 +430,7 @@ TEST(Simulate, Invariants_holdOnRandomScenarios) {
                 std::vector<StatusChange> log;
                 const Trajectory t = sim.run(k, &log);
                 expect_base_invariants(s, t, sim.layout(), log, fmt::format("bases scenario {} replication {}", i, k));
+                moved += expect_site_status_as_logged(t, s.sites.bases.size(), log, s.run.report_date, fmt::format("bases scenario {} replication {}", i, k));
                 named += static_cast<int>(row_series(t, sim.layout(), "bases_named", sim.layout().all_row()).back());
             }
         }
@@ -420,4 +438,5 @@ TEST(Simulate, Invariants_holdOnRandomScenarios) {
     // The generator must produce scenarios where things happen.
     EXPECT_GT(built, 0);
     EXPECT_GT(named, 0);
+    EXPECT_GT(moved, 0);
 }

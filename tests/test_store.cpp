@@ -35,7 +35,7 @@ TEST(Store, SerialiseRoundTrip_isExact) {
         MonteCarloOptions o;
         o.replications = 24;
         o.threads = 2;
-        o.status_at = s.run.report_date;
+        o.site_status = true;
         const Results r = simulate(sim, o);
         const auto kept = keep_replications(sim, r, 2, 2);
         ASSERT_GE(kept.size(), 3u) << name;

@@ -270,7 +270,7 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
     // The ranks on one machine share its cores.
     mc.threads = thread_count(threads, cli::mpi_local_size());
     if (rank == 0) mc.progress = cli::ProgressBar("simulating");
-    mc.status_at = s.run.report_date;  // the forms' most likely statuses
+    mc.site_status = true;  // the forms' most likely statuses
     mc.ranks = cli::mpi_ranks();
     const Simulator sim(s);
     Results r = simulate_and_explain(sim, mc, ec);

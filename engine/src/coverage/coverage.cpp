@@ -555,10 +555,10 @@ ReachTracker::ReachTracker(std::shared_ptr<const RadiusPairs> pairs, std::vector
     }
 }
 
-void ReachTracker::add(std::uint32_t slot, std::size_t k, double sign) {
+// Adds `w` to the sums at radius k that the point in `slot` counts in.
+void ReachTracker::add(std::uint32_t slot, std::size_t k, double w) {
     const std::size_t K = m_radii;
     const Point& p = m_point[slot];
-    const double w = sign * p.weight;
     m_all[k] += w;
     m_by_unit[p.unit * K + k] += w;
     if (m_industries) m_by_industry[p.industry * K + k] += w;
@@ -630,7 +630,8 @@ void ReachTracker::toggle(std::uint32_t site, int sign) {
         for (std::size_t k = 0; k < k0 && !nearer; ++k) nearer = c[k] > 0;
         if (nearer) return;
         // Radii from k0 up to the next non-empty class gain or lose the point.
-        for (std::size_t k = k0; k < m_radii && (k == k0 || c[k] == 0); ++k) add(i, k, sign);
+        const double w = sign * m_point[i].weight;
+        for (std::size_t k = k0; k < m_radii && (k == k0 || c[k] == 0); ++k) add(i, k, w);
     });
 }
 
@@ -639,10 +640,11 @@ void ReachTracker::set_weight(std::uint32_t demand, double weight) {
     Point& p = m_point[i];
     const double delta = weight - p.weight;
     if (delta == 0) return;
-    const std::size_t from = smallest_class(i);
-    for (std::size_t k = from; k < m_radii; ++k) add(i, k, -1);
+    // Covered at the radii from its smallest class on: their sums move by
+    // the change (the same, bit for bit, as taking the old weight out and
+    // putting the new one in, when weights are whole numbers).
+    for (std::size_t k = smallest_class(i); k < m_radii; ++k) add(i, k, delta);
     p.weight = weight;
-    for (std::size_t k = from; k < m_radii; ++k) add(i, k, +1);
     m_total += delta;
     m_unit_total[p.unit] += delta;
     if (m_industries) m_industry_total[p.industry] += delta;

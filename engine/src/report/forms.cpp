@@ -85,7 +85,7 @@ FormsInput forms_most_likely(const Scenario& s, const Results& r, const Replay& 
     constexpr std::size_t K = Results::status_kinds;
     if (r.status_counts.size() != n * K)
         throw Error("the most likely forms need the status of every site at the report date "
-                    "(MonteCarloOptions::status_at)");
+                    "(MonteCarloOptions::site_status)");
     FormsInput in;
     in.source = "most likely";
     in.status.resize(n);

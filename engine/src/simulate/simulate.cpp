@@ -287,7 +287,7 @@ namespace {
 struct Shape {
     std::size_t reps = 0, S = 0, C = 0, PY = 0, B = 0, N = 0, SITES = 0, IK = 0, D = 0, M = 0;
     std::size_t status_sites = 0;  // register projects (stations) or candidate bases
-    bool status_at = false;
+    bool site_status = false;
     std::vector<std::int32_t> deadlines;  // days of Results::project_deadlines
     std::vector<std::int32_t> months;     // days of the layout's month ends
 };
@@ -318,7 +318,7 @@ Shape shape_of(const Simulator& sim, const MonteCarloOptions& options) {
     for (const Date& m : L.months) z.months.push_back(m.days());
     z.M = z.months.size();
     z.status_sites = s.programme.kind == ProgrammeKind::stations ? z.N : z.B;
-    z.status_at = options.status_at.has_value();
+    z.site_status = options.site_status;
     return z;
 }
 
@@ -338,7 +338,7 @@ struct Tally {
     std::vector<std::uint32_t> report_status;
     std::vector<std::uint32_t> built_by;  // [deadline * N + project]
     std::vector<std::uint32_t> named, demo, open_end;
-    std::vector<std::uint32_t> status;    // [site * K + status] at options.status_at
+    std::vector<std::uint32_t> status;    // [site * K + status] at run.report_date
     std::vector<std::uint32_t> by_month;  // [site * M + m]: built / named in month m (first time)
 
     explicit Tally(const Shape& z, bool slots = true) : reps(z.reps) {
@@ -356,7 +356,7 @@ struct Tally {
         named.assign(z.B, 0);
         demo.assign(z.B, 0);
         open_end.assign(z.SITES, 0);
-        if (z.status_at) status.assign(z.status_sites * Results::status_kinds, 0);
+        if (z.site_status) status.assign(z.status_sites * Results::status_kinds, 0);
         by_month.assign(z.status_sites * z.M, 0);
     }
 
@@ -374,13 +374,10 @@ struct Tally {
 };
 
 /// One replication into its slots and into a thread's counters.
-void record(const Shape& z, const Trajectory& t, std::size_t k, const std::vector<StatusChange>& log,
-            const std::optional<Date>& status_at, Tally& slots, Tally& c) {
+void record(const Shape& z, const Trajectory& t, std::size_t k, Tally& slots, Tally& c) {
     const std::size_t K = Results::status_kinds;
-    if (status_at) {
-        const StatusHistory h(z.status_sites, log);
-        for (std::size_t i = 0; i < z.status_sites; ++i) ++c.status[i * K + h.at(i, *status_at)];
-    }
+    if (z.site_status)
+        for (std::size_t i = 0; i < z.status_sites; ++i) ++c.status[i * K + t.site_status[i]];
     std::copy(t.series.begin(), t.series.end(), slots.series.begin() + static_cast<std::ptrdiff_t>(k * z.S));
     std::copy(t.checks.begin(), t.checks.end(), slots.checks.begin() + static_cast<std::ptrdiff_t>(k * z.C));
     std::copy(t.spent.begin(), t.spent.end(), slots.spent.begin() + static_cast<std::ptrdiff_t>(k * z.PY));
@@ -421,15 +418,13 @@ Tally run_share(const Simulator& sim, const Shape& z, const MonteCarloOptions& o
     std::mutex error_mutex;
     std::once_flag allocated_once;
     auto worker = [&](std::size_t w) {
-        std::vector<StatusChange> log;
         try {
             for (std::size_t j; (j = next.fetch_add(1)) < mine; done.fetch_add(1)) {
                 if (failed.load() || (options.cancel && options.cancel->load(std::memory_order_relaxed))) break;
                 const std::size_t k = static_cast<std::size_t>(rank) + j * static_cast<std::size_t>(ranks);
-                log.clear();
-                const Trajectory t = sim.run(k, options.status_at ? &log : nullptr);
+                const Trajectory t = sim.run(k);
                 std::call_once(allocated_once, [&] { slots.allocated = t.allocated; });  // the same in every replication
-                record(z, t, k, log, options.status_at, slots, counts[w]);
+                record(z, t, k, slots, counts[w]);
             }
         } catch (...) {
             std::lock_guard lock(error_mutex);

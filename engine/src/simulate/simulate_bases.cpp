@@ -296,8 +296,13 @@ private:
             const double value = measure(m_p.targets[c.target].measure, c.unit);
             record_check(m_out.checks[ci], c, value, c.required - value);
         }
-        if (cp.report)
-            for (const Base& b : m_bases) ++m_out.report_status[static_cast<std::size_t>(b.status)];
+        if (cp.report) {
+            m_out.site_status.clear();
+            for (const Base& b : m_bases) {
+                ++m_out.report_status[static_cast<std::size_t>(b.status)];
+                m_out.site_status.push_back(static_cast<std::uint8_t>(b.status));
+            }
+        }
     }
 
     void record_month(std::size_t month) {

@@ -73,6 +73,10 @@ StationsPrep prepare_stations(const Scenario& s) {
             per_year = *b.arrivals.per_year_default;
         prep.arrivals_per_day.push_back(per_year * b.arrivals.factor / 365.2425);
     }
+    double arrivals = 0;
+    for (std::size_t u = 0; u < n_units; ++u)
+        if (!prep.unit_projects[u].empty()) arrivals += prep.arrivals_per_day[u] * std::max(0, s.run.end - b.as_of);
+    prep.projects_reserved = projects.size() + static_cast<std::size_t>(arrivals + 4 * std::sqrt(arrivals)) + 16;
 
     // Adoption hazard: the phase's monthly probability as a daily rate.
     std::vector<std::pair<std::int32_t, double>> points;  // (day, rate from then on)
@@ -176,10 +180,10 @@ private:
     void create_projects() {
         const auto& reg = m_s.sites.projects;
         const DayRange delay = m_b.completion_delay;
-        m_p.reserve(reg.size() * 2);
+        m_p.reserve(m_prep.projects_reserved);
         std::vector<std::int32_t>& start = m_out.project_start;
         start.clear();
-        start.reserve(reg.size() * 2);
+        start.reserve(m_prep.projects_reserved);
         for (std::uint32_t i = 0; i < reg.size(); ++i) {
             Proj p;
             start.push_back(reg[i].start.days());
@@ -543,6 +547,8 @@ private:
             record_check(m_out.checks[ci], c, value, missing);
         }
         if (cp.report) {
+            m_out.site_status.resize(m_s.sites.projects.size());
+            for (std::size_t i = 0; i < m_out.site_status.size(); ++i) m_out.site_status[i] = static_cast<std::uint8_t>(m_p[i].status);
             auto& st = m_out.report_status;
             st[static_cast<std::size_t>(StationStatus::planned)] = static_cast<std::uint32_t>(sum(-1, [](const UnitState& u) { return u.planned; }));
             st[static_cast<std::size_t>(StationStatus::under_construction)] =

@@ -238,7 +238,7 @@ public:
     [[nodiscard]] double share_in_industry(std::size_t k, std::uint32_t ind) const;
 
 private:
-    void add(std::uint32_t slot, std::size_t k, double sign);
+    void add(std::uint32_t slot, std::size_t k, double w);
     [[nodiscard]] std::size_t smallest_class(std::uint32_t slot) const;
     void toggle(std::uint32_t site, int sign);  // counts a site in (+1) or out (-1)
     std::shared_ptr<const RadiusPairs> m_pairs;

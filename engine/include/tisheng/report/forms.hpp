@@ -55,10 +55,10 @@ FormsInput forms_representative(const Simulator& sim, const Results& r);
 /// The same from the representative replication already run (`rp`).
 FormsInput forms_representative(const Scenario& s, const Results& r, const Replay& rp);
 /// Stations: the most likely status of each register project across the
-/// replications of `r` (needs MonteCarloOptions::status_at = the report
-/// date), so the table as a whole is no one replication's outcome. Bases:
-/// as forms_representative (names, grants and flags must be one
-/// replication's consistent set).
+/// replications of `r` at the report date (needs
+/// MonteCarloOptions::site_status), so the table as a whole is no one
+/// replication's outcome. Bases: as forms_representative (names, grants
+/// and flags must be one replication's consistent set).
 FormsInput forms_most_likely(const Simulator& sim, const Results& r);
 /// The same without a simulator: bases take `representative` (the
 /// representative replication, already run).

@@ -148,9 +148,9 @@ struct Results {
     /// compliant station built, or had been named, by then
     /// ([site * months + m]; the viewer's P(built by the date)).
     std::vector<std::uint32_t> by_month;
-    /// With MonteCarloOptions::status_at: how many replications had each
+    /// With MonteCarloOptions::site_status: how many replications had each
     /// register project (Jiangmen) or candidate base (Quanzhou) in each
-    /// status at the end of that date ([site * status_kinds + status], a
+    /// status at the end of run.report_date ([site * status_kinds + status], a
     /// StationStatus or BaseStatus value).
     static constexpr std::size_t status_kinds = 8;
     std::vector<std::uint32_t> status_counts;

@@ -89,6 +89,9 @@ struct Trajectory {
     /// The sites in each status at the end of run.report_date: stations by
     /// StationStatus (built = open, 已建 and in use), bases by BaseStatus.
     std::vector<std::uint32_t> report_status;
+    /// Each site's status at the end of run.report_date: register projects
+    /// (a StationStatus) or candidate bases (a BaseStatus).
+    std::vector<std::uint8_t> site_status;
 };
 
 /// A status change, for tests and audits (see Simulator::run).
@@ -172,8 +175,8 @@ struct MonteCarloOptions {
     int threads = 0;       ///< 0: all cores
     /// Called on the calling thread about ten times a second: (done, total).
     std::function<void(int, int)> progress;
-    /// Count every site's status at the end of this date (Results::status_counts).
-    std::optional<Date> status_at;
+    /// Count every site's status at the end of run.report_date (Results::status_counts).
+    bool site_status = false;
     /// Polled by the workers between replications: true stops the run, and
     /// simulate() throws Cancelled (error.hpp).
     const std::atomic<bool>* cancel = nullptr;

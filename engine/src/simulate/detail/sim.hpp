@@ -221,6 +221,8 @@ struct StationsPrep {
     std::vector<Share> setup, running;
     std::int32_t enterprise_payer = -1;
     int grace_days = 0;                        ///< of the share targets (their largest)
+    std::size_t projects_reserved = 0;         ///< room for a replication's projects: the register and
+                                               ///< its arrivals' mean + 4 sd (Poisson), so that they seldom move
 };
 StationsPrep prepare_stations(const Scenario& s);
 
