@@ -1,7 +1,6 @@
 #include "tisheng/coverage/coverage.hpp"
 
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <cassert>
 #include <charconv>
@@ -458,10 +457,8 @@ void RadiusPairs::find_runs(std::uint32_t site, std::vector<Run>& out) const {
     const double radius = m_radii.back(), cut = m_d2_max.back();
     const MetricPoint s = m_sites[site];
     if (s.x + radius < m_box.min_x || s.y + radius < m_box.min_y || s.x - radius > m_box.max_x || s.y - radius > m_box.max_y) return;
-    auto cx = [&](double x) { return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((x - m_box.min_x) / m_cell)), 0, m_nx - 1); };
-    auto cy = [&](double y) { return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((y - m_box.min_y) / m_cell)), 0, m_ny - 1); };
     auto within = [&](std::uint32_t k) { return sq(m_points[k].x - s.x) + sq(m_points[k].y - s.y) <= cut; };
-    const std::int64_t y0 = cy(s.y - radius), y1 = cy(s.y + radius);
+    const std::int64_t y0 = cell_row(s.y - radius), y1 = cell_row(s.y + radius);
     if (y1 - y0 >= static_cast<std::int64_t>(max_runs)) throw Error("coverage: internal: a disc spans more rows of cells than the grid allows");
     for (std::int64_t y = y0; y <= y1; ++y) {
         // The disc's widest extent within this row of cells (a little more,
@@ -471,7 +468,7 @@ void RadiusPairs::find_runs(std::uint32_t site, std::vector<Run>& out) const {
         const double half = std::sqrt(std::max(0.0, radius * radius - dy * dy)) + 1e-6 * (radius + 1);
         const auto first = m_cell_x.begin() + m_row_first[static_cast<std::size_t>(y)];
         const auto last = m_cell_x.begin() + m_row_first[static_cast<std::size_t>(y) + 1];
-        const auto from = std::lower_bound(first, last, cx(s.x - half)), to = std::upper_bound(from, last, cx(s.x + half));
+        const auto from = std::lower_bound(first, last, cell_column(s.x - half)), to = std::upper_bound(from, last, cell_column(s.x + half));
         Run run{m_cell_start[static_cast<std::size_t>(from - m_cell_x.begin())], m_cell_start[static_cast<std::size_t>(to - m_cell_x.begin())]};
         while (run.from < run.to && !within(run.from)) ++run.from;
         while (run.to > run.from && !within(run.to - 1)) --run.to;
@@ -508,6 +505,14 @@ void RadiusPairs::scan(std::uint32_t site, Ahead&& ahead, OnPair&& pair) const {
     }
 }
 
+// The column and row of cells that hold x and y (clamped to the grid).
+std::int64_t RadiusPairs::cell_column(double x) const {
+    return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((x - m_box.min_x) / m_cell)), 0, m_nx - 1);
+}
+std::int64_t RadiusPairs::cell_row(double y) const {
+    return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((y - m_box.min_y) / m_cell)), 0, m_ny - 1);
+}
+
 // The grid cell of each Euclidean site (the first demand point of a listed one).
 void RadiusPairs::order_sites() {
     m_site_order.resize(sites());
@@ -515,10 +520,7 @@ void RadiusPairs::order_sites() {
         if (m_listed) {
             m_site_order[j] = m_offset[j] < m_offset[j + 1] ? m_demand[m_offset[j]] : j;
         } else if (!m_points.empty()) {
-            const MetricPoint s = m_sites[j];
-            const auto x = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((s.x - m_box.min_x) / m_cell)), 0, m_nx - 1);
-            const auto y = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((s.y - m_box.min_y) / m_cell)), 0, m_ny - 1);
-            m_site_order[j] = static_cast<std::uint64_t>(y * m_nx + x);
+            m_site_order[j] = static_cast<std::uint64_t>(cell_row(m_sites[j].y) * m_nx + cell_column(m_sites[j].x));
         }
     }
 }

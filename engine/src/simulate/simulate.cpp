@@ -376,8 +376,10 @@ struct Tally {
 /// One replication into its slots and into a thread's counters.
 void record(const Shape& z, const Trajectory& t, std::size_t k, Tally& slots, Tally& c) {
     const std::size_t K = Results::status_kinds;
-    if (z.site_status)
+    if (z.site_status) {
+        if (t.site_status.size() != z.status_sites) throw Error("simulate: internal: a replication recorded no status at the report date");
         for (std::size_t i = 0; i < z.status_sites; ++i) ++c.status[i * K + t.site_status[i]];
+    }
     std::copy(t.series.begin(), t.series.end(), slots.series.begin() + static_cast<std::ptrdiff_t>(k * z.S));
     std::copy(t.checks.begin(), t.checks.end(), slots.checks.begin() + static_cast<std::ptrdiff_t>(k * z.C));
     std::copy(t.spent.begin(), t.spent.end(), slots.spent.begin() + static_cast<std::ptrdiff_t>(k * z.PY));

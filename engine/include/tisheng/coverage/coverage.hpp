@@ -155,6 +155,8 @@ private:
     static constexpr std::size_t max_runs = 16;  // a site's, one per row of cells
     void find_runs(std::uint32_t site, std::vector<Run>& out) const;
     void order_sites();
+    [[nodiscard]] std::int64_t cell_column(double x) const;
+    [[nodiscard]] std::int64_t cell_row(double y) const;
     void keep_pairs_if_few(std::size_t keep_at_most);
     std::vector<double> m_radii;
     [[nodiscard]] std::uint8_t radius_class(float cost) const;
