@@ -510,7 +510,6 @@ bool same_as_scratch(const ReachTracker& t, const Scratch& s, std::size_t units,
     return true;
 }
 
-// Hundreds of random open / close / set_weight steps, compared after each.
 // Random opening, closing and weight changes, compared with a count from
 // scratch after each step. `deferred`: sites are marked open or closed, and
 // the marks applied every few steps (then compared), as a replication does.
