@@ -288,10 +288,11 @@ TEST(Cli, Run_refusesAnotherScenariosFolderWithoutForce) {
     EXPECT_EQ(slurp(other / "notes.txt"), "mine");
 }
 
-// A run folder keeps a copy of what the run read (input/): the report reads
-// the copy, so an edit of the original data changes nothing, and an edit of
-// the copy is refused, naming the file.
-TEST(Cli, Report_readsTheFoldersCopy_andRefusesAnEditedCopy) {
+// A run folder keeps what the run read: the report reads the folder, so an
+// edit of the original data changes nothing. A re-run reads the copies in
+// input/, and refuses one edited since the run, naming the file; the report
+// still reads the store (data.bin), which holds the data the run read.
+TEST(Cli, Report_readsTheFolder_andARerunRefusesAnEditedCopy) {
     TempDir tmp;
     fs::create_directories(tmp / "scenarios");
     fs::create_directories(tmp / "datasets");
@@ -318,6 +319,9 @@ TEST(Cli, Report_readsTheFoldersCopy_andRefusesAnEditedCopy) {
     ASSERT_TRUE(fs::exists(demand));
     write(demand, slurp(demand) + "\n");
     r = run_cli("report '" + dir.string() + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(slurp(dir / "report.html"), first);
+    r = run_cli("run '" + dir.string() + "' --no-explain --out '" + (tmp / "again").string() + "'");
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("demand.csv"), std::string::npos) << r.output;
     EXPECT_EQ(r.output.find("units.geojson"), std::string::npos) << "only what changed is named\n" << r.output;

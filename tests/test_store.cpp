@@ -160,6 +160,85 @@ TEST(Store, InputCopiesAreMasked) {
     EXPECT_NE(r.output.find("masked"), std::string::npos) << r.output;
 }
 
+// Opening reads the data parsed (data.bin), not the copies in input/: it
+// must be what parsing the copies gives, field for field, personal columns
+// masked as the copies mask them, a column read into two fields included.
+// Without data.bin (a folder of an older tisheng) the copies are parsed;
+// a data.bin of another run's data, or damaged, is refused.
+TEST(Store, TheParsedDataIsWhatTheCopiesLoadTo) {
+    TempDir tmp;
+    // Quanzhou with a cost matrix, which the parsed data holds too.
+    std::string quanzhou = slurp(source_dir() / "scenarios" / "quanzhou-baseline.yaml");
+    const auto data_dir = quanzhou.find("\ndata_dir:");
+    ASSERT_NE(data_dir, std::string::npos);
+    quanzhou.replace(data_dir + 1, quanzhou.find('\n', data_dir + 1) - data_dir - 1,
+                     "data_dir: '" + (source_dir() / "datasets" / "quanzhou").string() + "'");
+    const auto coverage = quanzhou.find("\ncoverage:\n");
+    ASSERT_NE(coverage, std::string::npos);
+    quanzhou.insert(coverage + 11, "  cost_matrix: {path: '" + (tmp / "od.csv").string() + "', unit: minutes}\n");
+    write(tmp / "od.csv", "origin_id,destination_id,minutes\nQZD00001,QZB0001,12.5\nQZD00002,QZB0002,4\n");
+    write(tmp / "quanzhou.yaml", quanzhou);
+    const std::pair<std::string, std::string> runs[] = {
+        {"jiangmen", "'" + (source_dir() / "scenarios" / "jiangmen-baseline.yaml").string() + "' --set projects.contact_title_field=mobile"},
+        {"quanzhou", "'" + (tmp / "quanzhou.yaml").string() + "'"}};
+    for (const auto& [name, scenario] : runs) {
+        const fs::path dir = tmp / name;
+        auto r = run_cli("run " + scenario + " --replications 12 --no-explain --out '" + dir.string() + "'");
+        ASSERT_EQ(r.exit_code, 0) << r.output;
+        ASSERT_TRUE(fs::exists(dir / "data.bin")) << name;
+        const StoredRun opened = open_store(dir);
+        const Scenario parsed = load_run_scenario(dir, opened.record);
+        const Scenario& s = *opened.scenario;
+        EXPECT_EQ(s.region.name(), parsed.region.name()) << name;
+        EXPECT_EQ(s.region.code(), parsed.region.code()) << name;
+        EXPECT_EQ(s.region.crs().epsg(), parsed.region.crs().epsg()) << name;
+        EXPECT_TRUE(s.region.units() == parsed.region.units()) << name;
+        EXPECT_TRUE(s.sites.projects == parsed.sites.projects) << name;
+        EXPECT_TRUE(s.sites.stations == parsed.sites.stations) << name;
+        EXPECT_TRUE(s.sites.bases == parsed.sites.bases) << name;
+        EXPECT_TRUE(s.sites.demand == parsed.sites.demand) << name;
+        ASSERT_EQ(s.cost_matrix != nullptr, parsed.cost_matrix != nullptr) << name;
+        if (s.cost_matrix) EXPECT_TRUE(*s.cost_matrix == *parsed.cost_matrix) << name;
+        EXPECT_EQ(s.data_digests, parsed.data_digests) << name;
+        EXPECT_EQ(s.data_paths, parsed.data_paths) << name;
+        EXPECT_EQ(s.hash, parsed.hash) << name;
+        if (name == "jiangmen") {
+            // The mobile column feeds contact_title too: both masked, in the parsed data as in the copy.
+            ASSERT_FALSE(s.sites.projects.empty());
+            EXPECT_NE(s.sites.projects[0].contact_title.find("****"), std::string::npos) << s.sites.projects[0].contact_title;
+            EXPECT_EQ(s.sites.projects[0].contact_title, s.sites.projects[0].mobile);
+        } else {
+            ASSERT_TRUE(s.cost_matrix);
+            EXPECT_EQ(s.cost_matrix->cost.size(), 2u);
+        }
+
+        // Without data.bin: the copies parsed, the same report.
+        const std::string report = slurp(dir / "report.html"), bin = slurp(dir / "data.bin");
+        fs::remove(dir / "data.bin");
+        r = run_cli("report '" + dir.string() + "'");
+        ASSERT_EQ(r.exit_code, 0) << r.output;
+        EXPECT_EQ(slurp(dir / "report.html"), report) << name;
+        // A byte of it flipped: refused by its checksum, naming it.
+        std::string flipped = bin;
+        flipped[flipped.size() / 2] = static_cast<char>(flipped[flipped.size() / 2] ^ 0x20);
+        write(dir / "data.bin", flipped);
+        r = run_cli("report '" + dir.string() + "'");
+        EXPECT_EQ(r.exit_code, 1) << r.output;
+        EXPECT_NE(r.output.find("data.bin"), std::string::npos) << r.output;
+        EXPECT_NE(r.output.find("checksum"), std::string::npos) << r.output;
+        write(dir / "data.bin", bin);
+    }
+    // Another run's data.bin (the same scenario, other data) beside these results: refused.
+    write(tmp / "od.csv", "origin_id,destination_id,minutes\nQZD00001,QZB0001,12.5\nQZD00002,QZB0002,5\n");
+    auto r = run_cli("run '" + (tmp / "quanzhou.yaml").string() + "' --replications 12 --no-explain --out '" + (tmp / "other").string() + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    fs::copy_file(tmp / "other" / "data.bin", tmp / "quanzhou" / "data.bin", fs::copy_options::overwrite_existing);
+    r = run_cli("report '" + (tmp / "quanzhou").string() + "'");
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("data.bin: error: holds the data of another run: its 'cost_matrix: od.csv'"), std::string::npos)
+        << "output:\n" << r.output;
+}
+
 // mpirun -np 2 tisheng run: the replications split over two processes give
 // the results store, run.json and timeseries.csv of one process bit for bit.
 TEST(Store, TwoMpiRanks_giveTheSingleProcessRunBitForBit) {
@@ -177,6 +256,7 @@ TEST(Store, TwoMpiRanks_giveTheSingleProcessRunBitForBit) {
                                                   two.string() + "'");
         ASSERT_EQ(two_ranks.exit_code, 0) << two_ranks.output;
         EXPECT_EQ(slurp(one / "results.bin"), slurp(two / "results.bin")) << name;
+        EXPECT_EQ(slurp(one / "data.bin"), slurp(two / "data.bin")) << name;
         EXPECT_EQ(slurp(one / "timeseries.csv"), slurp(two / "timeseries.csv")) << name;
         EXPECT_EQ(without_created(slurp(one / "run.json")), without_created(slurp(two / "run.json"))) << name;
     }

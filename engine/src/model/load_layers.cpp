@@ -73,7 +73,11 @@ void ScenarioLoader::layers(MapReader& top, Scenario& s, const LoadOptions& opti
     auto personal = [&](const char* role, const std::optional<LayerSpec>& spec, const char* field, K kind) {
         if (!spec) return;
         auto it = spec->columns.find(field);
-        if (it != spec->columns.end() && !it->second.empty()) s.personal_columns.push_back({role, it->second, kind});
+        if (it == spec->columns.end() || it->second.empty()) return;
+        PersonalColumn c{role, it->second, kind, {}};
+        for (const auto& [f, column] : spec->columns)
+            if (column == c.column) c.fields.push_back(f);
+        s.personal_columns.push_back(std::move(c));
     };
     personal("projects", layer_specs.projects, "contact_name", K::name);
     personal("projects", layer_specs.projects, "mobile", K::phone);

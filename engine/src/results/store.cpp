@@ -1,13 +1,13 @@
 #include "tisheng/results/store.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
-#include <cstring>
 #include <future>
 #include <thread>
 
 #include "core/detail/parallel.hpp"
+#include "results/detail/bytes.hpp"
+#include "results/detail/store_data.hpp"
 #include "tisheng/simulate/counterfactual.hpp"
 #include "tisheng/core/error.hpp"
 #include "tisheng/core/text.hpp"
@@ -22,113 +22,66 @@ namespace tisheng {
 
 namespace fs = std::filesystem;
 
-static_assert(std::endian::native == std::endian::little, "results.bin is little-endian; a big-endian build needs byte swaps");
-
 namespace {
 
-constexpr char magic[] = "tisheng results\n";  // 16 bytes
-constexpr std::uint32_t format_version = 1;
+using detail::In;
+using detail::Out;
 
-// ---- bytes ------------------------------------------------------------------
-
-class Out {
-public:
-    template <class T>
-    void num(T v) {
-        static_assert(std::is_arithmetic_v<T>);
-        m_b.append(reinterpret_cast<const char*>(&v), sizeof v);
-    }
-    template <class T>
-    void vec(const std::vector<T>& v) {
-        static_assert(std::is_arithmetic_v<T>);
-        num<std::uint64_t>(v.size());
-        m_b.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
-    }
-    void str(const std::string& s) {
-        num<std::uint64_t>(s.size());
-        m_b += s;
-    }
-    void strs(const std::vector<std::string>& v) {
-        num<std::uint64_t>(v.size());
-        for (const auto& s : v) str(s);
-    }
-    void q(const Quantiles& x) {
-        num(x.p05);
-        num(x.p50);
-        num(x.p95);
-    }
-    void dates(const std::vector<Date>& v) {
-        num<std::uint64_t>(v.size());
-        for (const Date& d : v) num(d.days());
-    }
-    std::string take() { return std::move(m_b); }
-
-private:
-    std::string m_b;
+// The two files of a store: the aggregates and kept replications, and the
+// data the run read, parsed. Each: its magic, format version and header
+// strings, then the payload's checksum and length, then the payload.
+struct StoreFile {
+    std::string_view magic;
+    std::uint32_t version;
+    std::size_t head;  ///< header strings before the checksum
+    const char* what;  ///< for messages
 };
+constexpr StoreFile results_file{"tisheng results\n", 1, 2, "results store"};       // engine, scenario hash
+constexpr StoreFile data_file{"tisheng dataset\n", 1, 2, "store of parsed data"};   // engine, scenario hash
 
-class In {
-public:
-    In(std::string_view b, std::string shown) : m_b(b), m_shown(std::move(shown)) {}
-    template <class T>
-    T num() {
-        static_assert(std::is_arithmetic_v<T>);
-        T v;
-        need(sizeof v);
-        std::memcpy(&v, m_b.data() + m_at, sizeof v);
-        m_at += sizeof v;
-        return v;
-    }
-    std::size_t count(std::size_t each) {
-        const auto n = num<std::uint64_t>();
-        if (each > 0 && n > (m_b.size() - m_at) / each) fail("a count of " + std::to_string(n) + " that the file cannot hold");
-        return static_cast<std::size_t>(n);
-    }
-    template <class T>
-    std::vector<T> vec() {
-        std::vector<T> v(count(sizeof(T)));
-        need(v.size() * sizeof(T));
-        if (!v.empty()) std::memcpy(v.data(), m_b.data() + m_at, v.size() * sizeof(T));  // data() may be null when empty
-        m_at += v.size() * sizeof(T);
-        return v;
-    }
-    std::string str() {
-        const std::size_t n = count(1);
-        std::string s(m_b.substr(m_at, n));
-        m_at += n;
-        return s;
-    }
-    std::vector<std::string> strs() {
-        std::vector<std::string> v(count(8));
-        for (auto& s : v) s = str();
-        return v;
-    }
-    Quantiles q() {
-        Quantiles x;
-        x.p05 = num<double>();
-        x.p50 = num<double>();
-        x.p95 = num<double>();
-        return x;
-    }
-    std::vector<Date> dates() {
-        std::vector<Date> v(count(4));
-        for (auto& d : v) d = Date::from_days(num<std::int32_t>());
-        return v;
-    }
-    [[noreturn]] void fail(const std::string& what) const {
-        throw InputError({m_shown}, "the results store is damaged at byte " + std::to_string(m_at) + ": " + what +
-                                        "; run the scenario again to remake it");
-    }
-    [[nodiscard]] bool done() const { return m_at == m_b.size(); }
+std::string framed(const StoreFile& f, const std::vector<std::string>& head, std::string_view payload, const std::string& checksum) {
+    Out o;
+    o.num(f.version);
+    for (const auto& h : head) o.str(h);
+    o.str(checksum);
+    o.num<std::uint64_t>(payload.size());
+    std::string bytes(f.magic);
+    bytes += o.take();
+    bytes += payload;
+    return bytes;
+}
 
-private:
-    void need(std::size_t n) const {
-        if (n > m_b.size() - m_at) fail("it ends early (truncated)");
-    }
-    std::string_view m_b;
-    std::string m_shown;
-    std::size_t m_at = 0;
+/// A store file's header strings and its payload, checked: magic, version,
+/// length and checksum.
+struct Unframed {
+    std::vector<std::string> head;
+    std::string checksum;
+    std::string_view payload;
 };
+Unframed unframed(const StoreFile& f, std::string_view bytes, const std::string& shown) {
+    if (!bytes.starts_with(f.magic))
+        throw InputError({shown}, std::string("not a tisheng ") + f.what + " (it does not start with '" +
+                                      std::string(f.magic.substr(0, f.magic.size() - 1)) + "')");
+    In head(bytes.substr(f.magic.size(), 4096), shown);
+    const auto version = head.num<std::uint32_t>();
+    if (version != f.version)
+        throw InputError({shown}, std::string(f.what) + " format " + std::to_string(version) + ", this tisheng reads format " +
+                                      std::to_string(f.version) + "; run the scenario again");
+    Unframed u;
+    std::size_t at = f.magic.size() + 4;
+    for (std::size_t i = 0; i < f.head; ++i) {
+        u.head.push_back(head.str());
+        at += 8 + u.head.back().size();
+    }
+    u.checksum = head.str();
+    const auto size = head.num<std::uint64_t>();
+    at += 8 + u.checksum.size() + 8;
+    if (at + size != bytes.size()) throw InputError({shown}, "the store is truncated or has extra bytes; run the scenario again");
+    u.payload = bytes.substr(at);
+    if ("fnv1a64:" + fnv1a_hex(u.payload) != u.checksum)
+        throw InputError({shown}, "the store's checksum does not match: it is damaged; run the scenario again");
+    return u;
+}
 
 // ---- Results -----------------------------------------------------------------
 
@@ -570,15 +523,6 @@ std::string lower(std::string v) {
     return v;
 }
 
-std::string masked(const std::string& v, PersonalColumn::Kind kind) {
-    switch (kind) {
-        case PersonalColumn::Kind::name: return mask_name(v);
-        case PersonalColumn::Kind::phone: return mask_phone(v);
-        case PersonalColumn::Kind::id_number: return mask_id_number(v);
-    }
-    return v;
-}
-
 // A CSV with the personal columns masked, every other field as it was
 // (re-quoted only where RFC 4180 needs it).
 std::string mask_csv(const fs::path& from, const std::vector<const PersonalColumn*>& columns) {
@@ -617,7 +561,7 @@ std::string mask_csv(const fs::path& from, const std::vector<const PersonalColum
             if (bom) out += "\xEF\xBB\xBF";
         } else {
             for (std::size_t k = 0; k < at.size(); ++k)
-                if (at[k] < f.size()) f[at[k]] = masked(f[at[k]], kinds[k]);
+                if (at[k] < f.size()) f[at[k]] = detail::mask_personal(f[at[k]], kinds[k]);
         }
         for (std::size_t i = 0; i < f.size(); ++i) {
             if (i) out += ',';
@@ -640,7 +584,7 @@ void mask_in_place(const fs::path& file, const std::vector<const PersonalColumn*
         layer->ResetReading();
         while (OGRFeatureUniquePtr f{layer->GetNextFeature()}) {
             for (auto [i, kind] : at)
-                if (f->IsFieldSetAndNotNull(i)) f->SetField(i, masked(f->GetFieldAsString(i), kind).c_str());
+                if (f->IsFieldSetAndNotNull(i)) f->SetField(i, detail::mask_personal(f->GetFieldAsString(i), kind).c_str());
             if (layer->SetFeature(f.get()) != OGRERR_NONE) throw Error(file.string() + ": cannot mask a feature of the copy");
         }
     }
@@ -681,17 +625,16 @@ void write_store(const Scenario& s, const Results& r, const std::vector<KeptRepl
     // file, with a shapefile's side files.
     copy_atomic(s.file, dir / "input" / "scenario.yaml");
     for (const auto& [role, path] : s.data_paths) copy_input(s, role, path, dir / input_copy(role, path));
-    const std::string payload = serialise_results(r, kept);
-    Out head;
-    std::string bytes(magic, sizeof magic - 1);
-    head.num(format_version);
-    head.str(engine_version());
-    head.str("fnv1a64:" + s.hash);
-    head.str("fnv1a64:" + fnv1a_hex(payload));
-    head.num<std::uint64_t>(payload.size());
-    bytes += head.take();
-    bytes += payload;
-    write_file_atomic(dir / "results.bin", bytes);
+    {
+        const std::string payload = serialise_results(r, kept);
+        write_file_atomic(dir / "results.bin", framed(results_file, {engine_version(), "fnv1a64:" + s.hash}, payload, "fnv1a64:" + fnv1a_hex(payload)));
+    }
+    // The data as the copies give it; where it cannot be (store_data.hpp),
+    // opening parses the copies.
+    if (const auto data = detail::serialise_data(s))
+        write_file_atomic(dir / "data.bin", framed(data_file, {engine_version(), "fnv1a64:" + s.hash}, *data, "fnv1a64:" + fnv1a_hex(*data)));
+    else
+        fs::remove(dir / "data.bin", ec);
 }
 
 bool has_store(const fs::path& dir) {
@@ -699,14 +642,18 @@ bool has_store(const fs::path& dir) {
     return fs::is_regular_file(dir / "results.bin", ec) && fs::is_regular_file(dir / "input" / "scenario.yaml", ec);
 }
 
-Scenario load_run_scenario(const fs::path& dir, const RunRecord& rec, const std::vector<std::string>& edits) {
+namespace {
+
+// input/scenario.yaml with the run's edits, then `edits`; the data from
+// `data` if given, else from the copies, which must still hold what the run
+// read (the engine version matters only to a re-run, which the caller checks).
+Scenario load_folder_scenario(const fs::path& dir, const RunRecord& rec, const std::vector<std::string>& edits, const Scenario* data) {
     LoadOptions o;
     o.overrides = rec.overrides;
     o.overrides.insert(o.overrides.end(), edits.begin(), edits.end());
     for (const auto& [role, copy] : rec.input_files) o.data_files[role] = dir / copy.path;
+    o.data_from = data;
     Scenario s = load_scenario(dir / "input" / "scenario.yaml", o);
-    // The copies must still hold what the run left in them (the engine
-    // version matters only to a re-run, which the caller checks).
     std::vector<std::string> changed;
     if (edits.empty() && "fnv1a64:" + s.hash != rec.hash) changed.push_back("input/scenario.yaml or the --set edits (" + rec.hash + ", now fnv1a64:" + s.hash + ")");
     for (std::size_t i = 0; i < s.data_paths.size() && i < s.data_digests.size(); ++i) {
@@ -725,33 +672,44 @@ Scenario load_run_scenario(const fs::path& dir, const RunRecord& rec, const std:
     return s;
 }
 
+// The scenario of a store being opened: from data.bin when the folder has
+// one, else from the copies.
+Scenario open_scenario(const fs::path& dir, const RunRecord& rec) {
+    const fs::path file = dir / "data.bin";
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) return load_folder_scenario(dir, rec, {}, nullptr);
+    const Scenario data = [&] {  // the file's bytes freed once decoded
+        const std::string shown = file.string();
+        const std::string bytes = read_file(file, shown);
+        const Unframed u = unframed(data_file, bytes, shown);
+        if (u.head[1] != rec.hash)
+            throw InputError({shown}, "the store is of scenario " + u.head[1] + ", run.json says " + rec.hash + "; run the scenario again");
+        return detail::deserialise_data(u.payload, shown, dir, rec);
+    }();
+    return load_folder_scenario(dir, rec, {}, &data);
+}
+
+}  // namespace
+
+Scenario load_run_scenario(const fs::path& dir, const RunRecord& rec, const std::vector<std::string>& edits) {
+    return load_folder_scenario(dir, rec, edits, nullptr);
+}
+
 StoredRun open_store(const fs::path& dir) {
     StoredRun run;
     run.record = read_run_record(dir);
     if (!has_store(dir))
         throw InputError({dir.string()}, "this run folder has no results store (results.bin and input/): it was made by a "
                                          "tisheng before 0.2; run the scenario again to make one");
-    // The scenario (the data files parsed) and results.bin, read side by side.
-    auto scenario = std::async(std::launch::async, [&] { return load_run_scenario(dir, run.record); });
+    // The scenario (its data parsed) and results.bin, read side by side.
+    auto scenario = std::async(std::launch::async, [&] { return open_scenario(dir, run.record); });
     const fs::path file = dir / "results.bin";
     const std::string shown = file.string();
     const std::string bytes = read_file(file, shown);  // on a throw, the future's destructor waits for the scenario
-    if (bytes.size() < sizeof magic - 1 || bytes.compare(0, sizeof magic - 1, magic) != 0)
-        throw InputError({shown}, "not a tisheng results store (it does not start with 'tisheng results')");
-    In head(std::string_view(bytes).substr(sizeof magic - 1, 4096), shown);
-    const auto version = head.num<std::uint32_t>();
-    if (version != format_version)
-        throw InputError({shown}, "results store format " + std::to_string(version) + ", this tisheng reads format " +
-                                      std::to_string(format_version) + "; run the scenario again");
-    const std::string engine = head.str(), hash = head.str(), digest = head.str();
-    const auto size = head.num<std::uint64_t>();
-    const std::size_t at = sizeof magic - 1 + 4 + 8 + engine.size() + 8 + hash.size() + 8 + digest.size() + 8;
-    if (hash != run.record.hash)
-        throw InputError({shown}, "the store is of scenario " + hash + ", run.json says " + run.record.hash + "; run the scenario again");
-    if (at + size != bytes.size()) throw InputError({shown}, "the store is truncated or has extra bytes; run the scenario again");
-    const std::string_view payload = std::string_view(bytes).substr(at);
-    if ("fnv1a64:" + fnv1a_hex(payload) != digest) throw InputError({shown}, "the store's checksum does not match: it is damaged; run the scenario again");
-    deserialise_results(payload, shown, run.results, run.kept);
+    const Unframed u = unframed(results_file, bytes, shown);
+    if (u.head[1] != run.record.hash)
+        throw InputError({shown}, "the store is of scenario " + u.head[1] + ", run.json says " + run.record.hash + "; run the scenario again");
+    deserialise_results(u.payload, shown, run.results, run.kept);
     if (run.results.replications != run.record.replications)
         throw InputError({shown}, "the store holds " + std::to_string(run.results.replications) + " replications, run.json says " +
                                       std::to_string(run.record.replications));

@@ -83,6 +83,7 @@ struct CostMatrix {
     std::vector<std::string> origins, destinations;
     std::vector<std::uint32_t> origin, destination;  ///< pair i: indices into origins / destinations
     std::vector<float> cost;
+    friend bool operator==(const CostMatrix&, const CostMatrix&) = default;
 
     /// Reads `path`; every id must be in `origin_ids` (demand) or
     /// `destination_ids` (sites), every cost finite and >= 0. Errors name

@@ -34,6 +34,7 @@ template <class P>
 struct Polygon {
     Ring<P> outer;
     std::vector<Ring<P>> holes;
+    friend bool operator==(const Polygon&, const Polygon&) = default;
 };
 
 template <class P>

@@ -20,6 +20,7 @@ struct Unit {
     MultiPolygon<LonLat> geometry;  ///< WGS84
     LonLat label;         ///< a point inside, for labels
     double area_km2 = 0;
+    friend bool operator==(const Unit&, const Unit&) = default;
 };
 
 class Region {

@@ -107,6 +107,10 @@ struct PersonalColumn {
     std::string role;    ///< as Scenario::data_paths
     std::string column;  ///< the column's name in the file
     Kind kind = Kind::name;
+    /// The fields read from that column ("contact_name"; more than one
+    /// where the scenario maps several to it): a run folder's parsed copy
+    /// (data.bin) masks exactly what its copy of the file masks.
+    std::vector<std::string> fields;
 };
 
 /// A number of the scenario with a range to vary it in: a free parameter of

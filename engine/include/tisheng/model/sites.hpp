@@ -33,6 +33,7 @@ struct Project {
     std::string contact_name;
     std::string contact_title;  ///< 单位及职务
     std::string mobile;
+    friend bool operator==(const Project&, const Project&) = default;
 };
 
 /// Off-project sites that can host or share a station.
@@ -48,6 +49,7 @@ struct CandidateSite {
     UnitIndex unit = 0;
     double area_m2 = 0;
     int capacity = 0;  ///< trainees a year
+    friend bool operator==(const CandidateSite&, const CandidateSite&) = default;
 };
 
 /// 属性 on the application form.
@@ -89,6 +91,7 @@ struct CandidateBase {
     std::string training_capacity;  ///< 培训能力
     std::string teaching_staff;     ///< 师资队伍
     std::string school_enterprise;  ///< 校企合作
+    friend bool operator==(const CandidateBase&, const CandidateBase&) = default;
 };
 
 /// Workers at a place, of an industry ("construction" on Jiangmen projects).
@@ -98,6 +101,7 @@ struct DemandPoint {
     UnitIndex unit = 0;
     std::string industry;
     int workers = 0;
+    friend bool operator==(const DemandPoint&, const DemandPoint&) = default;
 };
 
 struct Sites {

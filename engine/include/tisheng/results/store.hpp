@@ -5,15 +5,19 @@
 //   DIR/results.bin   the aggregates (Results, what_would_fix included) and
 //                     the full trajectory and status log of a few kept
 //                     replications (layout: docs/store.md)
+//   DIR/data.bin      the data files as the copies in input/ give them,
+//                     parsed (region, sites, cost matrix)
 //   DIR/input/        the scenario file byte for byte (input/scenario.yaml)
 //                     and a copy of every data file it read
 //                     (input/<role>/<file name>)
 //   DIR/run.json      what was run: the scenario's hash, every data file's
 //                     digest, the engine version, the --set edits
 //
-// Opening a store re-reads the scenario from input/ and checks it against
-// run.json's digests: a copy edited since the run is refused, naming the
-// file, because the report would then describe data the run never saw.
+// Opening a store reads input/scenario.yaml with the data of data.bin, which
+// must be of the data files run.json lists; without data.bin it parses the
+// copies and checks them against run.json's digests: a copy edited since the
+// run is refused, naming the file, because the report would then describe
+// data the run never saw. A re-run always reads and checks the copies.
 #pragma once
 
 #include <filesystem>
@@ -46,7 +50,7 @@ const KeptReplication* find_kept(const std::vector<KeptReplication>& kept, std::
 /// `threads`) with their logs.
 std::vector<KeptReplication> keep_replications(const Simulator& sim, const Results& r, int extra, int threads = 0);
 
-/// Writes results.bin and input/ into `dir` (each file through a temporary
+/// Writes results.bin, data.bin and input/ into `dir` (each file through a temporary
 /// file and a rename). Call before write_run_directory, whose run.json
 /// lists input/.
 void write_store(const Scenario& s, const Results& r, const std::vector<KeptReplication>& kept, const std::filesystem::path& dir);
@@ -57,7 +61,7 @@ std::filesystem::path input_copy(const std::string& role, const std::filesystem:
 /// A saved run, opened.
 struct StoredRun {
     RunRecord record;
-    std::shared_ptr<const Scenario> scenario;  ///< loaded from input/
+    std::shared_ptr<const Scenario> scenario;  ///< input/scenario.yaml with data.bin's data (or the copies')
     Results results;
     std::vector<KeptReplication> kept;
     /// The kept replication `k`, or null.
@@ -66,12 +70,14 @@ struct StoredRun {
     [[nodiscard]] const Replay& representative() const;
 };
 
-/// True if `dir` holds a store (results.bin and input/scenario.yaml).
+/// True if `dir` holds a store (results.bin and input/scenario.yaml;
+/// data.bin is optional).
 bool has_store(const std::filesystem::path& dir);
 
-/// Opens the store in `dir`: run.json, input/ (checked against run.json's
-/// digests), results.bin. Throws InputError naming the file and what is
-/// wrong (missing, truncated, another format version, edited since).
+/// Opens the store in `dir`: run.json, results.bin, input/scenario.yaml and
+/// data.bin (else the copies in input/, checked against run.json's
+/// digests). Throws InputError naming the file and what is wrong (missing,
+/// truncated, another format version, of other data, edited since).
 StoredRun open_store(const std::filesystem::path& dir);
 
 /// The scenario of a run folder, as the run read it: input/scenario.yaml
