@@ -371,7 +371,7 @@ int cmd_report(const std::string& dir, const FormsChoice& fc) {
                    run.results.replications, run.kept.size(), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         std::unique_ptr<Simulator> sim;
         auto rerun = [&](std::uint64_t k) {
-            // The copies were checked when the store opened; another engine may give other numbers.
+            // The data are the run's (data.bin, or the copies checked when the store opened); another engine may give other numbers.
             if (!run.record.engine_version.empty() && run.record.engine_version != engine_version())
                 throw InputError({(fs::path(dir) / "run.json").string(), 0, 0, "", "engine_version"},
                                  "re-running a replication needs the engine of the run (" + run.record.engine_version + ", this is " +
